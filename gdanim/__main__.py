@@ -1,0 +1,3 @@
+from gdanim.cli import main
+
+main()

@@ -1,0 +1,146 @@
+"""The data a scenario trains on: x and y as float32 arrays, with the normalization used."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gdanim import schema
+from gdanim.errors import GdanimError, ScenarioError
+
+
+class DataError(GdanimError):
+    """Data that cannot be used; `key` names the field of the csv block at fault."""
+
+    def __init__(self, message: str, key: str = "path") -> None:
+        super().__init__(message)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """x_model = (x_raw - shift) * scale, per feature."""
+
+    kind: str
+    "none, standardize or scale."
+    shift: tuple[float, ...]
+    scale: tuple[float, ...]
+
+    def apply(self, x_raw: np.ndarray) -> np.ndarray:
+        """x in the units the model trains in. [n, k] -> [n, k]"""
+        return ((x_raw - np.asarray(self.shift, np.float32)) * np.asarray(self.scale, np.float32)).astype(
+            np.float32
+        )
+
+    def to_json(self) -> dict:
+        """The normalization as plain JSON values."""
+        return {"kind": self.kind, "shift": list(self.shift), "scale": list(self.scale)}
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """The points a scenario fits."""
+
+    x: np.ndarray
+    "[n, k] float32, in the units the model trains in (after normalization)."
+    y: np.ndarray
+    "[n] float32."
+    x_raw: np.ndarray
+    "[n, k] float32, as given or drawn."
+    normalization: Normalization
+    source: str
+    "synthetic, points or csv."
+    true_params: tuple[float, ...] | None = None
+    "For synthetic data, the parameters it was drawn with (raw units)."
+    columns: tuple[str, ...] = ()
+    "Names of the x columns, for CSV data."
+
+    @property
+    def n(self) -> int:
+        """Number of points."""
+        return int(self.y.shape[0])
+
+    @property
+    def features(self) -> int:
+        """Number of input features k."""
+        return int(self.x.shape[1])
+
+    def design(self) -> np.ndarray:
+        """The design matrix [1, x] in float64. [n, k+1]"""
+        return np.hstack([np.ones((self.n, 1)), self.x.astype(np.float64)])
+
+
+def make_dataset(scenario) -> Dataset:
+    """The scenario's data, drawn, read or taken from the file, then normalized."""
+    data: schema.Data = scenario.spec.data
+    true = None
+    columns: tuple[str, ...] = ()
+    if data.synthetic is not None:
+        from gdanim.recorder import draw_synthetic
+
+        x_raw, y = draw_synthetic(data.synthetic, scenario.features)
+        true = tuple(data.synthetic.true)
+    elif data.points is not None:
+        x_raw = np.asarray([[v] if not isinstance(v, list) else v for v in data.points.x], np.float32)
+        y = np.asarray(data.points.y, np.float32)
+    else:
+        columns = (data.csv.x,) if isinstance(data.csv.x, str) else tuple(data.csv.x)
+        try:
+            x_raw, y = read_csv(scenario.data_path, list(columns), data.csv.y)
+        except DataError as exc:
+            raise ScenarioError.single(scenario.path, str(exc), key=f"data.csv.{exc.key}") from None
+    norm = normalization(data.normalize, x_raw)
+    return Dataset(norm.apply(x_raw), y, x_raw, norm, data.source, true, columns)
+
+
+def normalization(spec: str | float, x_raw: np.ndarray) -> Normalization:
+    """The normalization `spec` asks for, fitted to x_raw (population std)."""
+    k = x_raw.shape[1]
+    if spec == "none":
+        return Normalization("none", (0.0,) * k, (1.0,) * k)
+    if spec == "standardize":
+        x64 = x_raw.astype(np.float64)
+        std = x64.std(axis=0)
+        scale = tuple(1.0 / s if s > 0 else 1.0 for s in std)
+        return Normalization("standardize", tuple(x64.mean(axis=0)), scale)
+    return Normalization("scale", (0.0,) * k, (float(spec),) * k)
+
+
+def read_csv(path: Path, x_columns: list[str], y_column: str) -> tuple[np.ndarray, np.ndarray]:
+    """x [n, k] and y [n] as float32 from a CSV file with a header row."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+    except FileNotFoundError:
+        raise DataError(f"no such CSV file: {path}") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"cannot read CSV file {path}: {exc}") from None
+    if not rows:
+        raise DataError(f"the CSV file {path} is empty")
+    header = [h.strip() for h in rows[0]]
+    for key, wanted in [("x", c) for c in x_columns] + [("y", y_column)]:
+        if wanted not in header:
+            raise DataError(f"a column of {path.name} is expected ({', '.join(header)}), got {wanted!r}", key)
+    idx = [header.index(c) for c in x_columns] + [header.index(y_column)]
+    values = []
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        try:
+            picked = [float(row[i]) for i in idx]
+        except (ValueError, IndexError):
+            raise DataError(f"{path.name}:{lineno}: numbers are expected in "
+                            f"{', '.join(x_columns + [y_column])}, got {row}") from None
+        if not all(math.isfinite(v) for v in picked):
+            raise DataError(f"{path.name}:{lineno}: finite numbers are expected, got {row}")
+        values.append(picked)
+    if len(values) < 2:
+        raise DataError(f"at least 2 data rows are expected in {path.name}, got {len(values)}")
+    arr = np.asarray(values, np.float32)
+    if not np.isfinite(arr).all():
+        raise DataError(f"{path.name}: a value is too large for float32")
+    return arr[:, :-1], arr[:, -1]

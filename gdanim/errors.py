@@ -1,0 +1,42 @@
+"""gdanim's own exception types.
+
+The library raises these for anything a user can get wrong; the command line turns
+them into one clean message and exit code 2. Any other exception is a bug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class GdanimError(Exception):
+    """Base class of every error caused by user input (scenario, data, options)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario: where it is and what was expected."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ScenarioError(GdanimError):
+    """A scenario file that cannot be used; carries every problem found at once."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(cls, file: str | Path, message: str, key: str = "", line: int | None = None):
+        """An error with one problem."""
+        return cls([Problem(str(file), line, key, message)])

@@ -1,0 +1,59 @@
+"""The recorder: runs gradient descent with PyTorch and keeps every step.
+
+This package is the only place gdanim imports torch. Tensors never leave it: it takes
+numpy arrays and settings, and returns numpy arrays in `trace.Run` objects.
+
+Runs of plain gd, sgd and momentum that share their loss and gradient method are
+recorded together in one batched computation (params of shape [runs, k+1]); adam,
+rmsprop and adagrad run one at a time through the torch.optim classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from gdanim import schema
+from gdanim.recorder.batched import BATCHED_OPTIMIZERS, record_batched
+from gdanim.recorder.optim import OPTIM_CLASSES, record_with_optim
+from gdanim.trace import Run, Settings
+
+__all__ = ["OPTIMIZERS", "draw_synthetic", "record_runs"]
+
+# Every optimizer name the recorder implements (a test checks it equals schema.OPTIMIZERS).
+OPTIMIZERS = tuple(sorted(set(BATCHED_OPTIMIZERS) | set(OPTIM_CLASSES)))
+
+
+def draw_synthetic(spec: schema.Synthetic, features: int) -> tuple[np.ndarray, np.ndarray]:
+    """x [n, k] and y [n] drawn exactly as the lecture does, in float32."""
+    torch.manual_seed(spec.seed)
+    if spec.x == "linspace":
+        x = torch.linspace(spec.range[0], spec.range[1], spec.n).reshape(-1, 1)  # [n, 1]
+    elif features == 1:
+        x = torch.randn(spec.n).sort().values.reshape(-1, 1)  # [n, 1]
+    else:
+        x = torch.randn(spec.n, features)  # [n, k]
+    eps = torch.randn(spec.n) * spec.noise  # [n]
+    true = torch.tensor(spec.true, dtype=torch.float32)
+    y = true[0] + x @ true[1:] + eps if features > 1 else true[0] + true[1] * x[:, 0] + eps
+    return x.numpy().copy(), y.numpy().copy()
+
+
+def record_runs(x: np.ndarray, y: np.ndarray, runs: Sequence[Settings]) -> list[Run]:
+    """Record every run on the data x [n, k], y [n]; results in the order given."""
+    xt = torch.from_numpy(np.ascontiguousarray(x, np.float32))
+    yt = torch.from_numpy(np.ascontiguousarray(y, np.float32))
+    out: dict[int, Run] = {}
+    groups: dict[tuple, list[int]] = {}
+    for i, s in enumerate(runs):
+        if s.optimizer in BATCHED_OPTIMIZERS:
+            key = (s.loss, s.gradient, s.delta, s.batch_size, s.seed, s.zero_grad)
+            groups.setdefault(key, []).append(i)
+        else:
+            out[i] = record_with_optim(xt, yt, s)
+    for members in groups.values():
+        for i, run in zip(members, record_batched(xt, yt, [runs[i] for i in members])):
+            out[i] = run
+    return [out[i] for i in range(len(runs))]

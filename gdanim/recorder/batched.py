@@ -1,0 +1,120 @@
+"""Many runs of gd / sgd / momentum / nesterov in one batched tensor loop.
+
+All runs share the data, loss, gradient method and batching; each has its own lr,
+epochs, init, momentum and stop rules. The loop runs over steps, never over runs:
+params are [R, p]. A stopped run's row is frozen and no longer recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+
+from gdanim.recorder.lossgrad import design, loss_and_grad, losses
+from gdanim.trace import Run, Settings
+
+BATCHED_OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov")
+
+
+def _column(values: Sequence[float]) -> torch.Tensor:
+    return torch.tensor(values, dtype=torch.float32)[:, None]  # [R, 1]
+
+
+def batches(n: int, batch_size: int | None, seed: int, epochs: int):
+    """(epoch, indices or None) for every step: full batch, or a seeded shuffle per epoch."""
+    if batch_size is None or batch_size >= n:
+        for epoch in range(epochs):
+            yield epoch, None
+        return
+    gen = torch.Generator().manual_seed(seed)
+    for epoch in range(epochs):
+        perm = torch.randperm(n, generator=gen)
+        for start in range(0, n, batch_size):
+            yield epoch, perm[start : start + batch_size]
+
+
+def steps_per_epoch(n: int, batch_size: int | None) -> int:
+    """How many steps one epoch takes."""
+    return 1 if batch_size is None or batch_size >= n else math.ceil(n / batch_size)
+
+
+def record_batched(x: torch.Tensor, y: torch.Tensor, runs: Sequence[Settings]) -> list[Run]:
+    """Record runs that share loss, gradient method and batching, all at once."""
+    first = runs[0]
+    X = design(x)  # [n, p]
+    n, p = X.shape
+    R = len(runs)
+    per_epoch = steps_per_epoch(n, first.batch_size)
+    last_step = torch.tensor([s.epochs * per_epoch for s in runs])  # [R]
+    T = int(last_step.max())
+
+    lr = _column([s.lr for s in runs])
+    momentum = _column([_momentum(s) for s in runs])
+    damp = _column([s.options.get("dampening", 0.0) for s in runs])
+    nesterov = _column([float(s.optimizer == "nesterov" or s.options.get("nesterov", False)) for s in runs]) > 0
+    wd = _column([s.options.get("weight_decay", 0.0) for s in runs])
+    tol = torch.tensor([s.tol if s.tol is not None else -1.0 for s in runs])  # [R]
+    max_loss = torch.tensor([s.max_loss if s.max_loss is not None else math.inf for s in runs])
+    has_momentum = momentum > 0
+    any_momentum, has_wd = bool(has_momentum.any()), bool((wd > 0).any())
+
+    W = torch.tensor([list(s.init) for s in runs], dtype=torch.float32)  # [R, p]
+    path = torch.empty(T + 1, R, p)
+    loss_h, grad_h, upd_h = torch.empty(T, R), torch.empty(T, R, p), torch.empty(T, R, p)
+    epoch_h = torch.empty(T, dtype=torch.long)
+    path[0] = W
+    active = torch.ones(R, dtype=torch.bool)
+    steps = torch.zeros(R, dtype=torch.long)
+    status = ["max_epochs"] * R
+    acc = torch.zeros(R, p)
+    buf: torch.Tensor | None = None
+
+    with torch.no_grad():
+        for t, (epoch, idx) in enumerate(batches(n, first.batch_size, first.seed, T // per_epoch)):
+            Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+            with torch.enable_grad():
+                loss, g = loss_and_grad(W, Xb, yb, first.loss, first.gradient, first.delta)
+            if not first.zero_grad:  # the forgotten optimizer.zero_grad(): gradients pile up
+                acc = acc + g
+                g = acc
+            if has_wd:
+                g = g + wd * W
+            d = g
+            if any_momentum:  # torch.optim.SGD's momentum buffer
+                buf = g.clone() if buf is None else buf * momentum + (1 - damp) * g
+                d = torch.where(has_momentum, torch.where(nesterov, g + momentum * buf, buf), g)
+            upd = -(lr * d)  # w - lr*g == w + (-(lr*g)) exactly
+            W_new = torch.where(active[:, None], W + upd, W)
+            loss_h[t], grad_h[t], upd_h[t], path[t + 1], epoch_h[t] = loss, g, upd, W_new, epoch
+
+            steps += active.long()
+            diverged = active & (~torch.isfinite(loss) | (loss > max_loss))
+            converged = active & ~diverged & (upd.abs().amax(1) < tol)
+            for i in torch.nonzero(diverged | converged).flatten().tolist():
+                status[i] = "diverged" if diverged[i] else "converged"
+            active &= ~(diverged | converged) & (steps < last_step)
+            W = W_new
+            if not bool(active.any()):
+                break
+
+        final = losses(W, X, y, first.loss)  # [R]: full-batch loss at the final params
+
+    out = []
+    for i, s in enumerate(runs):
+        S = int(steps[i])
+        out.append(Run(
+            settings=s, status=status[i], regime=None, contraction=None,
+            epoch=epoch_h[:S].numpy().copy(), path=path[: S + 1, i].numpy().copy(),
+            loss=loss_h[:S, i].numpy().copy(), grad=grad_h[:S, i].numpy().copy(),
+            update=upd_h[:S, i].numpy().copy(), final_loss=float(final[i]),
+        ))
+    return out
+
+
+def _momentum(s: Settings) -> float:
+    if s.optimizer == "gd":
+        return 0.0
+    return float(s.options.get("momentum", 0.9 if s.optimizer in ("momentum", "nesterov") else 0.0))
+

@@ -1,0 +1,58 @@
+"""One run through a torch.optim class (adam, rmsprop, adagrad), step by step."""
+
+from __future__ import annotations
+
+import torch
+
+from gdanim.recorder.batched import batches
+from gdanim.recorder.lossgrad import design, loss_and_grad, losses
+from gdanim.trace import Run, Settings
+
+OPTIM_CLASSES: dict[str, type[torch.optim.Optimizer]] = {
+    "adam": torch.optim.Adam,
+    "rmsprop": torch.optim.RMSprop,
+    "adagrad": torch.optim.Adagrad,
+}
+
+
+def record_with_optim(x: torch.Tensor, y: torch.Tensor, s: Settings) -> Run:
+    """Record one run whose update rule is a torch.optim class with its defaults."""
+    X = design(x)  # [n, p]
+    n, p = X.shape
+    W = torch.tensor([list(s.init)], dtype=torch.float32, requires_grad=True)  # [1, p]
+    opt = OPTIM_CLASSES[s.optimizer]([W], lr=s.lr, **s.options)
+    path, loss_h, grad_h, upd_h, epoch_h = [W.detach().clone()], [], [], [], []
+    status = "max_epochs"
+    for epoch, idx in batches(n, s.batch_size, s.seed, s.epochs):
+        Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+        loss, g = loss_and_grad(W.detach(), Xb, yb, s.loss, s.gradient, s.delta)
+        if s.zero_grad or W.grad is None:
+            W.grad = g.clone()
+        else:  # the forgotten optimizer.zero_grad(): gradients pile up
+            W.grad += g
+        before = W.detach().clone()
+        opt.step()
+        after = W.detach().clone()
+        path.append(after)
+        loss_h.append(loss)
+        grad_h.append(W.grad.detach().clone())
+        upd_h.append(after - before)
+        epoch_h.append(epoch)
+        if not torch.isfinite(loss).all() or (s.max_loss is not None and float(loss) > s.max_loss):
+            status = "diverged"
+            break
+        if s.tol is not None and float((after - before).abs().max()) < s.tol:
+            status = "converged"
+            break
+    with torch.no_grad():
+        final = float(losses(W.detach(), X, y, s.loss)[0])
+    return Run(
+        settings=s, status=status, regime=None, contraction=None,
+        epoch=torch.tensor(epoch_h, dtype=torch.long).numpy(), path=_stack(path, p),
+        loss=torch.cat(loss_h).numpy().copy() if loss_h else torch.zeros(0).numpy(), grad=_stack(grad_h, p), update=_stack(upd_h, p),
+        final_loss=final,
+    )
+
+
+def _stack(rows: list[torch.Tensor], p: int):
+    return torch.cat(rows).numpy().copy() if rows else torch.zeros(0, p).numpy()

@@ -1,0 +1,304 @@
+"""Load a scenario file: parse, validate, expand runs, and report every problem at once.
+
+The result is a frozen `Scenario` whose paths are resolved against the file. Nothing
+here imports torch or matplotlib, so `gdanim validate` stays fast.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from gdanim import schema
+from gdanim.errors import Problem, ScenarioError
+from gdanim.yamlsource import Document, YamlSyntaxError, parse
+
+RESERVED_NAMES = frozenset({"compare", "index", "trace", "scenario", "assets", "data"})
+_UNSAFE = re.compile(r"[^\w.+-]+")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario, ready for `make_dataset` and `record`."""
+
+    path: Path
+    "The scenario file, resolved."
+    text: str
+    "The file's text, as read."
+    spec: schema.ScenarioFile
+    "The validated file."
+    runs: tuple[schema.Training, ...]
+    "One entry per run, with `name` and `init` filled in."
+
+    @property
+    def stem(self) -> str:
+        """The file name without suffix: the scenario's output folder name."""
+        return self.path.stem
+
+    @property
+    def title(self) -> str:
+        """The title, or the file stem when the file has none."""
+        return self.spec.title or self.stem
+
+    @property
+    def features(self) -> int:
+        """Number of input features k (the model has k + 1 parameters)."""
+        return self.spec.model.features
+
+    @property
+    def data_path(self) -> Path | None:
+        """The CSV file the data comes from, if any."""
+        csv = self.spec.data.csv
+        return (self.path.parent / csv.path).resolve() if csv is not None else None
+
+    def content_hash(self) -> str:
+        """A hash of the scenario text and its data file."""
+        digest = hashlib.sha256(self.text.encode())
+        if self.data_path is not None and self.data_path.is_file():
+            digest.update(self.data_path.read_bytes())
+        return digest.hexdigest()
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and expand a scenario file; raises ScenarioError listing all problems."""
+    path = Path(path)
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError.single(shown, "no such scenario file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError.single(shown, f"cannot read the file ({exc})") from None
+    return parse_scenario(text, path)
+
+
+def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
+    """Validate scenario text as if read from `path`; raises ScenarioError."""
+    path = Path(path)
+    shown = str(path)
+    try:
+        doc = parse(text)
+    except YamlSyntaxError as exc:
+        raise ScenarioError.single(shown, str(exc), line=exc.line) from None
+    problems = [
+        Problem(shown, doc.line(p), _dotted(p), "duplicate key (each key may appear once)")
+        for p in doc.duplicates
+    ]
+    if not isinstance(doc.data, dict):
+        kind = "an empty file" if doc.data is None else type(doc.data).__name__
+        raise ScenarioError([*problems, Problem(shown, 1, "", f"a mapping of keys is expected, got {kind}")])
+    try:
+        spec = schema.ScenarioFile.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScenarioError([*problems, *_problems(exc, doc, shown, ())]) from None
+    problems += _check_shapes(spec, doc, shown, path)
+    runs, run_problems = _expand_runs(spec, doc, shown)
+    problems += run_problems
+    if problems:
+        raise ScenarioError(problems)
+    return Scenario(path=path.resolve(), text=text, spec=spec, runs=runs)
+
+
+# --- problems -----------------------------------------------------------------------
+
+
+def _dotted(path: Iterable[Any]) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _problems(exc: ValidationError, doc: Document, shown: str, prefix: tuple) -> list[Problem]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = _clean_loc(err["loc"])
+        full = (*prefix, *loc)
+        out.append(Problem(shown, doc.line(full), _dotted(full), _message(err, full, doc)))
+    return _dedupe(out)
+
+
+def _clean_loc(loc: Sequence[Any]) -> tuple:
+    """Drop pydantic's union-branch labels (e.g. 'list[float]', 'function-after[...]')."""
+    return tuple(
+        p for p in loc if isinstance(p, int) or not any(c in p for c in "[](")
+        and p not in ("str", "float", "int", "bool", "list", "tuple", "literal")
+    )
+
+
+def _message(err: dict, loc: tuple, doc: Document) -> str:
+    kind, got = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        known = list(parent.model_fields) if parent else []
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        tip = f"; did you mean '{hint[0]}'?" if hint else ""
+        return f"unknown key{tip} (known keys: {', '.join(known)})" if known else f"unknown key{tip}"
+    if kind == "missing":
+        return "a value is required here"
+    msg = err["msg"]
+    msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in ("finite_number",):
+        msg = "a finite number is expected"
+    return f"{msg[0].lower()}{msg[1:]}, got {_show(got)}" if "got" not in msg else msg
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The schema class that holds keys at `loc` (for 'did you mean')."""
+    model: Any = schema.ScenarioFile
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model else None
+        if field is None:
+            return None
+        model = next((t for t in _types(field.annotation) if isinstance(t, type) and issubclass(t, BaseModel)), None)
+    return model
+
+
+def _types(annotation: Any) -> list[Any]:
+    args = getattr(annotation, "__args__", None)
+    if not args:
+        return [annotation]
+    return [t for a in args for t in _types(a)]
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen, out = set(), []
+    for p in problems:
+        if (p.key, p.message) not in seen:
+            seen.add((p.key, p.message))
+            out.append(p)
+    return out
+
+
+# --- cross-field checks -----------------------------------------------------------
+
+
+def _check_shapes(spec: schema.ScenarioFile, doc: Document, shown: str, path: Path) -> list[Problem]:
+    k, data = spec.model.features, spec.data
+    out: list[Problem] = []
+
+    def bad(loc: tuple, message: str) -> None:
+        out.append(Problem(shown, doc.line(loc), _dotted(loc), message))
+
+    if data.synthetic is not None and len(data.synthetic.true) != k + 1:
+        bad(("data", "synthetic", "true"), f"{k + 1} numbers [w0 .. w{k}] are expected for "
+            f"model.features {k}, got {len(data.synthetic.true)}")
+    if data.synthetic is not None and data.synthetic.x == "linspace" and k != 1:
+        bad(("data", "synthetic", "x"), f"linspace draws one feature, got model.features {k}")
+    if data.points is not None:
+        out += _check_points(data.points, k, doc, shown)
+    if data.csv is not None:
+        out += _check_csv(data.csv, k, (path.parent / data.csv.path), doc, shown)
+    return out
+
+
+def _check_points(points: schema.Points, k: int, doc: Document, shown: str) -> list[Problem]:
+    loc = ("data", "points")
+    x = points.x
+    rows = [[v] if not isinstance(v, list) else v for v in x]
+    out = []
+    if len(points.y) < 2:
+        out.append(Problem(shown, doc.line((*loc, "y")), _dotted((*loc, "y")),
+                           f"at least 2 points are expected, got {len(points.y)}"))
+    if len(rows) != len(points.y):
+        out.append(Problem(shown, doc.line((*loc, "x")), _dotted((*loc, "x")),
+                           f"as many x as y are expected ({len(points.y)}), got {len(rows)}"))
+    for i, row in enumerate(rows):
+        if len(row) != k:
+            out.append(Problem(shown, doc.line((*loc, "x", i)), _dotted((*loc, "x", i)),
+                               f"{k} number(s) per point for model.features {k}, got {len(row)}"))
+            break
+    return out
+
+
+def _check_csv(csv: schema.Csv, k: int, file: Path, doc: Document, shown: str) -> list[Problem]:
+    from gdanim.dataset import DataError, read_csv
+
+    loc = ("data", "csv")
+    columns = [csv.x] if isinstance(csv.x, str) else csv.x
+    if len(columns) != k:
+        return [Problem(shown, doc.line((*loc, "x")), _dotted((*loc, "x")),
+                        f"{k} column(s) for model.features {k}, got {len(columns)}")]
+    try:
+        read_csv(file, columns, csv.y)
+    except DataError as exc:
+        return [Problem(shown, doc.line((*loc, exc.key)), _dotted((*loc, exc.key)), str(exc))]
+    return []
+
+
+# --- runs ---------------------------------------------------------------------------
+
+
+def _expand_runs(spec: schema.ScenarioFile, doc: Document, shown: str):
+    top = {k: getattr(spec, k) for k in schema.TRAINING_KEYS if k in spec.model_fields_set}
+    overrides: list[tuple[tuple, dict]] = [
+        (("runs", i), run.model_dump(exclude_unset=True)) for i, run in enumerate(spec.runs)
+    ]
+    if spec.sweep is not None:
+        overrides += [(("sweep", "lr"), {"lr": v}) for v in spec.sweep.values()]
+    if not overrides:
+        overrides = [((), {})]
+    runs, problems, taken = [], [], set()
+    n_params = spec.model.features + 1
+    for loc, override in overrides:
+        merged = {**top, **override}
+        try:
+            run = schema.Training.model_validate(merged)
+        except ValidationError as exc:
+            problems += _problems(exc, doc, shown, loc)
+            continue
+        init = run.init if run.init is not None else [0.0] * n_params
+        if len(init) != n_params:
+            where = (*loc, "init") if "init" in override else ("init",)
+            problems.append(Problem(shown, doc.line(where), _dotted(where),
+                                    f"{n_params} numbers [w0 .. w{n_params - 1}] are expected, got {len(init)}"))
+            continue
+        name = _unique(_run_name(run, override, spec), taken)
+        runs.append(run.model_copy(update={"name": name, "init": list(init)}))
+    return tuple(runs), _dedupe(problems)
+
+
+def _run_name(run: schema.Training, override: dict, spec: schema.ScenarioFile) -> str:
+    if run.name:
+        return safe_name(run.name)
+    parts = []
+    for key, value in override.items():
+        if key in ("name", "init", "stop"):
+            continue
+        if key in ("loss", "optimizer", "gradient"):
+            parts.append(str(value))
+        elif isinstance(value, bool):
+            parts.append(f"{key}-{str(value).lower()}")
+        elif isinstance(value, float):
+            parts.append(f"{key}-{value:g}")
+        elif isinstance(value, (int, str)):
+            parts.append(f"{key}-{value}")
+    if not parts:
+        parts = [run.optimizer] if run.optimizer != "gd" else []
+        parts.append(f"lr-{run.lr:g}")
+    return safe_name("-".join(parts))
+
+
+def safe_name(name: str) -> str:
+    """A file-name safe form of a run name: letters, digits, '.', '+', '-' and '_'."""
+    cleaned = _UNSAFE.sub("-", name).strip(".-")[:80] or "run"
+    return f"{cleaned}-run" if cleaned.lower() in RESERVED_NAMES else cleaned
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, i = name, 2
+    while candidate.lower() in taken:
+        candidate, i = f"{name}-{i}", i + 1
+    taken.add(candidate.lower())
+    return candidate

@@ -1,0 +1,267 @@
+"""The recorded result of a scenario: runs of steps, the data and the analysis.
+
+A `Trace` is plain numpy and frozen dataclasses (no torch), written as strict JSON
+(`gdanim.trace/1`, documented in docs/trace.md) and one CSV per run, and read back
+by the renderer and the report without recording again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gdanim.analysis import Analysis, Spectrum
+from gdanim.dataset import Dataset, Normalization
+from gdanim.files import atomic_write_text
+
+SCHEMA = "gdanim.trace/1"
+STATUSES = ("converged", "diverged", "max_epochs")
+REGIMES = ("monotone", "oscillating", "divergent")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The training settings a run used."""
+
+    name: str
+    lr: float
+    epochs: int
+    init: tuple[float, ...]
+    loss: str
+    optimizer: str
+    options: dict[str, Any]
+    "Optimizer options besides lr (momentum, betas, ...)."
+    gradient: str
+    delta: float
+    batch_size: int | None
+    seed: int
+    zero_grad: bool
+    tol: float | None
+    max_loss: float | None
+
+    def to_json(self) -> dict:
+        """The settings as plain JSON values."""
+        return {
+            "lr": self.lr, "loss": self.loss, "optimizer": self.optimizer,
+            "options": {k: list(v) if isinstance(v, tuple) else v for k, v in self.options.items()},
+            "gradient": self.gradient, "delta": self.delta, "batch_size": self.batch_size,
+            "seed": self.seed, "epochs": self.epochs, "init": list(self.init),
+            "zero_grad": self.zero_grad, "stop": {"tol": self.tol, "max_loss": self.max_loss},
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One recorded run. S steps; p = k + 1 parameters."""
+
+    settings: Settings
+    status: str
+    "converged, diverged or max_epochs."
+    regime: str | None
+    "monotone, oscillating or divergent from the spectrum (plain full-batch gd only)."
+    contraction: float | None
+    "max |1 - lr * lambda| (plain full-batch gd only)."
+    epoch: np.ndarray
+    "[S] int: the epoch each step belongs to (0-based)."
+    path: np.ndarray
+    "[S+1, p] float32: params before each step, then the final params."
+    loss: np.ndarray
+    "[S] float32: the loss at the params before each step, on the batch used."
+    grad: np.ndarray
+    "[S, p] float32: the gradient the step used."
+    update: np.ndarray
+    "[S, p] float32: the change applied (path[i+1] - path[i] up to rounding)."
+    final_loss: float
+    "Full-batch loss at the final params (may be inf or nan)."
+
+    @property
+    def name(self) -> str:
+        """The run's file-name safe name."""
+        return self.settings.name
+
+    @property
+    def steps(self) -> int:
+        """Number of recorded steps S."""
+        return int(self.loss.shape[0])
+
+    @property
+    def final_params(self) -> np.ndarray:
+        """[p] the params after the last step."""
+        return self.path[-1]
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """Everything recorded for one scenario."""
+
+    scenario: str
+    "The scenario file's name."
+    stem: str
+    title: str
+    description: str
+    dataset: Dataset
+    analysis: Analysis
+    loss: str
+    "The scenario's main loss (the one `analysis` in trace.json reports)."
+    runs: tuple[Run, ...]
+
+    def run(self, name: str) -> Run:
+        """The run called `name`."""
+        return next(r for r in self.runs if r.name == name)
+
+
+# --- JSON -----------------------------------------------------------------------------
+
+
+def _num(v: float) -> float | None:
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _nums(a: np.ndarray) -> list:
+    return [_num(v) for v in np.asarray(a).reshape(-1)]
+
+
+def _nums2(a: np.ndarray) -> list:
+    return [_nums(row) for row in a]
+
+
+def _spectrum_json(s: Spectrum, analysis: Analysis) -> dict:
+    return {
+        "ols": list(analysis.ols) if analysis.ols is not None else None,
+        "ols_unique": analysis.unique,
+        "ols_loss": _num(s.ols_loss),
+        "hessian_eigenvalues": [_num(v) for v in s.eigenvalues],
+        "critical_lr": s.critical_lr,
+        "best_lr": s.best_lr,
+        "condition_number": s.condition_number,
+    }
+
+
+def to_json(trace: Trace) -> dict:
+    """The trace as a JSON-ready dict (non-finite numbers become null)."""
+    a, d = trace.analysis, trace.dataset
+    return {
+        "schema": SCHEMA,
+        "scenario": trace.scenario,
+        "title": trace.title,
+        "description": trace.description,
+        "data": {
+            "n": d.n, "features": d.features, "source": d.source,
+            "normalize": d.normalization.to_json(),
+            "true": list(d.true_params) if d.true_params is not None else None,
+            "columns": list(d.columns),
+            "x": _nums2(d.x), "x_raw": _nums2(d.x_raw), "y": _nums(d.y),
+        },
+        "analysis": {
+            "loss": trace.loss, "rank": a.rank, "minimizer": list(a.minimizer),
+            **_spectrum_json(a.spectra[trace.loss], a),
+            "by_loss": {k: _spectrum_json(s, a) for k, s in a.spectra.items()},
+        },
+        "runs": [_run_json(r) for r in trace.runs],
+    }
+
+
+def _run_json(run: Run) -> dict:
+    steps = [
+        {"epoch": int(e), "params": _nums(p), "loss": _num(lo), "grad": _nums(g), "update": _nums(u)}
+        for e, p, lo, g, u in zip(run.epoch, run.path[:-1], run.loss, run.grad, run.update)
+    ]
+    return {
+        "name": run.name, "settings": run.settings.to_json(), "status": run.status,
+        "regime": run.regime, "contraction": run.contraction,
+        "epochs_run": int(run.epoch[-1]) + 1 if run.steps else 0,
+        "steps": steps,
+        "final": {"params": _nums(run.final_params), "loss": _num(run.final_loss)},
+    }
+
+
+def dumps(trace: Trace) -> str:
+    """trace.json text: strict JSON, stable for the same scenario."""
+    return json.dumps(to_json(trace), ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
+
+
+def csv_text(run: Run) -> str:
+    """The run as CSV: epoch, w0.., loss, grad_w0.., update_w0.. (empty cells for non-finite)."""
+    p = run.path.shape[1]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["epoch", *(f"w{i}" for i in range(p)), "loss",
+                     *(f"grad_w{i}" for i in range(p)), *(f"update_w{i}" for i in range(p))])
+    for e, w, lo, g, u in zip(run.epoch, run.path[:-1], run.loss, run.grad, run.update):
+        cells = [*w, lo, *g, *u]
+        writer.writerow([int(e), *("" if not math.isfinite(float(c)) else repr(float(c)) for c in cells)])
+    return out.getvalue()
+
+
+def write_trace(trace: Trace, folder: Path) -> list[Path]:
+    """Write trace.json and <run>.csv into folder (each file whole or not at all)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [atomic_write_text(folder / "trace.json", dumps(trace))]
+    for run in trace.runs:
+        written.append(atomic_write_text(folder / f"{run.name}.csv", csv_text(run)))
+    return written
+
+
+# --- reading back ------------------------------------------------------------------
+
+
+def _arr(values: list, dtype=np.float32) -> np.ndarray:
+    return np.asarray([np.nan if v is None else v for v in values], dtype)
+
+
+def _arr2(rows: list, width: int) -> np.ndarray:
+    if not rows:
+        return np.zeros((0, width), np.float32)
+    return np.asarray([[np.nan if v is None else v for v in r] for r in rows], np.float32)
+
+
+def read_trace(path: Path) -> Trace:
+    """A Trace read back from trace.json (as written by `write_trace`)."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    if doc.get("schema") != SCHEMA:
+        raise ValueError(f"{path}: not a {SCHEMA} file")
+    d, a = doc["data"], doc["analysis"]
+    k = d["features"]
+    norm = Normalization(d["normalize"]["kind"], tuple(d["normalize"]["shift"]), tuple(d["normalize"]["scale"]))
+    dataset = Dataset(_arr2(d["x"], k), _arr(d["y"]), _arr2(d["x_raw"], k), norm, d["source"],
+                      tuple(d["true"]) if d["true"] is not None else None, tuple(d["columns"]))
+    spectra = {
+        loss: Spectrum(loss, tuple(np.nan if v is None else v for v in s["hessian_eigenvalues"]),
+                       s["critical_lr"], s["best_lr"], s["condition_number"],
+                       np.nan if s["ols_loss"] is None else s["ols_loss"])
+        for loss, s in a["by_loss"].items()
+    }
+    analysis = Analysis(tuple(a["ols"]) if a["ols"] is not None else None, a["rank"],
+                        tuple(a["minimizer"]), spectra)
+    runs = tuple(_read_run(r, k + 1) for r in doc["runs"])
+    stem = Path(doc["scenario"]).stem
+    return Trace(doc["scenario"], stem, doc["title"], doc["description"], dataset, analysis,
+                 a["loss"], runs)
+
+
+def _read_run(r: dict, p: int) -> Run:
+    s = r["settings"]
+    settings = Settings(
+        name=r["name"], lr=s["lr"], epochs=s["epochs"], init=tuple(s["init"]), loss=s["loss"],
+        optimizer=s["optimizer"],
+        options={k: tuple(v) if isinstance(v, list) else v for k, v in s["options"].items()},
+        gradient=s["gradient"], delta=s["delta"], batch_size=s["batch_size"], seed=s["seed"],
+        zero_grad=s["zero_grad"], tol=s["stop"]["tol"], max_loss=s["stop"]["max_loss"],
+    )
+    steps = r["steps"]
+    path = _arr2([st["params"] for st in steps] + [r["final"]["params"]], p)
+    final_loss = r["final"]["loss"]
+    return Run(
+        settings, r["status"], r["regime"], r["contraction"],
+        np.asarray([st["epoch"] for st in steps], np.int64), path,
+        _arr([st["loss"] for st in steps]), _arr2([st["grad"] for st in steps], p),
+        _arr2([st["update"] for st in steps], p), np.nan if final_loss is None else final_loss,
+    )
