@@ -11,9 +11,9 @@ from pathlib import Path
 
 from gdanim import schema
 from gdanim.analysis import Analysis, analyze
-from gdanim.dataset import Dataset, make_dataset
+from gdanim.dataset import Dataset, Normalization, make_dataset, normalization
 from gdanim.scenario import Scenario, load_scenario
-from gdanim.trace import Run, Settings, Trace, write_trace
+from gdanim.trace import Run, Settings, Trace, norm_key, write_trace
 
 DEFAULT_OUTPUT = Path("output")
 
@@ -23,9 +23,10 @@ def as_scenario(scenario: Scenario | str | Path) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 
 
-def settings_of(run: schema.Training) -> Settings:
+def settings_of(run: schema.Training, data_normalize: str | float = "none") -> Settings:
     """The recorder's view of one expanded run."""
     return Settings(
+        normalize=run.normalize if run.normalize is not None else data_normalize,
         name=run.name or "run", lr=run.lr, epochs=run.epochs, init=tuple(run.init or ()),
         loss=run.loss, optimizer=run.optimizer, options=run.optimizer_options(),
         gradient=run.gradient, delta=run.delta, batch_size=run.batch_size, seed=run.seed,
@@ -52,12 +53,28 @@ def record(scenario: Scenario | str | Path, dataset: Dataset | None = None) -> T
     scenario = as_scenario(scenario)
     dataset = dataset if dataset is not None else make_dataset(scenario)
     analysis = analyze(dataset.x, dataset.y)
-    runs = record_runs(dataset.x, dataset.y, [settings_of(r) for r in scenario.runs])
-    runs = [with_regime(r, analysis, dataset.n) for r in runs]
+    settings = [settings_of(r, scenario.spec.data.normalize) for r in scenario.runs]
+    groups: dict[str, list[int]] = {}  # runs that share a normalization record together
+    norms: dict[str, Normalization] = {}
+    for i, s in enumerate(settings):
+        norm = normalization(s.normalize, dataset.x_raw)
+        key = norm_key(norm)
+        norms[key] = norm
+        groups.setdefault(key, []).append(i)
+    own = {k for k, norm in norms.items() if norm != dataset.normalization}
+    analyses = {k: analyze(norms[k].apply(dataset.x_raw), dataset.y) for k in own}
+    runs: list[Run | None] = [None] * len(settings)
+    for key, members in groups.items():
+        x = norms[key].apply(dataset.x_raw) if key in own else dataset.x
+        recorded = record_runs(x, dataset.y, [settings[i] for i in members])
+        for i, run in zip(members, recorded):
+            if key in own:
+                run = dataclasses.replace(run, normalization=norms[key])
+            runs[i] = with_regime(run, analyses.get(key, analysis), dataset.n)
     return Trace(
         scenario=scenario.path.name, stem=scenario.stem, title=scenario.title,
         description=scenario.spec.description, dataset=dataset, analysis=analysis,
-        loss=scenario.spec.loss, runs=tuple(runs),
+        loss=scenario.spec.loss, runs=tuple(runs), analyses=analyses or None,
     )
 
 

@@ -251,6 +251,7 @@ def _expand_runs(spec: schema.ScenarioFile, doc: Document, shown: str):
         overrides = [((), {})]
     runs, problems, taken = [], [], set()
     n_params = spec.model.features + 1
+    varying = _varying([o for _, o in overrides])
     for loc, override in overrides:
         merged = {**top, **override}
         try:
@@ -264,30 +265,44 @@ def _expand_runs(spec: schema.ScenarioFile, doc: Document, shown: str):
             problems.append(Problem(shown, doc.line(where), _dotted(where),
                                     f"{n_params} numbers [w0 .. w{n_params - 1}] are expected, got {len(init)}"))
             continue
-        name = _unique(_run_name(run, override, spec), taken)
+        name = _unique(_run_name(run, override, varying), taken)
         runs.append(run.model_copy(update={"name": name, "init": list(init)}))
     return tuple(runs), _dedupe(problems)
 
 
-def _run_name(run: schema.Training, override: dict, spec: schema.ScenarioFile) -> str:
+_NAME_ORDER = ("loss", "optimizer", "gradient", "normalize", "lr")
+_WORDS = ("loss", "optimizer", "gradient")  # keys whose value alone names the run
+
+
+def _run_name(run: schema.Training, override: dict, varying: set[str]) -> str:
+    """The run's name: given, or built from the keys that tell the runs apart."""
     if run.name:
         return safe_name(run.name)
-    parts = []
-    for key, value in override.items():
-        if key in ("name", "init", "stop"):
-            continue
-        if key in ("loss", "optimizer", "gradient"):
-            parts.append(str(value))
-        elif isinstance(value, bool):
-            parts.append(f"{key}-{str(value).lower()}")
-        elif isinstance(value, float):
-            parts.append(f"{key}-{value:g}")
-        elif isinstance(value, (int, str)):
-            parts.append(f"{key}-{value}")
+    keys = [k for k in _NAME_ORDER if k in varying] + sorted(varying - set(_NAME_ORDER))
+    parts = [_name_part(k, override[k]) for k in keys if k in override]
     if not parts:
         parts = [run.optimizer] if run.optimizer != "gd" else []
         parts.append(f"lr-{run.lr:g}")
     return safe_name("-".join(parts))
+
+
+def _name_part(key: str, value: Any) -> str:
+    if key in _WORDS:
+        return str(value)
+    if isinstance(value, bool):
+        return f"{key}-{str(value).lower()}"
+    if isinstance(value, float):
+        return f"{key}-{value:g}"
+    return f"{key}-{value}"
+
+
+def _varying(overrides: list[dict]) -> set[str]:
+    """Override keys whose values differ between runs (all of them for a single run)."""
+    skip = {"name", "init", "stop"}
+    keys = {k for o in overrides for k in o} - skip
+    if len(overrides) == 1:
+        return keys
+    return {k for k in keys if len({repr(o.get(k)) for o in overrides}) > 1}
 
 
 def safe_name(name: str) -> str:

@@ -195,6 +195,8 @@ class Training(Block):
     "false accumulates gradients step after step, the classic forgotten optimizer.zero_grad()."
     stop: Stop = Field(default_factory=Stop)
     "Stop rules."
+    normalize: Literal["none", "standardize"] | PositiveFinite | None = None
+    "In a run: overrides data.normalize for that run (raw against standardized x)."
 
     @model_validator(mode="after")
     def _options_fit_optimizer(self) -> Training:
@@ -346,3 +348,10 @@ class ScenarioFile(Training):
     "Adds one run per learning rate."
     render: Render = Field(default_factory=Render)
     "How the animations look."
+
+    @field_validator("normalize")
+    @classmethod
+    def _normalize_in_data(cls, v: object) -> None:
+        if v is not None:
+            raise ValueError("normalize belongs under data: (or in a run, to override it)")
+        return None

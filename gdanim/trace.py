@@ -45,6 +45,8 @@ class Settings:
     zero_grad: bool
     tol: float | None
     max_loss: float | None
+    normalize: str | float = "none"
+    "How x was normalized for this run (data.normalize unless the run overrides it)."
 
     def to_json(self) -> dict:
         """The settings as plain JSON values."""
@@ -54,6 +56,7 @@ class Settings:
             "gradient": self.gradient, "delta": self.delta, "batch_size": self.batch_size,
             "seed": self.seed, "epochs": self.epochs, "init": list(self.init),
             "zero_grad": self.zero_grad, "stop": {"tol": self.tol, "max_loss": self.max_loss},
+            "normalize": self.normalize,
         }
 
 
@@ -80,6 +83,8 @@ class Run:
     "[S, p] float32: the change applied (path[i+1] - path[i] up to rounding)."
     final_loss: float
     "Full-batch loss at the final params (may be inf or nan)."
+    normalization: Normalization | None = None
+    "The run's own normalization when it overrides the data's; None means the data's."
 
     @property
     def name(self) -> str:
@@ -112,9 +117,33 @@ class Trace:
     "The scenario's main loss (the one `analysis` in trace.json reports)."
     runs: tuple[Run, ...]
 
+    analyses: dict[str, Analysis] | None = None
+    "Analyses of runs with their own normalization, keyed by `norm_key`."
+
     def run(self, name: str) -> Run:
         """The run called `name`."""
         return next(r for r in self.runs if r.name == name)
+
+    def normalization_of(self, run: Run) -> Normalization:
+        """The normalization the run trained with."""
+        return run.normalization or self.dataset.normalization
+
+    def inputs(self, run: Run) -> np.ndarray:
+        """x [n, k] in the units this run trained in."""
+        if run.normalization is None:
+            return self.dataset.x
+        return run.normalization.apply(self.dataset.x_raw)
+
+    def analysis_of(self, run: Run) -> Analysis:
+        """The analysis in the units this run trained in."""
+        if run.normalization is None or not self.analyses:
+            return self.analysis
+        return self.analyses[norm_key(run.normalization)]
+
+
+def norm_key(norm: Normalization) -> str:
+    """A stable key naming a normalization."""
+    return norm.kind if norm.kind != "scale" else f"scale:{norm.scale[0]!r}"
 
 
 # --- JSON -----------------------------------------------------------------------------
@@ -145,6 +174,14 @@ def _spectrum_json(s: Spectrum, analysis: Analysis) -> dict:
     }
 
 
+def _analysis_json(a: Analysis, loss: str) -> dict:
+    return {
+        "loss": loss, "rank": a.rank, "minimizer": list(a.minimizer),
+        **_spectrum_json(a.spectra[loss], a),
+        "by_loss": {k: _spectrum_json(s, a) for k, s in a.spectra.items()},
+    }
+
+
 def to_json(trace: Trace) -> dict:
     """The trace as a JSON-ready dict (non-finite numbers become null)."""
     a, d = trace.analysis, trace.dataset
@@ -160,16 +197,14 @@ def to_json(trace: Trace) -> dict:
             "columns": list(d.columns),
             "x": _nums2(d.x), "x_raw": _nums2(d.x_raw), "y": _nums(d.y),
         },
-        "analysis": {
-            "loss": trace.loss, "rank": a.rank, "minimizer": list(a.minimizer),
-            **_spectrum_json(a.spectra[trace.loss], a),
-            "by_loss": {k: _spectrum_json(s, a) for k, s in a.spectra.items()},
-        },
-        "runs": [_run_json(r) for r in trace.runs],
+        "analysis": _analysis_json(a, trace.loss),
+        "analyses": {k: _analysis_json(a, trace.loss) for k, a in (trace.analyses or {}).items()},
+        "runs": [_run_json(r, trace.analysis_of(r)) for r in trace.runs],
     }
 
 
-def _run_json(run: Run) -> dict:
+def _run_json(run: Run, analysis: Analysis) -> dict:
+    spectrum, ols = analysis.spectra[run.settings.loss], analysis.ols
     steps = [
         {"epoch": int(e), "params": _nums(p), "loss": _num(lo), "grad": _nums(g), "update": _nums(u)}
         for e, p, lo, g, u in zip(run.epoch, run.path[:-1], run.loss, run.grad, run.update)
@@ -177,6 +212,8 @@ def _run_json(run: Run) -> dict:
     return {
         "name": run.name, "settings": run.settings.to_json(), "status": run.status,
         "regime": run.regime, "contraction": run.contraction,
+        "normalize": run.normalization.to_json() if run.normalization is not None else None,
+        "critical_lr": spectrum.critical_lr, "ols": list(ols) if ols is not None else None,
         "epochs_run": int(run.epoch[-1]) + 1 if run.steps else 0,
         "steps": steps,
         "final": {"params": _nums(run.final_params), "loss": _num(run.final_loss)},
@@ -230,21 +267,29 @@ def read_trace(path: Path) -> Trace:
         raise ValueError(f"{path}: not a {SCHEMA} file")
     d, a = doc["data"], doc["analysis"]
     k = d["features"]
-    norm = Normalization(d["normalize"]["kind"], tuple(d["normalize"]["shift"]), tuple(d["normalize"]["scale"]))
+    norm = _read_norm(d["normalize"])
     dataset = Dataset(_arr2(d["x"], k), _arr(d["y"]), _arr2(d["x_raw"], k), norm, d["source"],
                       tuple(d["true"]) if d["true"] is not None else None, tuple(d["columns"]))
+    runs = tuple(_read_run(r, k + 1) for r in doc["runs"])
+    stem = Path(doc["scenario"]).stem
+    analyses = {key: _read_analysis(v) for key, v in doc.get("analyses", {}).items()}
+    return Trace(doc["scenario"], stem, doc["title"], doc["description"], dataset,
+                 _read_analysis(a), a["loss"], runs, analyses or None)
+
+
+def _read_analysis(a: dict) -> Analysis:
     spectra = {
         loss: Spectrum(loss, tuple(np.nan if v is None else v for v in s["hessian_eigenvalues"]),
                        s["critical_lr"], s["best_lr"], s["condition_number"],
                        np.nan if s["ols_loss"] is None else s["ols_loss"])
         for loss, s in a["by_loss"].items()
     }
-    analysis = Analysis(tuple(a["ols"]) if a["ols"] is not None else None, a["rank"],
-                        tuple(a["minimizer"]), spectra)
-    runs = tuple(_read_run(r, k + 1) for r in doc["runs"])
-    stem = Path(doc["scenario"]).stem
-    return Trace(doc["scenario"], stem, doc["title"], doc["description"], dataset, analysis,
-                 a["loss"], runs)
+    return Analysis(tuple(a["ols"]) if a["ols"] is not None else None, a["rank"],
+                    tuple(a["minimizer"]), spectra)
+
+
+def _read_norm(d: dict | None) -> Normalization | None:
+    return Normalization(d["kind"], tuple(d["shift"]), tuple(d["scale"])) if d else None
 
 
 def _read_run(r: dict, p: int) -> Run:
@@ -255,6 +300,7 @@ def _read_run(r: dict, p: int) -> Run:
         options={k: tuple(v) if isinstance(v, list) else v for k, v in s["options"].items()},
         gradient=s["gradient"], delta=s["delta"], batch_size=s["batch_size"], seed=s["seed"],
         zero_grad=s["zero_grad"], tol=s["stop"]["tol"], max_loss=s["stop"]["max_loss"],
+        normalize=s["normalize"],
     )
     steps = r["steps"]
     path = _arr2([st["params"] for st in steps] + [r["final"]["params"]], p)
@@ -264,4 +310,5 @@ def _read_run(r: dict, p: int) -> Run:
         np.asarray([st["epoch"] for st in steps], np.int64), path,
         _arr([st["loss"] for st in steps]), _arr2([st["grad"] for st in steps], p),
         _arr2([st["update"] for st in steps], p), np.nan if final_loss is None else final_loss,
+        _read_norm(r["normalize"]),
     )
