@@ -88,8 +88,8 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
     except YamlSyntaxError as exc:
         raise ScenarioError.single(shown, str(exc), line=exc.line) from None
     problems = [
-        Problem(shown, doc.line(p), _dotted(p), "duplicate key (each key may appear once)")
-        for p in doc.duplicates
+        Problem(shown, line, _dotted(p), "duplicate key (each key may appear once)")
+        for p, line in doc.duplicates
     ]
     if not isinstance(doc.data, dict):
         kind = "an empty file" if doc.data is None else type(doc.data).__name__

@@ -57,7 +57,8 @@ class Document:
 
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
-    duplicates: tuple[Path_, ...] = ()
+    duplicates: tuple[tuple[Path_, int], ...] = ()
+    "Keys given twice, with the line of the second."
 
     def line(self, path: Path_) -> int | None:
         """The line of the deepest prefix of `path` that the document has."""
@@ -107,7 +108,7 @@ def _walk(node: yaml.Node, path: Path_, lines: dict, duplicates: list, seen: set
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
             child = (*path, key)
             if key in keys:
-                duplicates.append(child)
+                duplicates.append((child, key_node.start_mark.line + 1))
             keys.add(key)
             lines.setdefault(child, key_node.start_mark.line + 1)
             _walk(value_node, child, lines, duplicates, seen)

@@ -137,7 +137,8 @@ def test_adam_passes_its_options_through():
 @pytest.mark.parametrize("loss", ["sse", "mse"])
 def test_autograd_analytic_and_numerical_gradients_agree(loss):
     lr = 0.001 if loss == "sse" else 0.1
-    text = LECTURE + f"loss: {loss}\nlr: {lr}\nepochs: 30\nruns: [{{gradient: autograd}}, {{gradient: analytic}}, {{gradient: numerical, delta: 0.1}}]"
+    runs = "[{gradient: autograd}, {gradient: analytic}, {gradient: numerical, delta: 0.1}]"
+    text = LECTURE + f"loss: {loss}\nlr: {lr}\nepochs: 30\nruns: {runs}"
     auto, analytic, numerical = record(text).runs
     np.testing.assert_allclose(analytic.grad, auto.grad, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(numerical.grad, auto.grad, rtol=1e-3, atol=2e-2)

@@ -49,7 +49,7 @@ def record_with_optim(x: torch.Tensor, y: torch.Tensor, s: Settings) -> Run:
     return Run(
         settings=s, status=status, regime=None, contraction=None,
         epoch=torch.tensor(epoch_h, dtype=torch.long).numpy(), path=_stack(path, p),
-        loss=torch.cat(loss_h).numpy().copy() if loss_h else torch.zeros(0).numpy(), grad=_stack(grad_h, p), update=_stack(upd_h, p),
+        loss=_stack(loss_h, 0).reshape(-1), grad=_stack(grad_h, p), update=_stack(upd_h, p),
         final_loss=final,
     )
 

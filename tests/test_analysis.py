@@ -1,0 +1,83 @@
+"""The spectrum analysis against closed forms and against what the runs actually do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gdanim
+from gdanim.analysis import analyze, quadratic
+
+
+def test_ols_matches_the_lectures_closed_form():
+    trace = gdanim.record("scenarios/lr.yaml")
+    assert trace.analysis.ols == pytest.approx((2.4459, 4.0043), abs=1e-4)
+    X = trace.dataset.design()
+    closed = np.linalg.inv(X.T @ X) @ X.T @ trace.dataset.y.astype(np.float64)
+    assert trace.analysis.ols == pytest.approx(tuple(closed), rel=1e-9)
+
+
+def test_the_critical_rate_of_the_lecture_is_2_over_242_8():
+    a = gdanim.record("scenarios/lr.yaml").analysis.spectra["sse"]
+    assert a.eigenvalues[-1] == pytest.approx(242.8, abs=0.05)
+    assert a.critical_lr == pytest.approx(0.00824, abs=1e-5)
+    assert a.best_lr == pytest.approx(2 / (a.eigenvalues[0] + a.eigenvalues[-1]))
+    assert a.condition_number == pytest.approx(a.eigenvalues[-1] / a.eigenvalues[0])
+
+
+def test_mse_eigenvalues_are_sse_ones_divided_by_n():
+    a = gdanim.record("scenarios/lr.yaml").analysis
+    np.testing.assert_allclose(np.array(a.spectra["mse"].eigenvalues) * 100, a.spectra["sse"].eigenvalues)
+    assert a.spectra["mse"].critical_lr == pytest.approx(100 * a.spectra["sse"].critical_lr)
+
+
+def test_regimes_of_the_five_lecture_rates():
+    trace = gdanim.record("scenarios/lr.yaml")
+    assert [r.regime for r in trace.runs] == ["monotone", "monotone", "divergent", "divergent", "divergent"]
+    slow = trace.run("lr-0.0083")
+    assert slow.contraction > 1  # diverges, slowly: about 1.5% growth per step
+    assert slow.contraction == pytest.approx(abs(1 - 0.0083 * 242.77), abs=1e-3)
+
+
+def test_0_0083_looks_settled_after_30_epochs_but_grows_later():
+    """The question the lecture leaves open, settled by running longer."""
+    text = Path("scenarios/lr.yaml").read_text().replace("epochs: 30", "epochs: 600")
+    run = gdanim.record(gdanim.parse_scenario(text, "lr.yaml")).run("lr-0.0083")
+    assert run.loss[29] < run.loss[0] / 5
+    assert run.loss[-1] > run.loss[29] * 10
+
+
+def test_an_oscillating_rate_overshoots_yet_converges():
+    text = "data: {synthetic: {n: 100, seed: 43052}}\ninit: [-5, 10]\nloss: sse\nlr: 0.006\nepochs: 300"
+    trace = gdanim.record(gdanim.parse_scenario(text))
+    run = trace.runs[0]
+    assert run.regime == "oscillating"
+    w1 = run.path[:, 1] - trace.analysis.ols[1]
+    assert (np.sign(w1[1:40]) != np.sign(w1[:39])).any()  # crosses the minimum
+    assert run.final_loss == pytest.approx(trace.analysis.spectra["sse"].ols_loss, rel=1e-3)
+
+
+def test_other_optimizers_and_mini_batches_have_no_regime():
+    trace = gdanim.record("scenarios/optimizers.yaml")
+    assert [r.regime is None for r in trace.runs] == [False, True, True, True, True, True]
+    assert all(r.regime is None for r in gdanim.record("scenarios/minibatch.yaml").runs[1:])
+
+
+def test_singular_design_is_not_unique_and_has_no_condition_number():
+    a = analyze(np.ones((4, 1), np.float32), np.array([1, 2, 3, 4], np.float32))
+    assert a.ols is None and a.rank == 1
+    assert a.spectra["sse"].condition_number is None
+    assert a.spectra["sse"].critical_lr == pytest.approx(2 / (2 * 8))
+
+
+def test_the_quadratic_form_equals_the_direct_loss():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(50, 2)), rng.normal(size=50)
+    q = quadratic(x, y)
+    W = rng.normal(size=(7, 3))
+    X = np.hstack([np.ones((50, 1)), x])
+    direct = ((y - W @ X.T) ** 2).sum(1)
+    np.testing.assert_allclose(q(W, "sse"), direct, rtol=1e-10)
+    np.testing.assert_allclose(q(W, "mse"), direct / 50, rtol=1e-10)
