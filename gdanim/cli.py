@@ -92,6 +92,89 @@ def record(scenarios: tuple[Path, ...], output: Path) -> None:
 
 
 @main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("output/site"), show_default=True, help="Folder of the site.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Scenarios built at once (default: one per CPU).")
+@click.option("--force", is_flag=True, help="Record and render every scenario again.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
+              help="Language of the pages.")
+@click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              default=None, help="Folder of templates searched before the built-in theme.")
+@click.option("--preset", type=click.Choice(["hd", "slides", "4x3", "square", "thumb"]),
+              default=None, help="Frame size for every scenario (overrides the files).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
+@friendly_errors
+def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, lang: str,
+         templates: Path | None, preset: str | None, quiet: bool) -> None:
+    """Build a course site from scenario files or folders: index.html and a page each.
+
+    Scenarios whose files, data and settings are unchanged are not rendered again.
+    A scenario that fails is reported and skipped; the exit code is then 1.
+    """
+    from gdanim.report import build_site
+
+    def progress(outcome) -> None:
+        if outcome.error:
+            click.echo(f"error: {outcome.source}: {outcome.error}", err=True)
+        elif not quiet:
+            what = "rendered" if outcome.rendered else ("page" if outcome.paged else "up to date")
+            click.echo(f"{outcome.stem}: {what} ({outcome.seconds:.1f} s)")
+        for warning in outcome.warnings:
+            click.echo(f"warning: {outcome.stem}: {warning}", err=True)
+
+    options = {"preset": preset} if preset else {}
+    result = build_site(inputs, output, jobs=jobs, force=force, lang=lang, templates=templates,
+                        render_options=options, progress=progress)
+    built = len(result.outcomes) - len(result.failures)
+    click.echo(f"{result.index}: {built} scenario(s), {len(result.rendered)} rendered, "
+               f"{len(result.failures)} failed ({result.seconds:.1f} s)")
+    if result.failures:
+        sys.exit(1)
+
+
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+@main.command()
+@scenario_args
+@output_option
+@click.option("--format", "formats", metavar="LIST", default=None,
+              help="Comma-separated formats: mp4,gif,png,frames [default: the scenario's].")
+@click.option("--preset", default=None, help="hd, slides, 4x3, square or thumb [default: the scenario's].")
+@click.option("--fps", type=int, default=None, help="10, 20, 25 or 50 [default: the scenario's].")
+@click.option("--theme", default=None, help="light or dark [default: the scenario's].")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Runs rendered at once [default: the number of cores].")
+@click.option("--quiet", is_flag=True, help="No progress bars and no summary.")
+@friendly_errors
+def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, preset: str | None,
+           fps: int | None, theme: str | None, jobs: int | None, quiet: bool) -> None:
+    """Record and animate every run: <run>.mp4/.gif/.png and compare.* per scenario."""
+    from gdanim.render import render_scenario
+
+    wanted = [f.strip() for f in formats.split(",") if f.strip()] if formats is not None else None
+    failed = False
+    try:
+        for scenario in load_all(scenarios):
+            result = render_scenario(scenario, output, formats=wanted, preset=preset, fps=fps,
+                                     theme=theme, jobs=jobs, progress=False if quiet else None)
+            failed |= not result.ok
+            if not quiet:
+                made = len(result.runs) + (1 if result.compare else 0)
+                click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")
+            for name, message in result.failures:
+                click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if failed:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
     from gdanim.jsonschema import schema_text

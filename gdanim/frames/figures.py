@@ -1,0 +1,227 @@
+"""Static figures for the report: the data, loss curves, paths on contours, sweeps, SSE/MSE.
+
+Each function builds a matplotlib `Figure` on an Agg canvas (never pyplot) from a
+Trace and returns it; `save_png` writes it atomically. Words on the axes come from
+the caller's `labels` (the report's string table), so a Korean page gets Korean axes.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from gdanim.analysis import quadratic
+from gdanim.files import atomic_write_bytes
+from gdanim.frames.style import make_style, rc_params
+from gdanim.trace import Run, Trace
+
+WIDTH, HEIGHT, DPI = 7.2, 4.0, 110
+MAX_LEGEND = 8
+
+
+def _figure(width: float = WIDTH, height: float = HEIGHT) -> Figure:
+    """A light-theme Figure of width x height inches with the shared look and fonts."""
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    fig.patch.set_facecolor("white")
+    return fig
+
+
+def _rc() -> dict:
+    return {**rc_params(make_style((int(WIDTH * DPI), int(HEIGHT * DPI)), "light")),
+            "lines.linewidth": 1.6, "font.size": 10, "axes.labelsize": 10, "legend.fontsize": 8.5,
+            "xtick.labelsize": 9, "ytick.labelsize": 9}
+
+
+def styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Build the figure inside the shared style (fonts with Hangul, theme colours)."""
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs) -> Figure:
+        with matplotlib.rc_context(_rc()):
+            return build(*args, **kwargs)
+
+    return wrapper
+
+
+def save_png(fig: Figure, path: Path) -> Path:
+    """Write the figure as PNG to path, whole or not at all; returns path."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(_rc()):
+        fig.savefig(buffer, format="png", dpi=DPI, facecolor=fig.get_facecolor())
+    return atomic_write_bytes(Path(path), buffer.getvalue())
+
+
+def run_colors(count: int) -> list[tuple[float, float, float, float]]:
+    """One colour per run: the tab10 cycle for few runs, viridis for many."""
+    from matplotlib import colormaps
+
+    if count <= 10:
+        return [colormaps["tab10"](i) for i in range(count)]
+    return [colormaps["viridis"](i / max(count - 1, 1)) for i in range(count)]
+
+
+def epochs_axis(run: Run) -> np.ndarray:
+    """[S] the position of each step in epochs (fractions within an epoch for mini-batches)."""
+    epoch = run.epoch.astype(np.float64)
+    if run.steps == 0:
+        return epoch
+    counts = np.bincount(run.epoch, minlength=int(run.epoch.max()) + 1).astype(np.float64)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    within = np.arange(run.steps) - first[run.epoch]
+    return epoch + within / counts[run.epoch]
+
+
+@styled
+def data_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
+    """The data points against each feature (up to 4) with the least-squares fit."""
+    d, w = trace.dataset, np.asarray(trace.analysis.minimizer)
+    k = min(d.features, 4)
+    fig = _figure(WIDTH if k > 1 else 6.0, 3.6)
+    axes = fig.subplots(1, k, squeeze=False)[0]
+    for j, ax in enumerate(axes):
+        ax.scatter(d.x[:, j], d.y, s=14, color="#1f77b4", alpha=0.75, label=labels["legend_data"])
+        xs = np.linspace(float(d.x[:, j].min()), float(d.x[:, j].max()), 50)
+        rest = d.x.mean(axis=0).astype(np.float64)
+        grid = np.tile(rest, (xs.size, 1))
+        grid[:, j] = xs
+        ax.plot(xs, w[0] + grid @ w[1:], color="#d62728", lw=2, label=labels["legend_fit"])
+        name = d.columns[j] if j < len(d.columns) else (f"x{j + 1}" if d.features > 1 else "x")
+        ax.set_xlabel(name)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("y")
+    axes[0].legend(loc="best", fontsize="small")
+    return fig
+
+
+@styled
+def loss_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
+    """Loss on a log axis against epoch, one line per run, with the OLS loss dashed."""
+    fig = _figure()
+    ax = fig.subplots()
+    colors = run_colors(len(trace.runs))
+    for run, color in zip(trace.runs, colors):
+        loss = run.loss.astype(np.float64)
+        ok = np.isfinite(loss) & (loss > 0)
+        if ok.any():
+            ax.plot(epochs_axis(run)[ok], loss[ok], color=color, lw=1.6, label=run.name)
+    ols = trace.analysis.spectra[trace.loss].ols_loss
+    if math.isfinite(ols) and ols > 0:
+        ax.axhline(ols, color="0.3", ls="--", lw=1, label=labels["legend_ols"])
+    ax.set_yscale("log")
+    ax.set_xlabel(labels["axis_epoch"])
+    ax.set_ylabel(f"{labels['axis_loss']} ({trace.loss.upper()}, log)")
+    ax.grid(alpha=0.3, which="both")
+    if len(trace.runs) <= MAX_LEGEND:
+        ax.legend(fontsize="small", loc="best")
+    return fig
+
+
+def _window(trace: Trace, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+    """Axis limits around the minimum that hold every start with room to spare."""
+    centre = np.asarray(trace.analysis.minimizer)[[a, b]]
+    starts = np.asarray([r.path[0, [a, b]] for r in trace.runs], np.float64)
+    spread = np.abs(starts - centre).max(axis=0) if len(starts) else np.ones(2)
+    spread = np.maximum(spread * 1.5, 1e-3 + 0.1 * np.abs(centre))
+    return centre - spread, centre + spread
+
+
+@styled
+def contour_figure(trace: Trace, labels: Mapping[str, str], params: tuple[int, int] = (0, 1)) -> Figure:
+    """Loss contours over two parameters (the others at the minimum) with every run's path."""
+    a, b = params
+    q = quadratic(trace.dataset.x, trace.dataset.y)
+    lo, hi = _window(trace, a, b)
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 160), np.linspace(lo[1], hi[1], 160))
+    grid = np.broadcast_to(np.asarray(trace.analysis.minimizer), (*g0.shape, len(q.xty))).copy()
+    grid[..., a], grid[..., b] = g0, g1  # [160, 160, p]
+    z = q(grid, trace.loss)  # [160, 160]
+    fig = _figure(6.4, 5.0)
+    ax = fig.subplots()
+    zmin = max(float(z.min()), 1e-12)
+    levels = np.geomspace(zmin * 1.05, float(z.max()), 14) if z.max() > zmin * 1.05 else 10
+    ax.contourf(g0, g1, z, levels=levels, cmap="Blues_r", alpha=0.55)
+    ax.contour(g0, g1, z, levels=levels, colors="0.45", linewidths=0.5)
+    for run, color in zip(trace.runs, run_colors(len(trace.runs))):
+        path = run.path[:, [a, b]].astype(np.float64)
+        path = path[np.isfinite(path).all(axis=1)]
+        ax.plot(path[:, 0], path[:, 1], "-o", color=color, ms=2.5, lw=1.3, label=run.name)
+        ax.plot(path[:1, 0], path[:1, 1], "s", color=color, ms=6)
+    m = np.asarray(trace.analysis.minimizer)
+    ax.plot(m[a], m[b], "x", color="#d62728", ms=11, mew=2.5, label=labels["legend_ols"])
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel(f"w{a}")
+    ax.set_ylabel(f"w{b}")
+    if len(trace.runs) <= MAX_LEGEND:
+        ax.legend(fontsize="small", loc="best")
+    return fig
+
+
+def sweep_runs(trace: Trace) -> list[Run]:
+    """Runs that form a learning-rate sweep (same loss and optimizer, 4+ distinct rates), by lr."""
+    runs = [r for r in trace.runs if r.settings.loss == trace.loss]
+    kinds = {(r.settings.optimizer, r.settings.loss) for r in runs}
+    if len(runs) < 4 or len(kinds) != 1 or len({r.settings.lr for r in runs}) < 4:
+        return []
+    return sorted(runs, key=lambda r: r.settings.lr)
+
+
+@styled
+def sweep_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
+    """Final loss against lr on log axes; diverged runs as crosses on top; critical lr dashed."""
+    runs = sweep_runs(trace)
+    lrs = np.asarray([r.settings.lr for r in runs])
+    final = np.asarray([r.final_loss for r in runs], np.float64)
+    ok = np.isfinite(final) & (final > 0)
+    fig = _figure()
+    ax = fig.subplots()
+    ax.plot(lrs[ok], final[ok], "o-", color="#1f77b4", ms=4, label=labels["axis_final_loss"])
+    if (~ok).any():
+        top = float(final[ok].max()) * 3 if ok.any() else 1.0
+        ax.plot(lrs[~ok], np.full((~ok).sum(), top), "x", color="#d62728", ms=7, mew=2)
+    critical = trace.analysis.spectra[trace.loss].critical_lr
+    if critical:
+        ax.axvline(critical, color="#d62728", ls="--", lw=1.3,
+                   label=f"{labels['legend_critical']} {critical:.3g}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(labels["axis_lr"])
+    ax.set_ylabel(labels["axis_final_loss"])
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small", loc="best")
+    return fig
+
+
+@styled
+def pair_figure(sse: Run, mse: Run, n: int, labels: Mapping[str, str]) -> Figure:
+    """SSE and MSE paths drawn over each other, and the two gradient sizes per step."""
+    fig = _figure(WIDTH, 3.6)
+    left, right = fig.subplots(1, 2)
+    left.plot(sse.path[:, 0], sse.path[:, 1], "-", color="#1f77b4", lw=3, alpha=0.6,
+              label=f"SSE lr {sse.settings.lr:g}")
+    left.plot(mse.path[:, 0], mse.path[:, 1], "o", color="#ff7f0e", ms=3,
+              label=f"MSE lr {mse.settings.lr:g}")
+    left.set_xlabel("w0")
+    left.set_ylabel("w1")
+    left.legend(fontsize="small")
+    left.grid(alpha=0.3)
+    steps = np.arange(min(sse.steps, mse.steps))
+    for run, color, name in ((sse, "#1f77b4", "SSE"), (mse, "#ff7f0e", "MSE")):
+        norm = np.linalg.norm(run.grad[: steps.size].astype(np.float64), axis=1)
+        ok = np.isfinite(norm) & (norm > 0)
+        right.plot(steps[ok], norm[ok], color=color, label=f"|∇L| {name}")
+    right.set_yscale("log")
+    right.set_xlabel(labels["axis_epoch"])
+    right.set_title(f"n = {n}", fontsize="small")
+    right.legend(fontsize="small")
+    right.grid(alpha=0.3, which="both")
+    return fig

@@ -1,0 +1,172 @@
+"""Plain sentences about the analysis and each run, in the page's language."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdanim.analysis import Spectrum
+from gdanim.report.text import num, vec
+from gdanim.trace import Run, Trace
+
+CONDITION_VALLEY = 10.0
+MAX_VERDICTS = 8
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One line of the analysis: a label, a value and what it means for this data."""
+
+    label: str
+    value: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One row of the runs table."""
+
+    name: str
+    optimizer: str
+    loss: str
+    lr: str
+    epochs: int
+    params: str
+    final_loss: str
+    distance: str
+    status: str
+    status_key: str
+    regime: str
+    regime_key: str
+    warning: str | None
+    "Set when a finite run looks converging but its regime says it diverges."
+    story: str
+    "What the run did, in one sentence (alt text of its images)."
+
+
+def lam_max(spectrum: Spectrum) -> float:
+    """The largest Hessian eigenvalue."""
+    return float(max(spectrum.eigenvalues))
+
+
+def facts(trace: Trace, s: Mapping[str, str]) -> list[Fact]:
+    """The analysis lines for the scenario's main loss: OLS, its loss, spectrum, rates."""
+    a, spec = trace.analysis, trace.analysis.spectra[trace.loss]
+    p = trace.dataset.features + 1
+    out = []
+    if a.ols is not None:
+        out.append(Fact(s["an_ols"], vec(a.ols), s["an_ols_text"]))
+    else:
+        out.append(Fact(s["an_ols"], vec(a.minimizer),
+                        s["an_ols_not_unique"].format(rank=a.rank, p=p, w=vec(a.minimizer))))
+    out.append(Fact(s["an_ols_loss"], num(spec.ols_loss), s["an_ols_loss_text"].format(loss=trace.loss.upper())))
+    eig = ", ".join(num(v) for v in spec.eigenvalues[:8]) + (" …" if len(spec.eigenvalues) > 8 else "")
+    out.append(Fact(s["an_eigen"], eig, s["an_eigen_text"]))
+    if spec.critical_lr is not None:
+        half = spec.critical_lr / 2
+        out.append(Fact(s["an_critical"], num(spec.critical_lr),
+                        s["an_critical_text"].format(critical=num(spec.critical_lr), half=num(half))))
+    if spec.best_lr is not None:
+        out.append(Fact(s["an_best"], num(spec.best_lr), s["an_best_text"].format(best=num(spec.best_lr))))
+    cond = spec.condition_number
+    meaning = s["cond_none"] if cond is None else (
+        s["cond_valley"] if cond > CONDITION_VALLEY else s["cond_round"])
+    out.append(Fact(s["an_condition"], num(cond),
+                    s["an_condition_text"].format(condition=num(cond), meaning=meaning)))
+    return out
+
+
+def verdicts(trace: Trace, s: Mapping[str, str]) -> str | None:
+    """One sentence saying which rates converge and which diverge, from the spectrum."""
+    parts = [s[f"verdict_{r.regime}"].format(lr=f"{r.settings.lr:g}")
+             for r in trace.runs if r.regime is not None][:MAX_VERDICTS]
+    return s["an_runs_verdict"].format(verdicts="; ".join(parts)) if parts else None
+
+
+def mse_note(trace: Trace, s: Mapping[str, str]) -> str | None:
+    """A note on the MSE spectrum when the scenario mostly speaks of SSE."""
+    if trace.loss != "sse" or not any(r.settings.loss == "mse" for r in trace.runs):
+        return None
+    mse = trace.analysis.spectra["mse"]
+    return s["an_mse_note"].format(n=trace.dataset.n, critical=num(mse.critical_lr))
+
+
+def _first_loss(run: Run) -> float:
+    return float(run.loss[0]) if run.steps else float(run.final_loss)
+
+
+def hidden_divergence(run: Run) -> bool:
+    """True when a finite run ended below where it started though its regime diverges."""
+    last, first = float(run.final_loss), _first_loss(run)
+    return (run.regime == "divergent" and run.status != "diverged"
+            and math.isfinite(last) and math.isfinite(first) and last < first)
+
+
+def story(run: Run, s: Mapping[str, str]) -> str:
+    """What the run did, in one sentence: start, rate, loss before and after, status, regime."""
+    st = run.settings
+    fields = dict(
+        optimizer=st.optimizer, lr=f"{st.lr:g}", loss=st.loss.upper(), init=vec(st.init, 3),
+        epochs=int(run.epoch[-1]) + 1 if run.steps else 0,
+        first=num(_first_loss(run)), last=num(run.final_loss),
+        status=s[f"status_{run.status}"],
+    )
+    if run.regime is None:
+        return s["story_no_regime"].format(**fields)
+    return s["story"].format(regime=s[f"regime_{run.regime}"], **fields)
+
+
+def run_row(run: Run, trace: Trace, s: Mapping[str, str]) -> RunRow:
+    """The runs-table row of `run`, with its warning and story."""
+    st = run.settings
+    target = np.asarray(trace.analysis.ols if trace.analysis.ols is not None else trace.analysis.minimizer)
+    final = run.final_params.astype(np.float64)
+    distance = float(np.linalg.norm(final - target)) if np.isfinite(final).all() else math.inf
+    warning = None
+    if hidden_divergence(run):
+        spectrum = trace.analysis.spectra[st.loss]
+        warning = s["warn_hidden_divergence"].format(
+            first=num(_first_loss(run)), last=num(run.final_loss),
+            ratio=num(st.lr * lam_max(spectrum), 3), contraction=num(run.contraction, 4))
+    options = ", ".join(f"{k} {v}" for k, v in st.options.items())
+    return RunRow(
+        name=run.name, optimizer=st.optimizer + (f" ({options})" if options else ""),
+        loss=st.loss.upper(), lr=f"{st.lr:g}", epochs=int(run.epoch[-1]) + 1 if run.steps else 0,
+        params=vec(run.final_params), final_loss=num(run.final_loss), distance=num(distance),
+        status=s[f"status_{run.status}"], status_key=run.status,
+        regime=s[f"regime_{run.regime}"] if run.regime else s["regime_na"],
+        regime_key=run.regime or "na", warning=warning, story=story(run, s),
+    )
+
+
+@dataclass(frozen=True)
+class Pair:
+    """An SSE run and the MSE run with n times its rate, and how close their paths are."""
+
+    sse: Run
+    mse: Run
+    max_difference: float
+    gradient_ratio: float
+
+
+def sse_mse_pairs(trace: Trace) -> list[Pair]:
+    """Every SSE run with lr a matched to an MSE run with lr n*a, same start and optimizer."""
+    n = trace.dataset.n
+    pairs = []
+    for sse in (r for r in trace.runs if r.settings.loss == "sse"):
+        for mse in (r for r in trace.runs if r.settings.loss == "mse"):
+            same = (sse.settings.optimizer == mse.settings.optimizer == "gd"
+                    and sse.settings.init == mse.settings.init
+                    and math.isclose(mse.settings.lr, n * sse.settings.lr, rel_tol=1e-6))
+            if not same:
+                continue
+            k = min(sse.path.shape[0], mse.path.shape[0])
+            diff = np.abs(sse.path[:k].astype(np.float64) - mse.path[:k].astype(np.float64))
+            g_sse = np.linalg.norm(sse.grad[:1].astype(np.float64))
+            g_mse = np.linalg.norm(mse.grad[:1].astype(np.float64))
+            pairs.append(Pair(sse, mse, float(np.nanmax(diff)) if diff.size else 0.0,
+                              float(g_sse / g_mse) if g_mse > 0 else math.nan))
+    return pairs

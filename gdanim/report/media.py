@@ -1,0 +1,101 @@
+"""The files a scenario folder holds, the slider's per-frame data, and embed snippets."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gdanim.trace import Run
+
+MEDIA_FORMATS = ("mp4", "gif", "png")
+
+
+@dataclass(frozen=True)
+class Media:
+    """The animation files of one run (or of the comparison), as names relative to the page."""
+
+    name: str
+    files: dict[str, str] = field(default_factory=dict)
+    "format -> file name, for the formats that exist."
+
+    @property
+    def video(self) -> str | None:
+        """The MP4 file name, if rendered."""
+        return self.files.get("mp4")
+
+    @property
+    def poster(self) -> str | None:
+        """The poster PNG file name, if rendered."""
+        return self.files.get("png")
+
+
+def find_media(folder: Path, name: str) -> Media:
+    """The <name>.mp4/.gif/.png files present in folder."""
+    return Media(name, {f: f"{name}.{f}" for f in MEDIA_FORMATS if (folder / f"{name}.{f}").is_file()})
+
+
+def frame_indices(run: Run, max_frames: int, explicit: Sequence[int] | None = None) -> tuple[int, ...]:
+    """The state indices the renderer shows as frames of `run`, in order (its own schedule)."""
+    from gdanim.render.schedule import run_schedule
+
+    return tuple(int(i) for i in run_schedule(run, max_frames, explicit))
+
+
+def _finite(v: float) -> float | None:
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def slider_frames(run: Run, indices: Sequence[int]) -> list[list]:
+    """Per frame [epoch, loss, [params]] for the slider: what the frame shows, from the trace."""
+    from gdanim.render.schedule import state_times
+
+    times = state_times(run)
+    out = []
+    for i in indices:
+        loss = run.loss[i] if i < run.steps else run.final_loss
+        t = float(times[i])
+        epoch = int(t) if t == int(t) else round(t, 2)
+        params = [_finite(round(float(v), 6)) for v in run.path[min(i, run.path.shape[0] - 1)]]
+        out.append([epoch, _finite(float(f"{float(loss):.6g}")), params])
+    return out
+
+
+def snippets(media: Media, alt: str) -> dict[str, str]:
+    """Copy-ready code to show the animation in HTML, Marp, Reveal.js and Beamer."""
+    mp4, gif, png = media.video, media.files.get("gif"), media.poster
+    out: dict[str, str] = {}
+    if mp4:
+        poster = f' poster="{png}"' if png else ""
+        out["HTML"] = (f'<video src="{mp4}"{poster} controls loop muted playsinline '
+                       f'style="max-width:100%"></video>')
+        out["Reveal.js"] = (
+            f'<section>\n  <video data-autoplay loop muted playsinline src="{mp4}"></video>\n</section>\n'
+            f'<section data-background-video="{mp4}" data-background-video-loop '
+            f'data-background-video-muted data-background-size="contain"></section>')
+    if gif or png:
+        image = gif or png
+        out["Markdown (Marp)"] = f"![w:960]({image})" if not alt else f"![w:960 {_md_alt(alt)}]({image})"
+    if mp4 or png:
+        still = png or ""
+        beamer = ["% \\usepackage{multimedia}  (or graphicx + hyperref)"]
+        if mp4 and still:
+            beamer.append(f"\\movie[width=\\textwidth,poster]{{\\includegraphics[width=\\textwidth]{{{still}}}}}"
+                          f"{{{mp4}}}")
+        elif still:
+            beamer.append(f"\\includegraphics[width=\\textwidth]{{{still}}}")
+        else:
+            beamer.append(f"\\href{{run:{mp4}}}{{{media.name}}}")
+        out["Beamer"] = "\n".join(beamer)
+    return out
+
+
+def _md_alt(alt: str) -> str:
+    return alt.replace("[", "(").replace("]", ")")[:120]
+
+
+def media_by_run(folder: Path, runs: Sequence[Run]) -> Mapping[str, Media]:
+    """Media of every run, by run name."""
+    return {r.name: find_media(folder, r.name) for r in runs}

@@ -1,0 +1,103 @@
+"""Templates: the loader chain (user folder, then the built-in theme) and the static assets."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from gdanim.files import atomic_write_bytes, atomic_write_text
+from gdanim.report.errors import ReportError
+
+STATIC = "static"
+
+
+def builtin_templates() -> Path:
+    """The folder of the built-in theme (installed as the gdanim_templates package)."""
+    try:
+        root = importlib.resources.files("gdanim_templates")
+    except ModuleNotFoundError:  # a source checkout that was never installed
+        root = Path(__file__).resolve().parents[2] / "templates"
+    path = Path(str(root))
+    if not (path / "base.html").is_file():
+        raise ReportError(f"the built-in templates are missing from {path}")
+    return path
+
+
+def template_dirs(override: Path | None) -> list[Path]:
+    """The template folders in the order they are searched: the override first."""
+    if override is not None and not Path(override).is_dir():
+        raise ReportError(f"--templates: a folder is expected, got {override}")
+    return ([Path(override)] if override is not None else []) + [builtin_templates()]
+
+
+def _json_script(value: Any) -> Markup:
+    """JSON safe to put inside <script type="application/json">."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+@lru_cache(maxsize=8)
+def _environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["json_script"] = _json_script
+    return env
+
+
+def environment(override: Path | None = None) -> jinja2.Environment:
+    """A Jinja2 environment: autoescape on, StrictUndefined, override folder before the theme."""
+    return _environment(tuple(template_dirs(override)))
+
+
+def render(name: str, context: dict[str, Any], override: Path | None = None) -> str:
+    """The template `name` rendered with `context`."""
+    try:
+        return environment(override).get_template(name).render(**context)
+    except jinja2.TemplateError as exc:
+        raise ReportError(f"template {name}: {exc}") from None
+
+
+def static_files(override: Path | None = None) -> dict[str, Path]:
+    """Static asset name -> file, the override's files winning over the theme's."""
+    found: dict[str, Path] = {}
+    for folder in reversed(template_dirs(override)):
+        static = folder / STATIC
+        if static.is_dir():
+            found.update({p.name: p for p in sorted(static.iterdir()) if p.is_file()})
+    return found
+
+
+def copy_static(target: Path, override: Path | None = None) -> list[Path]:
+    """Copy the static assets into target (only those whose bytes changed); returns them."""
+    out = []
+    for name, source in static_files(override).items():
+        dest = target / name
+        data = source.read_bytes()
+        if not dest.is_file() or dest.read_bytes() != data:
+            atomic_write_bytes(dest, data)
+        out.append(dest)
+    return out
+
+
+def templates_digest(override: Path | None = None) -> str:
+    """A hash of every template and asset in use (a changed theme rebuilds the pages)."""
+    digest = hashlib.sha256()
+    for folder in template_dirs(override):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def write_page(path: Path, name: str, context: dict[str, Any], override: Path | None = None) -> Path:
+    """Render template `name` into the file `path` atomically; returns path."""
+    return atomic_write_text(path, render(name, context, override))

@@ -1,0 +1,192 @@
+"""One scenario's page: figures and index.html written into the scenario's output folder."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gdanim import __version__
+from gdanim.report import analysis_text as at
+from gdanim.report import text as tx
+from gdanim.report.media import Media, find_media, frame_indices, slider_frames, snippets
+from gdanim.report.page import copy_static, write_page
+from gdanim.report.strings import strings
+from gdanim.trace import Trace, read_trace
+
+ASSETS = "assets"
+MAX_VIDEOS = 12
+SCENARIO_COPY = "scenario.yaml"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """What the slider needs of the render settings: frame rate and frame schedule."""
+
+    fps: float = 10.0
+    max_frames: int = 150
+    frames: tuple[int, ...] | None = None
+    surface: tuple[int, int] = (0, 1)
+
+
+def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], timing: Timing) -> dict[str, str]:
+    """Write the static figures that apply to this trace; returns name -> path relative to folder."""
+    from gdanim.frames import figures as fg  # matplotlib stays in the frames room
+
+    made: dict[str, Any] = {"data": fg.data_figure(trace, s), "loss": fg.loss_figure(trace, s)}
+    p = trace.dataset.features + 1
+    a, b = timing.surface if max(timing.surface) < p else (0, 1)
+    made["contour"] = fg.contour_figure(trace, s, (a, b))
+    if fg.sweep_runs(trace):
+        made["sweep"] = fg.sweep_figure(trace, s)
+    for i, pair in enumerate(at.sse_mse_pairs(trace)[:3]):
+        made[f"sse-mse-{i}"] = fg.pair_figure(pair.sse, pair.mse, trace.dataset.n, s)
+    out = {}
+    for name, fig in made.items():
+        fg.save_png(fig, folder / ASSETS / f"{name}.png")
+        out[name] = f"{ASSETS}/{name}.png"
+    return out
+
+
+def _data_rows(trace: Trace, s: Mapping[str, str]) -> list[tuple[str, str]]:
+    d = trace.dataset
+    norm = d.normalization
+    norm_text = (s["norm_scale"].format(scale=tx.num(norm.scale[0])) if norm.kind == "scale"
+                 else s.get(f"norm_{norm.kind}", norm.kind))
+    rows = [(s["data_n"], str(d.n)), (s["data_features"], str(d.features)),
+            (s["data_source"], s.get(f"source_{d.source}", d.source)),
+            (s["data_normalization"], norm_text)]
+    if d.true_params is not None:
+        rows.append((s["true_params"], tx.vec(d.true_params)))
+    return rows
+
+
+def _math(trace: Trace, s: Mapping[str, str]) -> dict[str, Any]:
+    losses = sorted({r.settings.loss for r in trace.runs}, key=lambda v: v != trace.loss)
+    others = sorted({r.settings.optimizer for r in trace.runs} - {"gd"})
+    return {
+        "model": tx.mathml(tx.model_latex(trace.dataset.features), display=True),
+        "losses": [(s[f"loss_{lo}"], tx.mathml(tx.loss_latex(lo), display=True),
+                    tx.mathml(tx.gradient_latex(lo), display=True),
+                    tx.mathml(tx.hessian_latex(lo), display=True)) for lo in losses],
+        "update": tx.mathml(tx.UPDATE_LATEX, display=True),
+        "critical": tx.mathml(tx.CRITICAL_LATEX),
+        "others": s["update_other"].format(optimizers=", ".join(others)) if others else None,
+    }
+
+
+def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mapping[str, str],
+            timing: Timing) -> list[dict[str, Any]]:
+    out = []
+    for run in trace.runs:
+        media = find_media(folder, run.name)
+        if not media.files or len(out) >= MAX_VIDEOS:
+            continue
+        alt = s["video_alt"].format(name=run.name, story=rows[run.name].story)
+        slider = None
+        if media.video:
+            indices = frame_indices(run, timing.max_frames, timing.frames)
+            slider = {"fps": timing.fps, "frames": slider_frames(run, indices)}
+        out.append({"name": run.name, "media": media, "alt": alt, "slider": slider,
+                    "row": rows[run.name], "snippets": snippets(media, alt)})
+    return out
+
+
+def _downloads(trace: Trace, folder: Path, s: Mapping[str, str]) -> list[tuple[str, str]]:
+    out = [("trace.json", s["dl_trace"])] if (folder / "trace.json").is_file() else []
+    if (folder / SCENARIO_COPY).is_file():
+        out.append((SCENARIO_COPY, s["dl_yaml"]))
+    for run in trace.runs:
+        if (folder / f"{run.name}.csv").is_file():
+            out.append((f"{run.name}.csv", s["dl_csv"].format(name=run.name)))
+    return out
+
+
+def _pairs(trace: Trace, figures: Mapping[str, str], s: Mapping[str, str]) -> list[dict[str, Any]]:
+    out = []
+    n = trace.dataset.n
+    for i, pair in enumerate(at.sse_mse_pairs(trace)[:3]):
+        fields = dict(a=f"{pair.sse.settings.lr:g}", na=f"{pair.mse.settings.lr:g}", n=n,
+                      diff=tx.num(pair.max_difference, 2), sse=pair.sse.name, mse=pair.mse.name)
+        out.append({"text": s["ssemse_pair"].format(**fields),
+                    "scale": s["ssemse_scale"].format(ratio=tx.num(pair.gradient_ratio, 4)),
+                    "figure": figures.get(f"sse-mse-{i}"), "alt": s["fig_ssemse_alt"].format(**fields)})
+    return out
+
+
+def summary(trace: Trace, s: Mapping[str, str]) -> str:
+    """One line about the scenario: runs, loss, n and the critical rate."""
+    critical = trace.analysis.spectra[trace.loss].critical_lr
+    fields = dict(runs=len(trace.runs), loss=trace.loss.upper(), n=trace.dataset.n)
+    if critical is None:
+        return s["summary_no_critical"].format(**fields)
+    return s["summary"].format(critical=tx.num(critical, 3), **fields)
+
+
+def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: str,
+                 timing: Timing, index_url: str | None) -> dict[str, Any]:
+    """Everything scenario.html shows, computed from the trace and the files in folder."""
+    s = strings(lang)
+    rows = {r.name: at.run_row(r, trace, s) for r in trace.runs}
+    compare = find_media(folder, "compare")
+    stories = " ".join(f"{r.name}: {rows[r.name].story}" for r in trace.runs[:6])
+    compare_alt = s["compare_alt"].format(count=len(trace.runs), stories=stories)
+    loss_summary = "; ".join(f"{r.name} {r.status}" for r in trace.runs[:8])
+    figure_list = [(figures.get("loss"), s["fig_loss"],
+                    s["fig_loss_alt"].format(count=len(trace.runs), summary=loss_summary)),
+                   (figures.get("contour"), s["fig_contour"],
+                    s["fig_contour_alt"].format(a=f"w{timing.surface[0]}", b=f"w{timing.surface[1]}"))]
+    if "sweep" in figures:
+        critical = trace.analysis.spectra[trace.loss].critical_lr
+        figure_list.append((figures["sweep"], s["fig_sweep"], s["fig_sweep_alt"].format(
+            count=len(trace.runs), critical=tx.num(critical, 3))))
+    videos = _videos(trace, folder, rows, s, timing)
+    return {
+        "s": s, "lang": lang, "version": __version__, "title": trace.title,
+        "description": tx.markdown(trace.description), "summary": summary(trace, s),
+        "assets": f"{ASSETS}/", "index_url": index_url,
+        "data_rows": _data_rows(trace, s), "data_figure": figures.get("data"),
+        "data_alt": s["data_alt"].format(n=trace.dataset.n),
+        "math": _math(trace, s), "facts": at.facts(trace, s), "verdicts": at.verdicts(trace, s),
+        "mse_note": at.mse_note(trace, s), "rows": list(rows.values()),
+        "warnings": [r for r in rows.values() if r.warning],
+        "videos": videos, "hidden_videos": max(0, len(trace.runs) - len(videos)),
+        "compare": compare if compare.files else None, "compare_alt": compare_alt,
+        "compare_snippets": snippets(compare, compare_alt) if compare.files else {},
+        "figures": [f for f in figure_list if f[0]], "pairs": _pairs(trace, figures, s),
+        "downloads": _downloads(trace, folder, s),
+    }
+
+
+def write_report(folder: Path, *, lang: str = "en", timing: Timing | None = None,
+                 templates: Path | None = None, index_url: str | None = None,
+                 scenario_text: str | None = None, figures: bool = True) -> Path:
+    """Write <folder>/index.html (and its figures and assets) from <folder>/trace.json; returns it."""
+    from gdanim.files import atomic_write_text
+
+    folder = Path(folder)
+    timing = timing or Timing()
+    trace = read_trace(folder / "trace.json")
+    s = strings(lang)
+    if scenario_text is not None:
+        atomic_write_text(folder / SCENARIO_COPY, scenario_text)
+    made = write_figures(trace, folder, s, timing) if figures else _existing_figures(folder)
+    copy_static(folder / ASSETS, templates)
+    context = page_context(trace, folder, made, lang, timing, index_url)
+    return write_page(folder / "index.html", "scenario.html", context, templates)
+
+
+def _existing_figures(folder: Path) -> dict[str, str]:
+    assets = folder / ASSETS
+    return {p.stem: f"{ASSETS}/{p.name}" for p in sorted(assets.glob("*.png"))} if assets.is_dir() else {}
+
+
+def poster_of(folder: Path, trace_runs: list[str]) -> str | None:
+    """The picture that stands for a scenario on the index: compare, a run's poster, or a figure."""
+    for name in ["compare", *trace_runs]:
+        media: Media = find_media(folder, name)
+        if media.poster:
+            return media.poster
+    figure = folder / ASSETS / "loss.png"
+    return f"{ASSETS}/loss.png" if figure.is_file() else None

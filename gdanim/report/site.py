@@ -1,0 +1,283 @@
+"""A course site: every scenario recorded, rendered and reported, and an index over them.
+
+A scenario is built again only when its stamp changes: a hash of the scenario text,
+its data file, the render options and the gdanim version decides the media; that
+hash plus the language and the templates decides the page. Stale scenarios build in
+parallel worker processes; a scenario that fails is reported and the others still build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gdanim import __version__
+from gdanim.errors import GdanimError
+from gdanim.files import atomic_write_text, inside
+from gdanim.report.errors import ReportError
+from gdanim.report.page import copy_static, templates_digest, write_page
+from gdanim.report.scenario_page import ASSETS, Timing, poster_of, summary, write_report
+from gdanim.report.strings import strings
+from gdanim.report.text import plain_first_sentence
+
+STAMP = ".gdanim-build.json"
+RESERVED_STEMS = frozenset({ASSETS})
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the index shows of one scenario."""
+
+    stem: str
+    title: str
+    summary: str
+    teaser: str
+    poster: str | None
+    "Poster path relative to the scenario folder."
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one scenario in a build."""
+
+    source: str
+    stem: str | None = None
+    card: Card | None = None
+    rendered: bool = False
+    "Recorded and rendered again (its media stamp changed)."
+    paged: bool = False
+    "Page and figures written again."
+    seconds: float = 0.0
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    """The site's index and what happened to each scenario."""
+
+    index: Path
+    outcomes: tuple[Outcome, ...]
+    seconds: float = 0.0
+
+    @property
+    def failures(self) -> list[Outcome]:
+        """The scenarios that could not be built."""
+        return [o for o in self.outcomes if o.error is not None]
+
+    @property
+    def rendered(self) -> list[str]:
+        """Stems of the scenarios rendered again in this build."""
+        return [o.stem for o in self.outcomes if o.rendered and o.stem]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scenario to build, picklable for a worker process."""
+
+    path: str
+    site: str
+    lang: str
+    templates: str | None
+    render_options: dict[str, Any] = field(default_factory=dict)
+    force: bool = False
+    render_jobs: int | None = None
+
+
+def scenario_files(inputs: Iterable[str | Path]) -> list[Path]:
+    """The scenario files named, a folder standing for its *.yaml and *.yml files (sorted)."""
+    out: list[Path] = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            out += sorted(p for p in item.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        else:
+            out.append(item)
+    return out
+
+
+def media_key(content_hash: str, render_options: dict[str, Any]) -> str:
+    """The stamp of a scenario's recorded and rendered files."""
+    blob = json.dumps({"scenario": content_hash, "render": render_options, "version": __version__},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def page_key(media: str, lang: str, templates: str) -> str:
+    """The stamp of a scenario's page and figures."""
+    return hashlib.sha256(f"{media}|{lang}|{templates}".encode()).hexdigest()
+
+
+def read_stamp(folder: Path) -> dict[str, Any]:
+    """The stamp stored by the last build of folder ({} when none or unreadable)."""
+    try:
+        return json.loads((folder / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _timing(scenario, options: dict[str, Any]) -> Timing:
+    r = scenario.spec.render
+    frames = options.get("frames", r.frames)
+    return Timing(fps=float(options.get("fps") or r.fps),
+                  max_frames=int(options.get("max_frames") or r.max_frames),
+                  frames=tuple(frames) if frames else None, surface=tuple(r.surface.params))
+
+
+def _render(scenario, site: Path, options: dict[str, Any], jobs: int | None) -> tuple[str, ...]:
+    try:
+        from gdanim.render import render_scenario
+    except ImportError:  # without the renderer: record only, the page shows no animations
+        from gdanim.api import record_to
+
+        record_to(scenario, site)
+        return ()
+    result = render_scenario(scenario, site, jobs=jobs, **options)
+    return tuple(str(f) for f in getattr(result, "failures", ()) or ())
+
+
+def build_one(job: Job) -> Outcome:
+    """Build one scenario's folder in the site if its stamps changed; returns what happened."""
+    from gdanim.scenario import load_scenario
+
+    start = time.perf_counter()
+    try:
+        scenario = load_scenario(job.path)
+        site = Path(job.site)
+        folder = scenario_folder(site, scenario.stem)
+        templates = Path(job.templates) if job.templates else None
+        stamp = read_stamp(folder)
+        media = media_key(scenario.content_hash(), job.render_options)
+        page = page_key(media, job.lang, templates_digest(templates))
+        rendered = job.force or stamp.get("media") != media or not (folder / "trace.json").is_file()
+        warnings: tuple[str, ...] = ()
+        if rendered:
+            (folder / STAMP).unlink(missing_ok=True)
+            warnings = _render(scenario, site, job.render_options, job.render_jobs)
+        paged = rendered or stamp.get("page") != page or not (folder / "index.html").is_file()
+        card = Card(**stamp["card"]) if not paged and "card" in stamp else None
+        if paged or card is None:
+            write_report(folder, lang=job.lang, timing=_timing(scenario, job.render_options),
+                         templates=templates, index_url="../index.html", scenario_text=scenario.text)
+            card = _card(folder, scenario, job.lang)
+            paged = True
+        atomic_write_text(folder / STAMP, json.dumps({"media": media, "page": page, "card": asdict(card)},
+                                                     ensure_ascii=False, indent=1))
+        return Outcome(job.path, scenario.stem, card, rendered, paged, time.perf_counter() - start,
+                       warnings=warnings)
+    except GdanimError as exc:
+        return Outcome(job.path, error=str(exc), seconds=time.perf_counter() - start)
+
+
+def scenario_folder(site: Path, stem: str) -> Path:
+    """The folder of scenario `stem` inside the site (refusing names that would leave it)."""
+    if stem.lower() in RESERVED_STEMS:
+        raise ReportError(f"{stem}: this file name is reserved for the site's own folder; rename it")
+    try:
+        return inside(site, stem)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def _card(folder: Path, scenario, lang: str) -> Card:
+    from gdanim.trace import read_trace
+
+    trace = read_trace(folder / "trace.json")
+    return Card(scenario.stem, trace.title, summary(trace, strings(lang)),
+                plain_first_sentence(trace.description), poster_of(folder, [r.name for r in trace.runs]))
+
+
+def write_index(site: Path, outcomes: Sequence[Outcome], lang: str, templates: Path | None) -> Path:
+    """Write the site's index.html, assets/ and .nojekyll; returns the index."""
+    s = strings(lang)
+    cards = []
+    for o in outcomes:
+        if o.card is None:
+            continue
+        c = o.card
+        cards.append({"href": f"{c.stem}/index.html", "title": c.title, "summary": c.summary,
+                      "teaser": c.teaser, "poster": f"{c.stem}/{c.poster}" if c.poster else None,
+                      "alt": s["poster_alt"].format(title=c.title, summary=c.summary)})
+    failures = [(Path(o.source).name, o.error) for o in outcomes if o.error]
+    copy_static(site / ASSETS, templates)
+    (site / ".nojekyll").touch()
+    context = {"s": s, "lang": lang, "version": __version__, "assets": f"{ASSETS}/",
+               "cards": cards, "failures": failures}
+    return write_page(site / "index.html", "index.html", context, templates)
+
+
+def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,
+               force: bool = False, lang: str = "en", templates: str | Path | None = None,
+               render_options: dict[str, Any] | None = None,
+               progress: Callable[[Outcome], None] | None = None) -> SiteResult:
+    """Build the site in `output` from scenario files or folders; returns what happened."""
+    start = time.perf_counter()
+    strings(lang)  # an unknown language fails before any work
+    site = Path(output).resolve()
+    site.mkdir(parents=True, exist_ok=True)
+    files = scenario_files(inputs)
+    if not files:
+        raise ReportError("no scenario files (*.yaml, *.yml) were given")
+    stems: dict[str, str] = {}
+    outcomes: dict[int, Outcome] = {}
+    todo: list[tuple[int, Job]] = []
+    for i, path in enumerate(files):
+        stem = path.stem
+        if stem.lower() in stems:
+            outcomes[i] = Outcome(str(path), error=f"same file name as {stems[stem.lower()]}; "
+                                                   "each scenario needs its own name")
+            continue
+        stems[stem.lower()] = str(path)
+        todo.append((i, Job(str(path), str(site), lang, str(templates) if templates else None,
+                            dict(render_options or {}), force)))
+    for i, outcome in _run(todo, jobs):
+        outcomes[i] = outcome
+        if progress is not None:
+            progress(outcome)
+    ordered = tuple(outcomes[i] for i in sorted(outcomes))
+    index = write_index(site, ordered, lang, Path(templates) if templates else None)
+    return SiteResult(index, ordered, time.perf_counter() - start)
+
+
+def _run(todo: list[tuple[int, Job]], jobs: int | None) -> Iterable[tuple[int, Outcome]]:
+    """Build each job, in this process when up to date or jobs is 1, else in worker processes."""
+    stale = []
+    for i, job in todo:
+        if jobs == 1 or job.force or not _up_to_date(job):
+            stale.append((i, job))
+        else:
+            yield i, build_one(job)
+    if jobs == 1 or len(stale) <= 1:
+        for i, job in stale:
+            yield i, build_one(job)
+        return
+    workers = min(jobs or _cpus(), len(stale))
+    share = max(1, _cpus() // workers)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(build_one, Job(**{**asdict(job), "render_jobs": share})): i
+                   for i, job in stale}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def _cpus() -> int:
+    import os
+
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def _up_to_date(job: Job) -> bool:
+    """True when the scenario's media stamp matches (cheap: no rendering, no trace read)."""
+    from gdanim.scenario import load_scenario
+
+    try:
+        scenario = load_scenario(job.path)
+        folder = scenario_folder(Path(job.site), scenario.stem)
+    except GdanimError:
+        return True  # build_one reports the error quickly in this process
+    return read_stamp(folder).get("media") == media_key(scenario.content_hash(), job.render_options)

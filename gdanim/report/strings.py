@@ -1,0 +1,310 @@
+"""Every word the report shows, one table per language.
+
+Templates and sentences look strings up by key; `{name}` fields are filled with
+str.format. Both tables must have the same keys (a test checks it).
+"""
+
+from __future__ import annotations
+
+LANGS = ("en", "ko")
+
+EN: dict[str, str] = {
+    "lang_name": "English",
+    "site_title": "Gradient descent, animated",
+    "site_intro": "Each scenario fits a line (or a plane) by gradient descent and shows every step.",
+    "all_scenarios": "All scenarios",
+    "runs_count": "{count} run(s)",
+    "summary": "{runs} run(s), {loss}, n = {n}; critical lr ≈ {critical}.",
+    "summary_no_critical": "{runs} run(s), {loss}, n = {n}.",
+    "poster_alt": "Poster of {title}: {summary}",
+    "skip_to_content": "Skip to content",
+    "generated_by": "Made with gdanim {version}.",
+    # sections
+    "sec_data": "The data",
+    "sec_model": "Model, loss and update",
+    "sec_analysis": "What the analysis says",
+    "sec_runs": "Runs",
+    "sec_animations": "Animations",
+    "sec_compare": "All runs side by side",
+    "sec_figures": "Figures",
+    "sec_sse_mse": "SSE against MSE",
+    "sec_downloads": "Downloads",
+    "sec_embed": "Embed in slides",
+    # data
+    "data_n": "Points (n)",
+    "data_features": "Features (k)",
+    "data_source": "Source",
+    "data_normalization": "Normalization",
+    "source_synthetic": "drawn with a seed",
+    "source_points": "written in the scenario",
+    "source_csv": "CSV file",
+    "norm_none": "none (raw x)",
+    "norm_standardize": "standardized (zero mean, unit variance)",
+    "norm_scale": "x multiplied by {scale}",
+    "true_params": "True parameters",
+    "data_alt": "Scatter plot of the {n} data points with the least-squares fit.",
+    # model
+    "model_label": "Model",
+    "loss_label": "Loss",
+    "gradient_label": "Gradient",
+    "update_label": "Update",
+    "hessian_label": "Hessian",
+    "loss_sse": "sum of squared errors (SSE)",
+    "loss_mse": "mean squared error (MSE)",
+    "update_other": "The {optimizers} runs use torch.optim with the options listed in the runs table.",
+    # analysis
+    "an_ols": "Least-squares solution (OLS)",
+    "an_ols_loss": "Its loss",
+    "an_eigen": "Hessian eigenvalues",
+    "an_critical": "Critical learning rate 2/λmax",
+    "an_best": "Best constant rate 2/(λmin + λmax)",
+    "an_condition": "Condition number λmax/λmin",
+    "an_ols_text": "The lowest point of the loss: no run can end below its loss.",
+    "an_ols_not_unique": "Not unique: the design has rank {rank} for {p} parameters, so the "
+                         "minimum is a whole line or plane; the minimum-norm solution is {w}.",
+    "an_ols_loss_text": "{loss} at the OLS solution; what remains is noise the line cannot explain.",
+    "an_eigen_text": "How curved the loss is along its two principal directions; "
+                     "each step multiplies the error along an eigenvector by (1 − lr·λ).",
+    "an_critical_text": "Plain gradient descent diverges at or above lr = {critical}: "
+                        "|1 − lr·λmax| then reaches 1. Below 1/λmax = {half} it approaches "
+                        "monotonically, in between it oscillates and still converges.",
+    "an_best_text": "The constant rate that shrinks the slowest direction fastest ({best}).",
+    "an_condition_text": "{condition}: {meaning}",
+    "cond_round": "the bowl is nearly round, so one rate suits every direction.",
+    "cond_valley": "the bowl is a long, thin valley: a rate safe for the steep direction crawls "
+                   "along the flat one. Standardizing the features helps.",
+    "cond_none": "not defined: the smallest eigenvalue is 0.",
+    "an_none": "—",
+    "an_runs_verdict": "For this data: {verdicts}.",
+    "verdict_monotone": "lr {lr} approaches monotonically",
+    "verdict_oscillating": "lr {lr} oscillates but converges",
+    "verdict_divergent": "lr {lr} diverges",
+    "an_mse_note": "For MSE the eigenvalues are n = {n} times smaller and the critical rate "
+                   "n times larger ({critical}).",
+    # runs table
+    "col_name": "Run",
+    "col_optimizer": "Optimizer",
+    "col_loss": "Loss",
+    "col_lr": "lr",
+    "col_epochs": "Epochs run",
+    "col_params": "Final params",
+    "col_final_loss": "Final loss",
+    "col_distance": "Distance to OLS",
+    "col_status": "Status",
+    "col_regime": "Regime",
+    "status_converged": "converged",
+    "status_diverged": "diverged",
+    "status_max_epochs": "max epochs",
+    "regime_monotone": "monotone",
+    "regime_oscillating": "oscillating",
+    "regime_divergent": "divergent",
+    "regime_na": "n/a",
+    "warn_hidden_divergence": "Looks like it settles (the loss fell from {first} to {last}), but "
+                              "lr·λmax = {ratio} ≥ 2: the error grows by ×{contraction} per step, "
+                              "so this run diverges slowly.",
+    "table_caption": "Every run at its last step.",
+    # animation
+    "video_alt": "Animation of {name}: {story}",
+    "story": "{optimizer} with lr {lr} on {loss} from w = {init}; after {epochs} epoch(s) the loss "
+             "went from {first} to {last} ({status}, {regime}).",
+    "story_no_regime": "{optimizer} with lr {lr} on {loss} from w = {init}; after {epochs} "
+                       "epoch(s) the loss went from {first} to {last} ({status}).",
+    "gif_link": "GIF",
+    "mp4_link": "MP4",
+    "png_link": "PNG",
+    "slider_label": "Scrub {name} by step",
+    "slider_epoch": "epoch",
+    "slider_loss": "loss",
+    "slider_params": "w",
+    "no_video": "No video was rendered for this run (formats: {formats}).",
+    "compare_alt": "All {count} runs side by side: {stories}",
+    "more_runs": "{count} more runs are in the table and the downloads.",
+    # figures
+    "fig_loss": "Loss against epoch",
+    "fig_loss_alt": "Loss on a log scale against epoch for {count} run(s); {summary}",
+    "fig_contour": "Every path on the loss contours",
+    "fig_contour_alt": "Contour plot of the loss over {a} and {b} with the path of each run "
+                       "from its start; the cross marks the least-squares solution.",
+    "fig_sweep": "Final loss against learning rate",
+    "fig_sweep_alt": "Final loss against learning rate on log axes for {count} runs; the dashed "
+                     "line marks the critical rate {critical}.",
+    "axis_epoch": "epoch",
+    "axis_loss": "loss",
+    "axis_lr": "learning rate",
+    "axis_final_loss": "final loss",
+    "legend_critical": "critical lr",
+    "legend_ols": "OLS",
+    "legend_data": "data",
+    "legend_fit": "least-squares fit",
+    # sse / mse
+    "ssemse_pair": "SSE with lr {a} and MSE with lr n·a = {na} (n = {n}) take the same steps: "
+                   "the MSE gradient is the SSE gradient divided by n, so multiplying the rate by "
+                   "n gives the same update. The largest difference between the two paths is "
+                   "{diff}.",
+    "ssemse_scale": "Under SSE the gradient grows with n (here it is {ratio}× the MSE gradient at "
+                    "the start), so its rate must shrink as the data set grows; MSE keeps the "
+                    "same rate for any n.",
+    "fig_ssemse_alt": "Paths of {sse} (SSE, lr {a}) and {mse} (MSE, lr {na}) drawn over each "
+                      "other; they coincide, the largest gap being {diff}.",
+    # downloads and embeds
+    "dl_trace": "Every step (trace.json)",
+    "dl_csv": "Steps of {name} (CSV)",
+    "dl_yaml": "The scenario (YAML)",
+    "dl_media": "{name}: {formats}",
+    "embed_intro": "Copy one of these into your slides; the paths are relative to this folder.",
+    "embed_copy": "Copy",
+    "embed_copied": "Copied",
+    "back_to_index": "← All scenarios",
+    "failed": "Could not build: {error}",
+}
+
+KO: dict[str, str] = {
+    "lang_name": "한국어",
+    "site_title": "경사하강법 애니메이션",
+    "site_intro": "각 시나리오는 경사하강법으로 직선(또는 평면)을 적합하고 모든 단계를 보여 줍니다.",
+    "all_scenarios": "모든 시나리오",
+    "runs_count": "실행 {count}개",
+    "summary": "실행 {runs}개, {loss}, n = {n}; 임계 학습률 ≈ {critical}.",
+    "summary_no_critical": "실행 {runs}개, {loss}, n = {n}.",
+    "poster_alt": "{title}의 포스터: {summary}",
+    "skip_to_content": "본문으로 건너뛰기",
+    "generated_by": "gdanim {version}으로 만들었습니다.",
+    "sec_data": "데이터",
+    "sec_model": "모델, 손실, 업데이트",
+    "sec_analysis": "분석 결과",
+    "sec_runs": "실행 결과",
+    "sec_animations": "애니메이션",
+    "sec_compare": "모든 실행 나란히 보기",
+    "sec_figures": "그림",
+    "sec_sse_mse": "SSE와 MSE 비교",
+    "sec_downloads": "내려받기",
+    "sec_embed": "슬라이드에 넣기",
+    "data_n": "점의 수 (n)",
+    "data_features": "특성 수 (k)",
+    "data_source": "출처",
+    "data_normalization": "정규화",
+    "source_synthetic": "시드로 생성",
+    "source_points": "시나리오에 직접 기재",
+    "source_csv": "CSV 파일",
+    "norm_none": "없음 (원래 x)",
+    "norm_standardize": "표준화 (평균 0, 분산 1)",
+    "norm_scale": "x에 {scale}을 곱함",
+    "true_params": "참값 파라메터",
+    "data_alt": "데이터 {n}개의 산점도와 최소제곱 적합선.",
+    "model_label": "모델",
+    "loss_label": "손실",
+    "gradient_label": "기울기",
+    "update_label": "업데이트",
+    "hessian_label": "헤시안",
+    "loss_sse": "오차제곱합 (SSE)",
+    "loss_mse": "평균제곱오차 (MSE)",
+    "update_other": "{optimizers} 실행은 실행 표에 적힌 옵션으로 torch.optim을 사용합니다.",
+    "an_ols": "최소제곱해 (OLS)",
+    "an_ols_loss": "그때의 손실",
+    "an_eigen": "헤시안 고유값",
+    "an_critical": "임계 학습률 2/λmax",
+    "an_best": "가장 빠른 고정 학습률 2/(λmin + λmax)",
+    "an_condition": "조건수 λmax/λmin",
+    "an_ols_text": "손실의 가장 낮은 점입니다. 어떤 실행도 이 손실보다 낮게 끝날 수 없습니다.",
+    "an_ols_not_unique": "유일하지 않습니다. 파라메터 {p}개에 대해 설계행렬의 계수가 {rank}이므로 "
+                         "최솟값이 직선이나 평면 전체입니다. 최소 노름 해는 {w}입니다.",
+    "an_ols_loss_text": "OLS 해에서의 {loss}입니다. 남은 값은 직선으로 설명할 수 없는 잡음입니다.",
+    "an_eigen_text": "두 주축 방향으로 손실이 얼마나 휘어 있는지 나타냅니다. "
+                     "한 번 업데이트할 때마다 각 고유벡터 방향의 오차에 (1 − lr·λ)가 곱해집니다.",
+    "an_critical_text": "학습률이 {critical} 이상이면 |1 − lr·λmax|가 1에 이르러 경사하강법이 "
+                        "발산합니다. 1/λmax = {half}보다 작으면 단조롭게 다가가고, 그 사이에서는 "
+                        "진동하면서도 수렴합니다.",
+    "an_best_text": "가장 느린 방향을 가장 빨리 줄이는 고정 학습률입니다 ({best}).",
+    "an_condition_text": "{condition}: {meaning}",
+    "cond_round": "손실 그릇이 거의 둥글어서 하나의 학습률이 모든 방향에 잘 맞습니다.",
+    "cond_valley": "손실이 길고 좁은 골짜기입니다. 가파른 방향에 안전한 학습률로는 평평한 방향을 "
+                   "따라 아주 느리게 움직입니다. 특성을 표준화하면 나아집니다.",
+    "cond_none": "정의되지 않습니다. 가장 작은 고유값이 0입니다.",
+    "an_none": "—",
+    "an_runs_verdict": "이 데이터에서는 {verdicts}.",
+    "verdict_monotone": "lr {lr}은 단조롭게 수렴",
+    "verdict_oscillating": "lr {lr}은 진동하며 수렴",
+    "verdict_divergent": "lr {lr}은 발산",
+    "an_mse_note": "MSE의 고유값은 n = {n}배 작고, 임계 학습률은 n배 큽니다 ({critical}).",
+    "col_name": "실행",
+    "col_optimizer": "옵티마이저",
+    "col_loss": "손실",
+    "col_lr": "학습률",
+    "col_epochs": "에폭 수",
+    "col_params": "최종 파라메터",
+    "col_final_loss": "최종 손실",
+    "col_distance": "OLS까지 거리",
+    "col_status": "상태",
+    "col_regime": "영역",
+    "status_converged": "수렴",
+    "status_diverged": "발산",
+    "status_max_epochs": "최대 에폭",
+    "regime_monotone": "단조",
+    "regime_oscillating": "진동",
+    "regime_divergent": "발산",
+    "regime_na": "해당 없음",
+    "warn_hidden_divergence": "손실이 {first}에서 {last}로 줄어 수렴하는 것처럼 보이지만 "
+                              "lr·λmax = {ratio} ≥ 2 입니다. 오차가 매 단계 ×{contraction}씩 커지므로 "
+                              "이 실행은 천천히 발산합니다.",
+    "table_caption": "마지막 단계에서의 모든 실행.",
+    "video_alt": "{name}의 애니메이션: {story}",
+    "story": "{loss}에 대해 w = {init}에서 시작한 학습률 {lr}의 {optimizer}. {epochs} 에폭 후 손실이 "
+             "{first}에서 {last}가 되었습니다 ({status}, {regime}).",
+    "story_no_regime": "{loss}에 대해 w = {init}에서 시작한 학습률 {lr}의 {optimizer}. {epochs} 에폭 후 "
+                       "손실이 {first}에서 {last}가 되었습니다 ({status}).",
+    "gif_link": "GIF",
+    "mp4_link": "MP4",
+    "png_link": "PNG",
+    "slider_label": "{name}의 단계 이동",
+    "slider_epoch": "에폭",
+    "slider_loss": "손실",
+    "slider_params": "w",
+    "no_video": "이 실행에는 동영상이 없습니다 (형식: {formats}).",
+    "compare_alt": "실행 {count}개를 나란히: {stories}",
+    "more_runs": "나머지 실행 {count}개는 표와 내려받기에 있습니다.",
+    "fig_loss": "에폭에 따른 손실",
+    "fig_loss_alt": "실행 {count}개의 손실(로그 눈금)을 에폭에 따라 그린 그림; {summary}",
+    "fig_contour": "손실 등고선 위의 모든 경로",
+    "fig_contour_alt": "{a}와 {b}에 대한 손실 등고선과 각 실행의 시작점부터의 경로. "
+                       "십자는 최소제곱해입니다.",
+    "fig_sweep": "학습률에 따른 최종 손실",
+    "fig_sweep_alt": "실행 {count}개의 최종 손실을 학습률에 따라 로그 축으로 그린 그림. "
+                     "점선은 임계 학습률 {critical}입니다.",
+    "axis_epoch": "에폭",
+    "axis_loss": "손실",
+    "axis_lr": "학습률",
+    "axis_final_loss": "최종 손실",
+    "legend_critical": "임계 학습률",
+    "legend_ols": "OLS",
+    "legend_data": "데이터",
+    "legend_fit": "최소제곱 적합선",
+    "ssemse_pair": "학습률 {a}의 SSE와 학습률 n·a = {na}의 MSE (n = {n})는 같은 단계를 밟습니다. "
+                   "MSE의 기울기는 SSE의 기울기를 n으로 나눈 것이므로 학습률에 n을 곱하면 "
+                   "업데이트가 같아집니다. 두 경로의 가장 큰 차이는 {diff}입니다.",
+    "ssemse_scale": "SSE에서는 기울기가 n에 비례해 커집니다 (여기서는 시작점에서 MSE 기울기의 "
+                    "{ratio}배). 그래서 데이터가 많아지면 학습률을 줄여야 하고, MSE는 n과 무관하게 "
+                    "같은 학습률을 쓸 수 있습니다.",
+    "fig_ssemse_alt": "{sse} (SSE, 학습률 {a})와 {mse} (MSE, 학습률 {na})의 경로를 겹쳐 그린 그림. "
+                      "두 경로는 일치하며 가장 큰 차이는 {diff}입니다.",
+    "dl_trace": "모든 단계 (trace.json)",
+    "dl_csv": "{name}의 단계 (CSV)",
+    "dl_yaml": "시나리오 (YAML)",
+    "dl_media": "{name}: {formats}",
+    "embed_intro": "아래 중 하나를 복사해 슬라이드에 붙이세요. 경로는 이 폴더 기준입니다.",
+    "embed_copy": "복사",
+    "embed_copied": "복사됨",
+    "back_to_index": "← 모든 시나리오",
+    "failed": "만들 수 없음: {error}",
+}
+
+TABLES: dict[str, dict[str, str]] = {"en": EN, "ko": KO}
+
+
+def strings(lang: str) -> dict[str, str]:
+    """The string table for `lang` (en or ko)."""
+    try:
+        return TABLES[lang]
+    except KeyError:
+        from gdanim.report.errors import ReportError
+
+        raise ReportError(f"--lang: one of {', '.join(LANGS)} is expected, got {lang!r}") from None

@@ -1,0 +1,1 @@
+"""gdanim's built-in report theme: Jinja2 templates and static assets (installed as gdanim_templates)."""

@@ -1,0 +1,58 @@
+// gdanim report: scrub each run's video by step, and copy embed snippets. No network.
+(function () {
+  "use strict";
+  function fmt(v) {
+    if (v === null) return "∞";
+    var a = Math.abs(v);
+    return (a !== 0 && (a >= 1e6 || a < 1e-3)) ? v.toExponential(3) : String(+v.toPrecision(5));
+  }
+  document.querySelectorAll("input[data-video-slider]").forEach(function (slider) {
+    var id = slider.getAttribute("data-video-slider");
+    var data = JSON.parse(document.getElementById(id).textContent);
+    var video = document.querySelector('video[data-frames="' + id + '"]');
+    var out = slider.parentNode.querySelector("output");
+    var last = data.frames.length - 1;
+    function show(i) {
+      var f = data.frames[i];
+      out.textContent = out.dataset.epoch + " " + f[0] + " · " + out.dataset.loss + " " + fmt(f[1]) +
+        " · " + out.dataset.params + " = [" + f[2].map(fmt).join(", ") + "]";
+    }
+    slider.addEventListener("input", function () {
+      var i = Number(slider.value);
+      if (video) {
+        video.pause();
+        video.currentTime = (i + 0.5) / data.fps;
+      }
+      show(i);
+    });
+    if (video) {
+      video.addEventListener("timeupdate", function () {
+        if (video.paused && document.activeElement === slider) return;
+        var i = Math.min(last, Math.max(0, Math.floor(video.currentTime * data.fps)));
+        slider.value = String(i);
+        show(i);
+      });
+    }
+    show(0);
+  });
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var pre = document.getElementById(button.getAttribute("data-copy"));
+      var text = pre.textContent;
+      var done = function () { button.textContent = button.getAttribute("data-done"); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, function () { select(pre); });
+      } else {
+        select(pre);
+        try { if (document.execCommand("copy")) done(); } catch (e) { /* selected for the user */ }
+      }
+    });
+  });
+  function select(node) {
+    var range = document.createRange();
+    range.selectNodeContents(node);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+})();
