@@ -101,6 +101,7 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
     problems += _check_shapes(spec, doc, shown, path)
     runs, run_problems = _expand_runs(spec, doc, shown)
     problems += run_problems
+    problems += _check_budget(spec, runs, doc, shown)
     if problems:
         raise ScenarioError(problems)
     return Scenario(path=path.resolve(), text=text, spec=spec, runs=runs)
@@ -238,6 +239,28 @@ def _check_csv(csv: schema.Csv, k: int, file: Path, doc: Document, shown: str) -
 
 
 # --- runs ---------------------------------------------------------------------------
+
+
+def _points(spec: schema.ScenarioFile) -> int | None:
+    data = spec.data
+    if data.synthetic is not None:
+        return data.synthetic.n
+    return len(data.points.y) if data.points is not None else None
+
+
+def _check_budget(spec: schema.ScenarioFile, runs: tuple, doc: Document, shown: str) -> list[Problem]:
+    """Refuse scenarios whose steps would not fit in memory or in a readable trace."""
+    n = _points(spec)
+    total = 0
+    for run in runs:
+        per_epoch = 1 if run.batch_size is None or n is None else -(-n // run.batch_size)
+        total += run.epochs * per_epoch
+    if total <= schema.MAX_TOTAL_STEPS:
+        return []
+    key = "sweep" if spec.sweep is not None else ("runs" if spec.runs else "epochs")
+    return [Problem(shown, doc.line((key,)), key,
+                    f"at most {schema.MAX_TOTAL_STEPS:,} steps over all runs are expected, got {total:,}"
+                    " (fewer epochs, runs or mini-batches)")]
 
 
 def _expand_runs(spec: schema.ScenarioFile, doc: Document, shown: str):

@@ -36,6 +36,7 @@ OPTIMIZER_OPTIONS: dict[str, frozenset[str]] = {
     "adagrad": frozenset({"lr_decay", "eps", "weight_decay", "initial_accumulator_value"}),
 }
 MAX_EPOCHS = 1_000_000
+MAX_TOTAL_STEPS = 2_000_000  # over all runs of a scenario: bounds memory and trace size
 MAX_RUNS = 10_000
 MAX_POINTS = 1_000_000
 MAX_FEATURES = 32
