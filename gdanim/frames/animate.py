@@ -1,0 +1,203 @@
+"""Frame sources: a run's panels side by side, or all runs in a grid.
+
+The figure is built and fully drawn once (static layer); each frame restores the saved
+background, burns in what has been passed since the last frame (earlier lines, the path
+so far) and saves it again, then draws only the moving artists on top and hands the
+RGB pixels out. Frames are produced one at a time, never kept.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from gdanim.frames.panels import ContourPanel, FitPanel, LossPanel, Panel, SurfacePanel
+from gdanim.frames.style import Style, new_figure, rc_params
+from gdanim.render.views import RunView
+
+MAX_COLUMNS = 6
+MAX_CELLS = 24
+
+
+@dataclass(frozen=True)
+class Look:
+    """How frames look: panels, style and the 3-D view."""
+
+    panels: tuple[str, ...]
+    style: Style
+    elev: float = 25.0
+    azim: float = 30.0
+
+
+@dataclass
+class _Cell:
+    view: RunView
+    panels: list[Panel]
+    states: np.ndarray
+    "The scheduled states of this cell's run, one per frame."
+    header: Text | None = None
+    prev: int | None = None
+
+
+class FrameSource:
+    """Frames of one figure: `poster()` is the last frame, iteration yields every frame."""
+
+    def __init__(self, fig: Figure, cells: list[_Cell], title: Text, title_lines: list[str],
+                 compare: bool) -> None:
+        self.fig, self.cells, self.title, self.compare = fig, cells, title, compare
+        self.title_lines = title_lines
+        self.count = len(cells[0].states)
+        self.size = (int(fig.bbox.width), int(fig.bbox.height))
+        canvas = fig.canvas
+        canvas.draw()
+        for cell in cells:
+            for panel in cell.panels:
+                panel.after_draw()
+        self._static = canvas.copy_from_bbox(fig.bbox)
+        self._renderer = canvas.get_renderer()
+
+    def poster(self) -> np.ndarray:
+        """[H, W, 3] uint8: the last frame, drawn directly."""
+        self.fig.canvas.restore_region(self._static)
+        last = self.count - 1
+        for cell in self.cells:
+            cur = int(cell.states[last])
+            passed = [int(s) for s in np.unique(cell.states[:last]) if s != cur]
+            self._advance(cell, None, cur, passed)
+        return self._finish(last)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        canvas = self.fig.canvas
+        self._background = self._static
+        for cell in self.cells:
+            cell.prev = None
+        for k in range(self.count):
+            canvas.restore_region(self._background)
+            changed = False
+            for cell in self.cells:
+                cur = int(cell.states[k])
+                if cell.prev != cur:
+                    passed = [] if cell.prev is None else [cell.prev]
+                    changed |= self._advance(cell, cell.prev, cur, passed)
+                    cell.prev = cur
+            if changed:
+                self._background = canvas.copy_from_bbox(self.fig.bbox)
+            yield self._finish(k)
+
+    def _advance(self, cell: _Cell, prev: int | None, cur: int, passed: Sequence[int]) -> bool:
+        drew = False
+        for panel in cell.panels:
+            for artist in panel.trail(prev, cur, passed):
+                artist.draw(self._renderer)
+                drew = True
+        return drew
+
+    def _finish(self, k: int) -> np.ndarray:
+        for cell in self.cells:
+            cur = int(cell.states[k])
+            for panel in cell.panels:
+                for artist in panel.moving(cur):
+                    artist.draw(self._renderer)
+            if cell.header is not None:
+                cell.header.set_text(_cell_header(cell.view, cur))
+                cell.header.draw(self._renderer)
+        self.title.set_text(self._title_text(k))
+        self.title.draw(self._renderer)
+        rgba = np.asarray(self.fig.canvas.buffer_rgba())
+        return np.ascontiguousarray(rgba[:, :, :3])
+
+    def _title_text(self, k: int) -> str:
+        cell = self.cells[0]
+        cur = int(cell.states[k])
+        if self.compare:
+            return "\n".join([*self.title_lines, f"epoch {cell.view.epoch_label(cur)}"])
+        v, s = cell.view, cell.view.run.settings
+        loss = v.loss[cur]
+        info = f"{v.run.name} · lr = {s.lr:g} · epoch {v.epoch_label(cur)} · loss {loss:.4g}"
+        if v.diverged_at is not None and cur > v.last_finite:
+            info += f" · diverged at epoch {v.diverged_at:.0f}"
+        return "\n".join([*self.title_lines, info])
+
+
+def _cell_header(view: RunView, state: int) -> str:
+    loss = view.loss[state]
+    tail = " · diverged" if view.diverged_at is not None and state > view.last_finite else ""
+    return f"{view.run.name}\nloss {loss:.4g}{tail}"
+
+
+def _make_panel(kind: str, fig: Figure, spec, view: RunView, look: Look) -> Panel:
+    if kind == "surface":
+        ax = fig.add_subplot(spec, projection="3d", computed_zorder=False)
+        return SurfacePanel(ax, view, look.style, look.elev, look.azim)
+    ax = fig.add_subplot(spec)
+    cls = {"fit": FitPanel, "contour": ContourPanel, "loss": LossPanel}[kind]
+    return cls(ax, view, look.style)
+
+
+def _title(fig: Figure, style: Style) -> tuple[Text, float]:
+    """The animated title text at the top and the figure fraction left below it."""
+    band = 2.7 * style.title * (100 / 72) / style.height
+    text = fig.text(0.5, 1 - 0.15 * band, "", ha="center", va="top", fontsize=style.title,
+                    linespacing=1.25)
+    text.set_animated(True)
+    return text, 1 - band
+
+
+def run_frames(view: RunView, states: np.ndarray, look: Look, title: str) -> FrameSource:
+    """The frames of one run, its panels side by side, one frame per scheduled state."""
+    style = look.style
+    with matplotlib.rc_context(rc_params(style)):
+        fig = new_figure(style)
+        text, top = _title(fig, style)
+        bottom = 2.6 * style.label * (100 / 72) / style.height
+        gs = fig.add_gridspec(1, len(look.panels), left=0.07, right=0.97, bottom=bottom,
+                              top=top - 0.02, wspace=0.3)
+        panels = [_make_panel(k, fig, gs[0, n], view, look) for n, k in enumerate(look.panels)]
+        cell = _Cell(view, panels, np.asarray(states))
+        return FrameSource(fig, [cell], text, [title], compare=False)
+
+
+def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
+                   title: str) -> FrameSource:
+    """All runs in one grid (states [T, R]), each cell titled with its run.
+
+    Up to MAX_COLUMNS runs get a column each with every panel stacked; more runs get
+    one cell each showing the first panel, at most MAX_CELLS of them, evenly picked."""
+    style = look.style
+    runs = len(views)
+    note = ""
+    if runs <= MAX_COLUMNS and runs * len(look.panels) <= 12:
+        rows, cols, kinds, picked = len(look.panels), runs, list(look.panels), list(range(runs))
+    else:
+        picked = sorted({round(i) for i in np.linspace(0, runs - 1, min(runs, MAX_CELLS))})
+        if len(picked) < runs:
+            note = f" (showing {len(picked)} of {runs} runs)"
+        cols = math.ceil(math.sqrt(len(picked) * style.width / style.height / 1.3))
+        rows, kinds = math.ceil(len(picked) / cols), [look.panels[0]]
+    small = Style(**{**style.__dict__, "label": style.label * 0.8, "tick": style.tick * 0.75,
+                     "note": style.note * 0.75, "marker": style.marker * 0.7,
+                     "line": style.line * 0.8})
+    small_look = Look(look.panels, small, look.elev, look.azim)
+    with matplotlib.rc_context(rc_params(small)):
+        fig = new_figure(style)
+        text, top = _title(fig, style)
+        header = 2.4 * small.label * (100 / 72) / style.height
+        gs = fig.add_gridspec(rows, cols, left=0.05, right=0.98, bottom=0.07,
+                              top=top - header - 0.01, wspace=0.35, hspace=0.45)
+        cells = []
+        for n, r in enumerate(picked):
+            row0, col = (0, n) if len(kinds) > 1 else divmod(n, cols)
+            panels = [_make_panel(kind, fig, gs[row0 + m, col], views[r], small_look)
+                      for m, kind in enumerate(kinds)]
+            box = gs[row0, col].get_position(fig)
+            head = fig.text((box.x0 + box.x1) / 2, box.y1 + 0.005, "", ha="center",
+                            va="bottom", fontsize=small.label, linespacing=1.15)
+            head.set_animated(True)
+            cells.append(_Cell(views[r], panels, np.asarray(states[:, r]), head))
+        return FrameSource(fig, cells, text, [title + note], compare=True)

@@ -1,0 +1,334 @@
+"""The four panels: fit, surface, contour, loss.
+
+Each panel draws its static layer once when built. Per frame, `trail` yields artists to
+burn into the accumulating background (earlier lines, the path so far) and `moving`
+lists the artists drawn on top of it for the current state only. Every such artist is
+`animated`, so the full draw that makes the static background skips it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import IdentityTransform
+from mpl_toolkits.mplot3d import proj3d
+
+from gdanim.frames.style import Style
+from gdanim.render.surface import loss_at
+from gdanim.render.views import RunView, predictions
+
+FADED_ALPHA = 0.14
+
+
+def _finite_limits(values: np.ndarray, pad: float = 0.08) -> tuple[float, float]:
+    v = np.asarray(values, np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(v.min()), float(v.max())
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    return lo - pad * span, hi + pad * span
+
+
+def _param(i: int) -> str:
+    return f"w{i}"
+
+
+class Panel:
+    """Base: a panel on one axes for one run."""
+
+    def __init__(self, ax: Axes, view: RunView, style: Style) -> None:
+        self.ax, self.view, self.style, self.t = ax, view, style, style.theme
+        self._animated: list[Artist] = []
+
+    def _anim(self, artist: Artist) -> Artist:
+        artist.set_animated(True)
+        self._animated.append(artist)
+        return artist
+
+    def _note(self, text: str) -> None:
+        self.ax.text(0.02, 0.97, text, transform=self.ax.transAxes, ha="left", va="top",
+                     fontsize=self.style.note * 0.9, color=self.t.muted)
+
+    def after_draw(self) -> None:
+        """Called once the static layer has been drawn (projections are known then)."""
+
+    def trail(self, prev: int | None, cur: int, passed: Sequence[int]) -> Iterator[Artist]:
+        """Artists to burn into the background when moving from state prev to cur."""
+        return iter(())
+
+    def moving(self, cur: int) -> list[Artist]:
+        """Artists showing state cur, drawn on top of the background."""
+        return []
+
+
+class FitPanel(Panel):
+    """The data, the current line, earlier lines faded, the true and OLS lines."""
+
+    def __init__(self, ax: Axes, view: RunView, style: Style) -> None:
+        super().__init__(ax, view, style)
+        d = view.trace.dataset
+        self.single = d.features == 1
+        y = d.y.astype(np.float64)
+        path = view.run.path.astype(np.float64)
+        if self.single:
+            xr = d.x_raw[:, 0].astype(np.float64)
+            x0, x1 = _finite_limits(xr, 0.04)
+            self.xs = np.array([[x0], [x1]])
+            self.lines = predictions(view.trace, path, self.xs)  # [S+1, 2]
+            ax.scatter(xr, y, s=(style.marker * 0.7) ** 2, color=self.t.data, alpha=0.75,
+                       edgecolors="none", zorder=2)
+            ax.set_xlim(x0, x1)
+            ax.set_xlabel(d.columns[0] if d.columns else "x")
+            self._reference_lines()
+        else:
+            self.preds = predictions(view.trace, path, d.x_raw)  # [S+1, n]
+            lo, hi = _finite_limits(y, 0.1)
+            ax.plot([lo, hi], [lo, hi], color=self.t.muted, lw=style.line * 0.5, ls="--")
+            ax.set_xlim(lo, hi)
+            ax.set_xlabel("predicted ŷ")
+            self._note(f"{d.features} features: observed y against predicted ŷ")
+            self.cloud = self._anim(ax.scatter(np.zeros(d.n), y, s=(style.marker * 0.7) ** 2,
+                                               color=self.t.line, edgecolors="none"))
+        ax.set_ylim(*_finite_limits(y, 0.15))
+        ax.set_ylabel("y")
+        if self.single:
+            kw = dict(color=self.t.line, solid_capstyle="round")
+            self.faded = self._anim(Line2D([], [], lw=style.line * 0.8, alpha=FADED_ALPHA, **kw))
+            self.current = self._anim(Line2D([], [], lw=style.line * 1.2, **kw))
+            ax.add_line(self.faded)
+            ax.add_line(self.current)
+
+    def _reference_lines(self) -> None:
+        d, a, ax = self.view.trace.dataset, self.view.trace.analysis, self.ax
+        xs = self.xs[:, 0]
+        if d.true_params is not None and len(d.true_params) == 2:
+            t0, t1 = d.true_params
+            ax.plot(xs, t0 + t1 * xs, ls="--", color=self.t.true, lw=self.style.line * 0.7,
+                    label="true line")
+        best = predictions(self.view.trace, np.asarray(a.minimizer), self.xs)
+        ax.plot(xs, best, color=self.t.minimum, lw=self.style.line * 0.45, label="least squares")
+        ax.legend(loc="lower right", frameon=False, fontsize=self.style.note * 0.85)
+
+    def trail(self, prev: int | None, cur: int, passed: Sequence[int]) -> Iterator[Artist]:
+        if not self.single:
+            return
+        for state in passed:
+            self.faded.set_data(self.xs[:, 0], self.lines[self.view.shown[state]])
+            yield self.faded
+
+    def moving(self, cur: int) -> list[Artist]:
+        s = self.view.shown[cur]
+        if self.single:
+            self.current.set_data(self.xs[:, 0], self.lines[s])
+            return [self.current]
+        self.cloud.set_offsets(np.column_stack([self.preds[s], self.view.trace.dataset.y]))
+        return [self.cloud]
+
+
+class _PathPanel(Panel):
+    """Shared by surface and contour: the path through every step, cut at the view's edge."""
+
+    def _path_setup(self) -> None:
+        v, st = self.view, self.style
+        self.cut = v.plane.exit if v.plane.exit is not None else len(v.times)
+        self.path_line = self._anim(Line2D([], [], color=self.t.line, lw=st.line * 0.8,
+                                           marker="o" if v.run.steps <= 200 else None,
+                                           markersize=st.marker * 0.35, solid_joinstyle="round"))
+        self.head = self._anim(Line2D([], [], color=self.t.line, marker="o", ls="none",
+                                      markersize=st.marker, markeredgecolor=self.t.background))
+        self.out_mark = self._anim(Line2D([], [], color=self.t.warning, marker="X", ls="none",
+                                          markersize=st.marker * 1.2,
+                                          markeredgecolor=self.t.background))
+        self.out_text = self._anim(Text(0.5, 0.98, self._out_label(), transform=self.ax.transAxes,
+                                        ha="center", va="top", color=self.t.warning,
+                                        fontsize=st.note))
+        for artist in (self.path_line, self.head, self.out_mark, self.out_text):
+            artist.set_figure(self.ax.figure)
+            artist.set_clip_box(self.ax.bbox)
+        self.out_text.set_clip_on(False)
+
+    def _out_label(self) -> str:
+        v = self.view
+        if v.diverged_at is not None:
+            return f"diverged at epoch {v.diverged_at:.0f}"
+        if v.plane.exit is not None:
+            return f"leaves the view at epoch {v.epoch_label(v.plane.exit)}"
+        return ""
+
+    def _xy(self, states: slice) -> np.ndarray:
+        """Display (or data) coordinates of path states; overridden by the 3-D panel."""
+        return self.view.plane.points[states]
+
+    def _exit_xy(self) -> np.ndarray | None:
+        b = self.view.plane.boundary
+        return None if b is None else b[None]
+
+    def trail(self, prev: int | None, cur: int, passed: Sequence[int]) -> Iterator[Artist]:
+        start = 0 if prev is None else min(prev, self.cut)
+        stop = min(cur, self.cut - 1)
+        if stop >= start:
+            xy = self._xy(slice(start, stop + 1))
+            self.path_line.set_data(xy[:, 0], xy[:, 1])
+            yield self.path_line
+        crossed = self.view.plane.exit is not None and cur >= self.cut and (
+            prev is None or prev < self.cut)
+        if crossed:
+            xy = self._exit_xy()
+            if xy is not None:
+                self.path_line.set_data(*np.vstack([self._xy(slice(self.cut - 1, self.cut)), xy]).T)
+                yield self.path_line
+                self.out_mark.set_data(xy[:, 0], xy[:, 1])
+                yield self.out_mark
+            yield self.out_text
+        elif self.view.diverged_at is not None and cur >= len(self.view.times) - 1 and (
+                prev is None or prev < len(self.view.times) - 1):
+            yield self.out_text
+
+    def moving(self, cur: int) -> list[Artist]:
+        state = min(self.view.shown[cur], self.cut - 1)
+        exit_xy = self._exit_xy() if cur >= self.cut else None
+        xy = exit_xy if exit_xy is not None else self._xy(slice(state, state + 1))
+        self.head.set_data(xy[:, 0], xy[:, 1])
+        return [self.head]
+
+
+class ContourPanel(_PathPanel):
+    """Log-spaced contours, the path, the minimum and the Hessian's eigen-directions."""
+
+    def __init__(self, ax: Axes, view: RunView, style: Style) -> None:
+        super().__init__(ax, view, style)
+        g, t = view.grid, self.t
+        levels = _log_levels(g.loss)
+        ax.contourf(g.a, g.b, g.loss, levels=levels, cmap=t.cmap, alpha=0.55, extend="both")
+        ax.contour(g.a, g.b, g.loss, levels=levels, colors=t.muted, linewidths=0.6, alpha=0.7)
+        m = g.base[list(g.params)]
+        self._eigen(m)
+        ax.plot(*m, marker="*", ms=style.marker * 1.8, color=t.minimum, ls="none",
+                markeredgecolor=t.background)
+        ax.plot(*view.plane.points[0], marker="*", ms=style.marker * 1.6, color=t.start,
+                ls="none", markeredgecolor=t.background)
+        ax.set_xlim(g.lo[0], g.hi[0])
+        ax.set_ylim(g.lo[1], g.hi[1])
+        ax.set_xlabel(_param(g.params[0]))
+        ax.set_ylabel(_param(g.params[1]))
+        ax.grid(False)
+        if view.trace.dataset.features > 1:
+            self._note("slice: other params at least squares")
+        self._path_setup()
+        for artist in (self.path_line, self.head, self.out_mark):
+            artist.set_transform(ax.transData)
+
+    def _eigen(self, m: np.ndarray) -> None:
+        g = self.view.grid
+        lams, vecs = np.linalg.eigh(g.hessian)
+        span = g.hi - g.lo
+        for lam, vec, ls in zip(lams, vecs.T, (":", "-")):
+            d = vec * 0.3 / np.abs(vec / span).max()  # 30% of the view along its longer side
+            self.ax.plot([m[0] - d[0], m[0] + d[0]], [m[1] - d[1], m[1] + d[1]], ls=ls,
+                         color=self.t.foreground, lw=self.style.line * 0.55)
+            self.ax.text(m[0] + d[0], m[1] + d[1], f" λ={lam:.3g}", fontsize=self.style.note * 0.8,
+                         color=self.t.foreground, clip_on=True)
+
+
+def _log_levels(loss: np.ndarray, count: int = 14) -> np.ndarray:
+    lo, hi = float(loss.min()), float(loss.max())
+    if not hi > lo:
+        return np.array([lo, lo + 1.0])
+    return lo + (hi - lo) * np.geomspace(1e-3, 1.0, count)
+
+
+class SurfacePanel(_PathPanel):
+    """The 3-D loss surface, drawn once; the path is projected and drawn in 2-D over it."""
+
+    def __init__(self, ax: Axes, view: RunView, style: Style, elev: float, azim: float) -> None:
+        super().__init__(ax, view, style)
+        g, t = view.grid, self.t
+        A, B = np.meshgrid(g.a, g.b)
+        ax.plot_surface(A, B, g.loss, cmap=t.cmap, alpha=t.surface_alpha, linewidth=0.25,
+                        edgecolor=t.grid, antialiased=True, rcount=24, ccount=24)
+        ax.view_init(elev=elev, azim=azim)
+        ax.set_box_aspect(None, zoom=1.15)
+        ax.set_xlim(g.lo[0], g.hi[0])
+        ax.set_ylim(g.lo[1], g.hi[1])
+        ax.set_zlim(g.zmin, g.zmax)
+        m = g.base[list(g.params)]
+        ax.plot([m[0]], [m[1]], [g.zmin], marker="*", ms=style.marker * 1.8, color=t.minimum,
+                ls="none", markeredgecolor=t.background)
+        z0 = float(np.clip(view.plane.loss[0], g.zmin, g.zmax))
+        ax.plot([view.plane.points[0, 0]], [view.plane.points[0, 1]], [z0], marker="*",
+                ms=style.marker * 1.6, color=t.start, ls="none", markeredgecolor=t.background)
+        ax.set_xlabel(_param(g.params[0]), labelpad=-2)
+        ax.set_ylabel(_param(g.params[1]), labelpad=-2)
+        ax.set_zlabel("loss", labelpad=2)
+        ax.tick_params(labelsize=style.tick * 0.8, pad=0)
+        for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+            axis.set_major_locator(MaxNLocator(4))
+            axis.set_pane_color((0, 0, 0, 0))
+        if view.trace.dataset.features > 1:
+            self._note("slice: other params at least squares")
+        self._path_setup()
+        for artist in (self.path_line, self.head, self.out_mark):
+            artist.set_transform(IdentityTransform())
+
+    def after_draw(self) -> None:
+        g, plane = self.view.grid, self.view.plane
+        z = np.clip(plane.loss[:self.cut], g.zmin, g.zmax)
+        self._display = self._project(plane.points[:self.cut], z)
+        self._exit = None
+        if plane.boundary is not None:
+            zb = np.clip(loss_at(self.view.trace, g, plane.boundary), g.zmin, g.zmax)
+            self._exit = self._project(plane.boundary[None], np.array([zb]))
+
+    def _project(self, points: np.ndarray, z: np.ndarray) -> np.ndarray:
+        x2, y2, _ = proj3d.proj_transform(points[:, 0], points[:, 1], z, self.ax.M)
+        return self.ax.transData.transform(np.column_stack([x2, y2]))
+
+    def _xy(self, states: slice) -> np.ndarray:
+        return self._display[states]
+
+    def _exit_xy(self) -> np.ndarray | None:
+        return self._exit
+
+
+class LossPanel(Panel):
+    """Loss against epoch on a log axis, the current epoch marked."""
+
+    def __init__(self, ax: Axes, view: RunView, style: Style) -> None:
+        super().__init__(ax, view, style)
+        t = self.t
+        loss = np.where(view.loss > 0, view.loss, np.nan)
+        self.loss = loss
+        ax.set_yscale("log")
+        ax.plot(view.times, loss, color=t.muted, lw=style.line * 0.5, alpha=0.6)
+        ok = loss[np.isfinite(loss)]
+        lo, hi = (float(ok.min()), float(ok.max())) if ok.size else (0.1, 1.0)
+        hi = max(hi, lo * 10)
+        ax.set_ylim(lo / 2, hi * 2)
+        ax.set_xlim(0, max(float(view.times[-1]), 1.0))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"loss ({view.run.settings.loss})")
+        self.solid = self._anim(Line2D([], [], color=t.line, lw=style.line))
+        self.dot = self._anim(Line2D([], [], color=t.line, marker="o", ls="none",
+                                     markersize=style.marker, markeredgecolor=t.background))
+        self.vline = self._anim(ax.axvline(0, color=t.muted, lw=style.line * 0.4, ls="--"))
+        ax.add_line(self.solid)
+        ax.add_line(self.dot)
+
+    def trail(self, prev: int | None, cur: int, passed: Sequence[int]) -> Iterator[Artist]:
+        start = 0 if prev is None else prev
+        self.solid.set_data(self.view.times[start:cur + 1], self.loss[start:cur + 1])
+        yield self.solid
+
+    def moving(self, cur: int) -> list[Artist]:
+        t = self.view.times[cur]
+        self.vline.set_xdata([t, t])
+        y = self.loss[self.view.shown[cur]]
+        self.dot.set_data([t], [y] if np.isfinite(y) else [np.nan])
+        return [self.vline, self.dot]

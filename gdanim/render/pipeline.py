@@ -1,0 +1,224 @@
+"""scenario -> trace -> frames -> files: the render stage, one run per worker process.
+
+    result = render_scenario("scenarios/lr.yaml", formats=["mp4", "png"])
+    result.runs["lr-0.001"]["mp4"], result.compare["png"], result.failures
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gdanim import schema
+from gdanim.files import inside
+from gdanim.render.schedule import compare_schedule, run_schedule
+from gdanim.render.surface import RenderError, check_params, loss_grid
+from gdanim.render.views import run_view
+from gdanim.render.writers import WRITERS
+from gdanim.scenario import Scenario
+from gdanim.trace import Trace
+
+COMPARE = "compare"
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """The render block of a scenario with the command line's overrides applied."""
+
+    panels: tuple[str, ...]
+    size: tuple[int, int]
+    theme: str
+    fps: int
+    max_frames: int
+    frames: tuple[int, ...] | None
+    hold: float
+    formats: tuple[str, ...]
+    params: tuple[int, int]
+    elev: float
+    azim: float
+
+    @property
+    def hold_frames(self) -> int:
+        """How many extra copies of the last frame make up the hold."""
+        return round(self.hold * self.fps)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What `render_scenario` wrote, and which runs failed and why."""
+
+    trace: Trace
+    folder: Path
+    "output/<stem>/"
+    runs: dict[str, dict[str, Path]]
+    "{run name: {format: file}} for the runs that rendered."
+    compare: dict[str, Path]
+    "{format: file} of the grid of all runs (empty with a single run)."
+    failures: tuple[tuple[str, str], ...]
+    "(run name or 'compare', message) for each animation that failed."
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failures
+
+
+def settings_for(render: schema.Render, *, formats: Sequence[str] | None = None,
+                 preset: str | None = None, fps: int | None = None,
+                 theme: str | None = None) -> RenderSettings:
+    """The scenario's render settings, each override applied only when given."""
+    formats = tuple(formats) if formats is not None else tuple(render.formats)
+    for name, value, allowed in (("format", formats, schema.FORMATS),
+                                 ("preset", (preset,) if preset else (), tuple(schema.PRESETS)),
+                                 ("theme", (theme,) if theme else (), schema.THEMES)):
+        bad = [v for v in value if v not in allowed]
+        if bad or (name == "format" and not value):
+            raise RenderError(f"{name}: one of {', '.join(allowed)} is expected, got {', '.join(bad) or 'none'}")
+    fps = fps if fps is not None else render.fps
+    if fps not in (10, 20, 25, 50):
+        raise RenderError(f"fps: 10, 20, 25 or 50 is expected (GIF delays are whole hundredths), got {fps}")
+    return RenderSettings(
+        panels=tuple(render.panels), size=schema.PRESETS[preset or render.preset],
+        theme=theme or render.theme, fps=fps, max_frames=render.max_frames,
+        frames=tuple(render.frames) if render.frames is not None else None, hold=render.hold,
+        formats=tuple(dict.fromkeys(formats)), params=tuple(render.surface.params),
+        elev=render.surface.elev, azim=render.surface.azim)
+
+
+def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path("output"), *,
+                    formats: Sequence[str] | None = None, preset: str | None = None,
+                    fps: int | None = None, theme: str | None = None, jobs: int | None = None,
+                    progress: bool | None = None) -> RenderResult:
+    """Record the scenario (trace.json and CSVs) and write its animations into
+    output/<stem>/; returns a RenderResult listing the files and any failures."""
+    from gdanim.api import as_scenario, record_to
+
+    scenario = as_scenario(scenario_or_path)
+    settings = settings_for(scenario.spec.render, formats=formats, preset=preset, fps=fps,
+                            theme=theme)
+    check_params(settings.params, scenario.features + 1)
+    trace, folder = record_to(scenario, output)
+    return render_trace(trace, folder, settings, jobs=jobs, progress=progress)
+
+
+def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: int | None = None,
+                 progress: bool | None = None) -> RenderResult:
+    """Write every run's animation and the compare grid of a recorded trace into folder."""
+    if progress is None:
+        progress = sys.stderr.isatty()
+    names = [r.name for r in trace.runs] + ([COMPARE] if len(trace.runs) > 1 else [])
+    names = names[-1:] + names[:-1] if len(names) > 1 else names  # the grid is the longest
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(names)))
+    job = _Job(trace, Path(folder), settings, progress)
+    done: dict[str, dict[str, Path]] = {}
+    failures: list[tuple[str, str]] = []
+    for name, files, error in _run_all(job, names, jobs):
+        if error is None:
+            done[name] = files
+        else:
+            failures.append((name, error))
+    runs = {r.name: done[r.name] for r in trace.runs if r.name in done}
+    return RenderResult(trace, Path(folder), runs, done.get(COMPARE, {}), tuple(failures))
+
+
+@dataclass(frozen=True)
+class _Job:
+    trace: Trace
+    folder: Path
+    settings: RenderSettings
+    progress: bool
+
+
+_JOB: _Job | None = None
+
+
+def _set_job(job: _Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _run_all(job: _Job, names: list[str], jobs: int) -> Iterator[tuple[str, dict, str | None]]:
+    if jobs == 1:
+        _set_job(job)
+        for position, name in enumerate(names):
+            yield _render_one(name, position)
+        return
+    pool = concurrent.futures.ProcessPoolExecutor(jobs, initializer=_set_job, initargs=(job,))
+    try:
+        futures = [pool.submit(_render_one, name, n) for n, name in enumerate(names)]
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _render_one(name: str, position: int) -> tuple[str, dict[str, Path], str | None]:
+    """Render one run (or the grid) in this process; errors become a message."""
+    try:
+        return name, _animate(_JOB, name, position), None
+    except Exception as exc:  # one failing run must not stop the others
+        return name, {}, f"{type(exc).__name__}: {exc}"
+
+
+def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
+    from gdanim.frames.animate import Look, compare_frames, run_frames
+    from gdanim.frames.style import make_style
+
+    s, trace = job.settings, job.trace
+    look = Look(s.panels, make_style(s.size, s.theme), s.elev, s.azim)
+    needs_grid = bool({"surface", "contour"} & set(s.panels))
+    if name == COMPARE:
+        _, states = compare_schedule(trace.runs, s.max_frames, s.frames)
+        grid = loss_grid(trace, trace.runs, s.params) if needs_grid else None
+        views = [run_view(trace, r, grid) for r in trace.runs]
+        source = compare_frames(views, states, look, trace.title)
+    else:
+        run = trace.run(name)
+        grid = loss_grid(trace, [run], s.params) if needs_grid else None
+        source = run_frames(run_view(trace, run, grid), run_schedule(run, s.max_frames, s.frames),
+                            look, trace.title)
+    targets = {f: inside(job.folder, name + WRITERS[f].suffix) for f in s.formats}
+    return write_frames(source, targets, s.fps, s.hold_frames,
+                        progress_bar(name, source.count + s.hold_frames, position, job.progress))
+
+
+def write_frames(source, targets: dict[str, Path], fps: int, hold: int, bar=None) -> dict[str, Path]:
+    """Stream the frames of `source` (poster() and iteration) to one writer per format;
+    returns {format: file}. Every file is complete, or none is left under its name."""
+    poster = source.poster()
+    with contextlib.ExitStack() as stack:
+        writers = [stack.enter_context(WRITERS[f](path, source.size, fps, poster))
+                   for f, path in targets.items()]
+        for frame in _held(source, hold):
+            for writer in writers:
+                writer.write(frame)
+            if bar is not None:
+                bar.update()
+    if bar is not None:
+        bar.close()
+    return dict(targets)
+
+
+def _held(source, hold: int) -> Iterator[np.ndarray]:
+    frame = None
+    for frame in source:
+        yield frame
+    for _ in range(hold):
+        yield frame
+
+
+def progress_bar(name: str, total: int, position: int, enabled: bool):
+    """A tqdm bar on stderr for one animation, or None when progress is off."""
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=name, position=position, leave=True, file=sys.stderr,
+                unit="frame", dynamic_ncols=True)

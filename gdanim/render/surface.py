@@ -1,0 +1,159 @@
+"""The loss over two parameters, on a grid covering what the paths need (numpy only).
+
+The view covers the start(s), the least-squares minimum and the paths with a margin; a
+path that runs far away (divergence) does not stretch it: points beyond `REACH` times
+the start-to-minimum box are left out, and the path is cut where it leaves the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdanim.analysis import quadratic
+from gdanim.errors import GdanimError
+from gdanim.trace import Run, Trace
+
+MARGIN = 0.12
+REACH = 3.0
+GRID = 48
+
+
+class RenderError(GdanimError):
+    """A render setting that does not fit the scenario (e.g. a surface param out of range)."""
+
+
+@dataclass(frozen=True, eq=False)
+class LossGrid:
+    """The loss on a grid over params (i, j), the others held at `base`."""
+
+    params: tuple[int, int]
+    base: np.ndarray
+    "[p] the full parameter vector the slice goes through (the minimizer)."
+    a: np.ndarray
+    "[nx] values of param i."
+    b: np.ndarray
+    "[ny] values of param j."
+    loss: np.ndarray
+    "[ny, nx] loss at (a[x], b[y])."
+    lo: np.ndarray
+    "[2] lower corner of the view."
+    hi: np.ndarray
+    "[2] upper corner of the view."
+    hessian: np.ndarray
+    "[2, 2] the loss's Hessian in the (i, j) plane."
+
+    @property
+    def zmin(self) -> float:
+        """The smallest loss on the grid."""
+        return float(self.loss.min())
+
+    @property
+    def zmax(self) -> float:
+        """The largest loss on the grid."""
+        return float(self.loss.max())
+
+    def inside(self, points: np.ndarray) -> np.ndarray:
+        """[m] True where a finite plane point [m, 2] lies in the view."""
+        with np.errstate(invalid="ignore"):
+            return np.isfinite(points).all(axis=1) & (points >= self.lo).all(1) & (points <= self.hi).all(1)
+
+
+@dataclass(frozen=True, eq=False)
+class PlanePath:
+    """A run's path in the (i, j) plane, cut where it leaves the view."""
+
+    points: np.ndarray
+    "[S+1, 2] the params (i, j) of every state."
+    loss: np.ndarray
+    "[S+1] the full-batch loss of every state (inf where not finite)."
+    exit: int | None
+    "First state outside the view (or not finite), if any."
+    boundary: np.ndarray | None
+    "[2] where the path crosses the view's edge on its way out, if it does."
+
+
+def check_params(params: Sequence[int], p: int) -> tuple[int, int]:
+    """The surface params as a pair, or RenderError when out of range for p params."""
+    i, j = int(params[0]), int(params[1])
+    if max(i, j) >= p:
+        raise RenderError(f"render.surface.params: two indices below {p} are expected"
+                          f" (the model has {p} parameters), got {[i, j]}")
+    return i, j
+
+
+def view_box(points: np.ndarray, anchors: np.ndarray, margin: float = MARGIN,
+             reach: float = REACH) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) corners covering anchors [a, 2] and the points [m, 2] within reach, with a
+    margin; always finite and of positive size."""
+    anchors = anchors[np.isfinite(anchors).all(axis=1)]
+    lo, hi = anchors.min(axis=0), anchors.max(axis=0)
+    half = (hi - lo) / 2
+    floor = max(float(half.max()) * 0.25, 1e-6 * float(np.abs(anchors).max()), 1e-3)
+    half = np.maximum(half, floor)
+    centre = (lo + hi) / 2
+    limit_lo, limit_hi = centre - reach * half, centre + reach * half
+    with np.errstate(invalid="ignore"):
+        near = np.isfinite(points).all(axis=1) & (points >= limit_lo).all(1) & (points <= limit_hi).all(1)
+    if near.any():
+        lo = np.minimum(lo, points[near].min(axis=0))
+        hi = np.maximum(hi, points[near].max(axis=0))
+    span = np.maximum(hi - lo, 2 * floor)
+    centre = (lo + hi) / 2
+    return centre - span * (0.5 + margin), centre + span * (0.5 + margin)
+
+
+def loss_grid(trace: Trace, runs: Sequence[Run], params: Sequence[int] = (0, 1),
+              size: int = GRID) -> LossGrid:
+    """The loss grid for showing `runs` over params (i, j) of the trace's main loss."""
+    p = trace.dataset.features + 1
+    i, j = check_params(params, p)
+    base = np.asarray(trace.analysis.minimizer, np.float64)  # [p]
+    starts = np.stack([r.path[0, [i, j]] for r in runs]).astype(np.float64)
+    anchors = np.vstack([starts, base[[i, j]][None]])
+    points = np.vstack([r.path[:, [i, j]] for r in runs]).astype(np.float64)
+    lo, hi = view_box(points, anchors)
+    a, b = np.linspace(lo[0], hi[0], size), np.linspace(lo[1], hi[1], size)
+    grid = np.broadcast_to(base, (size, size, p)).copy()  # [ny, nx, p]
+    grid[..., i] = a[None, :]
+    grid[..., j] = b[:, None]
+    q = quadratic(trace.dataset.x, trace.dataset.y)
+    hessian = 2.0 * q.gram[np.ix_([i, j], [i, j])]
+    if trace.loss == "mse":
+        hessian = hessian / q.n
+    return LossGrid((i, j), base, a, b, q(grid, trace.loss), lo, hi, hessian)
+
+
+def plane_path(trace: Trace, run: Run, grid: LossGrid) -> PlanePath:
+    """The run's path in the grid's plane, its loss and where it leaves the view."""
+    path = np.asarray(run.path, np.float64)  # [S+1, p]
+    points = path[:, list(grid.params)]  # [S+1, 2]
+    q = quadratic(trace.dataset.x, trace.dataset.y)
+    finite = np.isfinite(path).all(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = np.where(finite, q(np.where(finite[:, None], path, 0.0), trace.loss), np.inf)
+    out = ~grid.inside(points)
+    exit_ = int(np.argmax(out)) if out.any() else None
+    boundary = None
+    if exit_ is not None and exit_ > 0 and np.isfinite(points[exit_]).all():
+        boundary = _crossing(points[exit_ - 1], points[exit_], grid.lo, grid.hi)
+    return PlanePath(points, loss, exit_, boundary)
+
+
+def _crossing(inside: np.ndarray, outside: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The point where the segment inside -> outside meets the box edge."""
+    d = outside - inside
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_hi = np.where(d > 0, (hi - inside) / d, np.inf)
+        t_lo = np.where(d < 0, (lo - inside) / d, np.inf)
+    t = float(np.clip(np.min(np.minimum(t_hi, t_lo)), 0.0, 1.0))
+    return inside + t * d
+
+
+def loss_at(trace: Trace, grid: LossGrid, point: np.ndarray) -> float:
+    """The loss at a plane point, the other params held at the grid's base."""
+    full = grid.base.copy()
+    full[list(grid.params)] = point
+    return float(quadratic(trace.dataset.x, trace.dataset.y)(full, trace.loss))

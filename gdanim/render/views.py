@@ -1,0 +1,63 @@
+"""What the panels show of one run, computed once with numpy before any drawing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdanim.render.schedule import state_times
+from gdanim.render.surface import LossGrid, PlanePath, plane_path
+from gdanim.trace import Run, Trace
+
+
+@dataclass(frozen=True, eq=False)
+class RunView:
+    """One run prepared for drawing; arrays are indexed by state (S + 1 of them)."""
+
+    trace: Trace
+    run: Run
+    times: np.ndarray
+    "[S+1] epoch of each state."
+    loss: np.ndarray
+    "[S+1] recorded loss of each state (the final loss last); inf where not finite."
+    shown: np.ndarray
+    "[S+1] the state drawn for each state: itself, or the last finite one before it."
+    grid: LossGrid | None
+    plane: PlanePath | None
+
+    @property
+    def last_finite(self) -> int:
+        """The last state whose params are all finite."""
+        return int(self.shown[-1])
+
+    @property
+    def diverged_at(self) -> float | None:
+        """The epoch at which the run was stopped as diverged, if it was."""
+        if self.run.status != "diverged":
+            return None
+        return float(self.times[min(self.last_finite + 1, len(self.times) - 1)])
+
+    def epoch_label(self, state: int) -> str:
+        """The epoch of a state as shown in titles."""
+        t = float(self.times[state])
+        return f"{t:.0f}" if t == int(t) else f"{t:.2f}"
+
+
+def run_view(trace: Trace, run: Run, grid: LossGrid | None) -> RunView:
+    """The RunView of `run`; the plane path only when a loss grid is given."""
+    loss = np.append(np.asarray(run.loss, np.float64), run.final_loss)
+    loss = np.where(np.isfinite(loss), loss, np.inf)
+    finite = np.isfinite(run.path).all(axis=1)
+    idx = np.where(finite, np.arange(len(finite)), 0)
+    shown = np.maximum.accumulate(idx)
+    plane = plane_path(trace, run, grid) if grid is not None else None
+    return RunView(trace, run, state_times(run), loss, shown, grid, plane)
+
+
+def predictions(trace: Trace, params: np.ndarray, x_raw: np.ndarray) -> np.ndarray:
+    """Predictions at raw inputs x_raw [m, k] for params [..., k+1] in trained units. -> [..., m]"""
+    x = trace.dataset.normalization.apply(np.asarray(x_raw, np.float32)).astype(np.float64)
+    w = np.asarray(params, np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return w[..., :1] + w[..., 1:] @ x.T

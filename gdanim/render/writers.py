@@ -1,0 +1,263 @@
+"""Writers of animations, one per format, in a registry filled by `@register`.
+
+Each writer is a context manager: frames go in one at a time (streamed to ffmpeg, never
+kept), the file is written under a temporary name and moved into place only when the
+block ends without an error. ffmpeg is the one bundled with imageio-ffmpeg.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from gdanim.errors import GdanimError
+from gdanim.files import atomic_path
+
+WRITERS: dict[str, type[Writer]] = {}
+GIF_FPS = (10, 20, 25, 50)
+MP4_ARGS = ("-an", "-c:v", "libx264", "-preset", "fast", "-crf", "20", "-pix_fmt", "yuv420p",
+            "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-movflags", "+faststart")
+
+
+class WriterError(GdanimError):
+    """An encoder that failed; the message carries ffmpeg's own words."""
+
+
+def register(fmt: str) -> Callable[[type[Writer]], type[Writer]]:
+    """Class decorator: make the writer class the one for `fmt`; returns the class."""
+
+    def add(cls: type[Writer]) -> type[Writer]:
+        cls.format = fmt
+        WRITERS[fmt] = cls
+        return cls
+
+    return add
+
+
+def ffmpeg_exe() -> str:
+    """Path of the bundled ffmpeg executable."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+class FfmpegPipe:
+    """An ffmpeg process reading raw RGB frames on stdin; its messages go to a temp file."""
+
+    def __init__(self, size: tuple[int, int], fps: int, args: list[str]) -> None:
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close() or abort()
+        w, h = size
+        cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps),
+               "-i", "pipe:0", *args]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=self.log)
+
+    def write(self, frame: np.ndarray) -> None:
+        """Send one [H, W, 3] uint8 frame."""
+        try:
+            self.proc.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
+        except BrokenPipeError:
+            self.proc.wait()
+            raise WriterError(f"ffmpeg stopped: {self._message()}") from None
+
+    def close(self) -> None:
+        """Finish the stream; raises WriterError if ffmpeg failed."""
+        with contextlib.suppress(BrokenPipeError):
+            self.proc.stdin.close()
+        if self.proc.wait() != 0:
+            raise WriterError(f"ffmpeg failed (exit {self.proc.returncode}): {self._message()}")
+        self.log.close()
+
+    def abort(self) -> None:
+        """Stop ffmpeg without finishing the file."""
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
+    def _message(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace").strip()[-2000:] or "no message"
+
+
+class Writer:
+    """Base writer: subclasses open(), write(frame) and close(); temp name, then moved."""
+
+    format = ""
+    suffix = ""
+
+    def __init__(self, final: Path, size: tuple[int, int], fps: int, poster: np.ndarray) -> None:
+        self.final, self.size, self.fps, self.poster = Path(final), size, fps, poster
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> Writer:
+        self.tmp = self._stack.enter_context(self._temporary())
+        try:
+            self.open()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if et is None:
+                self.close()
+            else:
+                self.abort()
+        except BaseException:
+            if not self._stack.__exit__(*sys.exc_info()):
+                raise
+            return
+        self._stack.__exit__(et, ev, tb)
+
+    def _temporary(self) -> contextlib.AbstractContextManager[Path]:
+        return atomic_path(self.final)
+
+    def open(self) -> None:
+        """Start writing to self.tmp."""
+
+    def write(self, frame: np.ndarray) -> None:
+        """Add one [H, W, 3] uint8 frame."""
+
+    def close(self) -> None:
+        """Finish self.tmp (it is moved onto the final name afterwards)."""
+
+    def abort(self) -> None:
+        """Give up after an error (self.tmp is removed afterwards)."""
+
+
+class _PipeWriter(Writer):
+    pipe: FfmpegPipe | None = None
+
+    def write(self, frame: np.ndarray) -> None:
+        self.pipe.write(frame)
+
+    def close(self) -> None:
+        self.pipe.close()
+
+    def abort(self) -> None:
+        if self.pipe is not None:
+            self.pipe.abort()
+
+
+@register("mp4")
+class Mp4Writer(_PipeWriter):
+    """H.264 in yuv420p, even dimensions, +faststart, no audio."""
+
+    suffix = ".mp4"
+
+    def open(self) -> None:
+        self.pipe = FfmpegPipe(self.size, self.fps, [*MP4_ARGS, "-f", "mp4", str(self.tmp)])
+
+
+@register("gif")
+class GifWriter(_PipeWriter):
+    """A looping GIF with one palette made from the first and the last frame."""
+
+    suffix = ".gif"
+
+    def open(self) -> None:
+        if self.fps not in GIF_FPS:
+            raise WriterError(f"GIF delays are whole hundredths: fps {GIF_FPS} are expected, got {self.fps}")
+        self._palette = self.tmp.with_suffix(".palette.png")
+
+    def write(self, frame: np.ndarray) -> None:
+        if self.pipe is None:
+            self._make_palette(frame)
+            lavfi = "[0:v][1:v]paletteuse=dither=bayer:bayer_scale=4:diff_mode=rectangle"
+            self.pipe = FfmpegPipe(self.size, self.fps, ["-i", str(self._palette), "-lavfi", lavfi,
+                                                         "-loop", "0", "-f", "gif", str(self.tmp)])
+        self.pipe.write(frame)
+
+    def _make_palette(self, first: np.ndarray) -> None:
+        both = np.concatenate([first, self.poster], axis=0)
+        pipe = FfmpegPipe((both.shape[1], both.shape[0]), 1, [
+            "-vf", "palettegen=max_colors=256:stats_mode=full", "-frames:v", "1",
+            "-update", "1", "-f", "image2", str(self._palette)])
+        pipe.write(both)
+        pipe.close()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._palette.unlink(missing_ok=True)
+
+    def abort(self) -> None:
+        try:
+            super().abort()
+        finally:
+            self._palette.unlink(missing_ok=True)
+
+
+@register("png")
+class PosterWriter(Writer):
+    """The last frame as a PNG image."""
+
+    suffix = ".png"
+
+    def close(self) -> None:
+        from PIL import Image
+
+        Image.fromarray(self.poster).save(self.tmp, format="PNG")
+
+
+@register("frames")
+class FrameSequenceWriter(_PipeWriter):
+    """A folder of numbered PNG frames and a Beamer snippet (animate package) to show them."""
+
+    suffix = "-frames"
+
+    def _temporary(self) -> contextlib.AbstractContextManager[Path]:
+        return atomic_folder(self.final)
+
+    def open(self) -> None:
+        self.count = 0
+        self.pipe = FfmpegPipe(self.size, self.fps, [
+            "-start_number", "0", "-f", "image2", str(self.tmp / "frame-%05d.png")])
+
+    def write(self, frame: np.ndarray) -> None:
+        super().write(frame)
+        self.count += 1
+
+    def close(self) -> None:
+        super().close()
+        name = self.final.name
+        snippet = (
+            "% \\usepackage{animate} in the preamble; this folder next to the .tex file\n"
+            f"\\animategraphics[loop,controls,width=\\linewidth]{{{self.fps}}}"
+            f"{{{name}/frame-}}{{00000}}{{{self.count - 1:05d}}}\n"
+        )
+        (self.tmp / "animate.tex").write_text(snippet, encoding="utf-8")
+
+
+@contextlib.contextmanager
+def atomic_folder(final: Path):
+    """A temporary folder beside `final`, put in its place only if the block succeeds."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o755)
+        old = None
+        if final.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=final.parent))
+            os.replace(final, old / "x")
+        os.replace(tmp, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
