@@ -18,6 +18,8 @@ _LAZY = {
     "make_dataset": "gdanim.dataset",
     "record": "gdanim.api",
     "record_to": "gdanim.api",
+    "render": "gdanim.render",
+    "show": "gdanim.render",
     "read_trace": "gdanim.trace",
     "Trace": "gdanim.trace",
     "GdanimError": "gdanim.errors",
