@@ -43,6 +43,15 @@ def draw_synthetic(spec: schema.Synthetic, features: int) -> tuple[np.ndarray, n
 
 def record_runs(x: np.ndarray, y: np.ndarray, runs: Sequence[Settings]) -> list[Run]:
     """Record every run on the data x [n, k], y [n]; results in the order given."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tensors here are tiny: extra threads only wait on each other
+    try:
+        return _record_runs(x, y, runs)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _record_runs(x: np.ndarray, y: np.ndarray, runs: Sequence[Settings]) -> list[Run]:
     xt = torch.from_numpy(np.ascontiguousarray(x, np.float32))
     yt = torch.from_numpy(np.ascontiguousarray(y, np.float32))
     out: dict[int, Run] = {}

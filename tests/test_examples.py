@@ -1,0 +1,77 @@
+"""Every example scenario records, and shows what its description promises."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+import gdanim
+
+
+@cache
+def trace(stem: str) -> gdanim.Trace:
+    return gdanim.record(f"scenarios/{stem}.yaml")
+
+
+@pytest.mark.parametrize(
+    "stem",
+    ["lr", "sse_vs_mse", "thermometer", "fahrenheit", "three_points", "gradients", "optimizers",
+     "zero_grad", "multivariate", "minibatch", "lr_sweep"],
+)
+def test_every_example_records_every_run(stem):
+    t = trace(stem)
+    scenario = gdanim.load_scenario(f"scenarios/{stem}.yaml")
+    assert [r.name for r in t.runs] == [r.name for r in scenario.runs]
+    for run in t.runs:
+        assert run.steps >= 1 and run.path.shape == (run.steps + 1, scenario.features + 1)
+        assert np.isfinite(run.path[0]).all()
+
+
+def test_sse_with_lr_a_and_mse_with_lr_n_a_follow_the_same_path():
+    t = trace("sse_vs_mse")
+    n = t.dataset.n
+    sse, mse = t.run("sse-lr-0.001"), t.run("mse-lr-0.1")
+    assert mse.settings.lr == pytest.approx(n * sse.settings.lr)
+    np.testing.assert_allclose(mse.path, sse.path, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(sse.grad, n * mse.grad, rtol=1e-4, atol=1e-2)  # SSE's gradient is n times
+
+
+def test_fahrenheit_stops_the_diverging_run():
+    t = trace("fahrenheit")
+    fast = t.run("lr-0.03-epochs-300")
+    assert fast.status == "diverged" and fast.regime == "divergent" and fast.steps < 300
+    slow = t.run("lr-0.001-epochs-5000")
+    assert slow.final_params == pytest.approx(t.analysis.ols, abs=0.05)
+
+
+def test_zero_grad_false_takes_a_different_path():
+    t = trace("zero_grad")
+    good, bad = t.run("with-zero-grad"), t.run("without-zero-grad")
+    assert abs(good.final_loss - t.analysis.spectra["mse"].ols_loss) < 1e-3
+    assert bad.final_loss > good.final_loss
+    assert not np.allclose(bad.path[5], good.path[5])
+
+
+def test_mini_batches_take_more_steps_per_epoch():
+    t = trace("minibatch")
+    assert [r.steps for r in t.runs] == [20, 20 * 5, 20 * 20]
+
+
+def test_the_sweep_divides_at_the_critical_rate():
+    t = trace("lr_sweep")
+    critical = t.analysis.spectra["sse"].critical_lr
+    assert len(t.runs) == 60
+    for run in t.runs:
+        expected = "divergent" if run.settings.lr >= critical else ("monotone", "oscillating")
+        assert run.regime in expected if isinstance(expected, tuple) else run.regime == expected
+        if run.settings.lr > critical * 1.1:
+            assert run.status == "diverged"
+
+
+def test_optimizers_all_move_toward_the_minimum():
+    t = trace("optimizers")
+    start = t.runs[0].loss[0]
+    for run in t.runs:
+        assert run.final_loss < start / 10, run.name
