@@ -120,14 +120,14 @@ class FrameSource:
         v, s = cell.view, cell.view.run.settings
         loss = v.loss[cur]
         info = f"{v.run.name} · lr = {s.lr:g} · epoch {v.epoch_label(cur)} · loss {loss:.4g}"
-        if v.diverged_at is not None and cur > v.last_finite:
+        if v.diverged_by(cur):
             info += f" · diverged at epoch {v.diverged_at:.0f}"
         return "\n".join([*self.title_lines, info])
 
 
 def _cell_header(view: RunView, state: int) -> str:
     loss = view.loss[state]
-    tail = " · diverged" if view.diverged_at is not None and state > view.last_finite else ""
+    tail = " · diverged" if view.diverged_by(state) else ""
     return f"{view.run.name}\nloss {loss:.4g}{tail}"
 
 

@@ -38,6 +38,10 @@ class RunView:
             return None
         return float(self.times[min(self.last_finite + 1, len(self.times) - 1)])
 
+    def diverged_by(self, state: int) -> bool:
+        """True once a run stopped as diverged has reached its last finite state."""
+        return self.diverged_at is not None and state >= min(self.last_finite + 1, len(self.times) - 1)
+
     def epoch_label(self, state: int) -> str:
         """The epoch of a state as shown in titles."""
         t = float(self.times[state])

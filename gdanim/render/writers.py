@@ -106,7 +106,7 @@ class Writer:
         try:
             self.open()
         except BaseException:
-            self._stack.close()
+            self._stack.__exit__(*sys.exc_info())  # the temporary file is removed, not moved
             raise
         return self
 

@@ -1,0 +1,58 @@
+"""Small scenarios and decoders shared by the render tests."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import imageio_ffmpeg
+
+BASE = """\
+title: {title}
+data:
+  synthetic: {{n: 20, seed: 1, x: randn, true: [2.5, 4.0], noise: 0.5}}
+init: [-5.0, 10.0]
+loss: sse
+epochs: {epochs}
+runs:
+{runs}
+render:
+  preset: thumb
+  hold: 0
+  formats: [{formats}]
+  panels: [{panels}]
+{extra}"""
+
+
+def scenario_file(folder: Path, name: str = "tiny", *, title: str = "tiny", epochs: int = 4,
+                  lrs: tuple[float, ...] = (0.01, 0.03), formats: str = "mp4, gif, png",
+                  panels: str = "fit, surface", extra: str = "") -> Path:
+    """Write a small scenario file and return its path."""
+    runs = "\n".join(f"  - {{lr: {lr}}}" for lr in lrs)
+    path = folder / f"{name}.yaml"
+    path.write_text(BASE.format(title=title, epochs=epochs, runs=runs, formats=formats,
+                                panels=panels, extra=extra), encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    codec: str
+    pix_fmt: str
+    width: int
+    height: int
+    frames: int
+    audio: bool
+
+
+def probe(path: Path) -> VideoInfo:
+    """Codec, pixel format, size and decoded frame count, from ffmpeg's own report."""
+    out = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path),
+                          "-map", "0:v:0", "-f", "null", "-"], capture_output=True, text=True)
+    video = re.search(r"Stream #0:0.*?Video: (\w+).*?, (\w+)(?:\(.*?\))?, (\d+)x(\d+)", out.stderr)
+    frames = re.findall(r"frame=\s*(\d+)", out.stderr)
+    assert video and frames, out.stderr
+    return VideoInfo(video.group(1), video.group(2), int(video.group(3)), int(video.group(4)),
+                     int(frames[-1]), "Audio:" in out.stderr)

@@ -1,0 +1,122 @@
+"""Frame sources: what the panels show, frame after frame."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from render_support import scenario_file
+
+from gdanim.api import record
+from gdanim.frames.animate import Look, compare_frames, run_frames
+from gdanim.frames.style import THEMES, make_style
+from gdanim.render.schedule import compare_schedule, run_schedule
+from gdanim.render.surface import loss_grid
+from gdanim.render.views import run_view
+
+THUMB = (320, 180)
+KOREAN = "학습률에 따른 경사하강법"
+
+
+@pytest.fixture(scope="module")
+def trace(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("frames")
+    extra = "stop: {max_loss: 1.0e+7}\n"
+    return record(scenario_file(folder, title=KOREAN, epochs=12, lrs=(0.005, 0.02, 0.2),
+                                extra=extra))
+
+
+def frames_of(trace, run_index=0, panels=("fit", "surface"), theme="light", size=THUMB):
+    run = trace.runs[run_index]
+    grid = loss_grid(trace, [run])
+    look = Look(panels, make_style(size, theme))
+    return run_frames(run_view(trace, run, grid), run_schedule(run, 150), look, trace.title)
+
+
+def missing_glyph_warnings(draw) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        draw()
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+def test_the_missing_glyph_check_does_catch_hangul_in_a_latin_only_font():
+    fig = Figure(figsize=(3, 1))
+    FigureCanvasAgg(fig)
+    fig.text(0.1, 0.5, KOREAN, family="DejaVu Sans")
+    assert missing_glyph_warnings(fig.canvas.draw)
+
+
+def test_a_korean_title_renders_without_missing_glyphs(trace):
+    found = missing_glyph_warnings(lambda: [frames_of(trace).poster(), *frames_of(trace)])
+    assert found == []
+
+
+def test_a_frame_has_the_preset_size_in_rgb(trace):
+    source = frames_of(trace, size=(640, 360))
+    assert source.poster().shape == (360, 640, 3) and source.size == (640, 360)
+
+
+def test_there_is_one_frame_per_state_and_the_line_moves_in_the_fit_panel(trace):
+    source = frames_of(trace)
+    shown = [f.copy() for f in source]
+    assert len(shown) == trace.runs[0].steps + 1
+    fit = (slice(30, 170), slice(20, 150))  # inside the left (fit) panel
+    assert np.abs(shown[0][fit].astype(int) - shown[3][fit]).sum() > 1000
+
+
+def test_the_last_frame_streamed_equals_the_poster_drawn_directly(trace):
+    source = frames_of(trace)
+    *_, last = source
+    assert np.abs(last.astype(int) - source.poster()).mean() < 1.0
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_theme_sets_the_background(trace, theme):
+    corner = frames_of(trace, theme=theme).poster()[2, 2]
+    expected = tuple(int(THEMES[theme].background[i:i + 2], 16) for i in (1, 3, 5))
+    assert tuple(corner) == expected
+
+
+@pytest.mark.parametrize("panels", [("fit",), ("contour", "loss"), ("fit", "surface", "contour", "loss")])
+def test_every_panel_combination_draws(trace, panels):
+    source = frames_of(trace, panels=panels)
+    assert len(list(source)) == source.count and source.poster().std() > 5
+
+
+def test_a_diverging_run_keeps_finite_axes_and_is_marked(trace):
+    run = trace.runs[2]
+    assert run.status == "diverged"
+    source = frames_of(trace, run_index=2, panels=("fit", "surface", "contour", "loss"))
+    list(source)
+    for ax in source.fig.axes:
+        limits = [*ax.get_xlim(), *ax.get_ylim()] + (list(ax.get_zlim()) if hasattr(ax, "get_zlim") else [])
+        assert np.isfinite(limits).all()
+    surface = source.cells[0].panels[1]
+    assert surface.out_text.get_text().startswith("diverged at epoch")
+    assert "diverged at epoch" in source.title.get_text()
+
+
+def test_the_compare_grid_has_one_titled_cell_per_run(trace):
+    grid = loss_grid(trace, trace.runs)
+    views = [run_view(trace, r, grid) for r in trace.runs]
+    _, states = compare_schedule(trace.runs, 150)
+    source = compare_frames(views, states, Look(("fit", "surface"), make_style(THUMB, "light")),
+                            trace.title)
+    source.poster()
+    assert [c.view.run.name for c in source.cells] == [r.name for r in trace.runs]
+    assert [c.header.get_text().split("\n")[0] for c in source.cells] == [r.name for r in trace.runs]
+    assert len(source.fig.axes) == 2 * len(trace.runs)
+
+
+def test_a_compare_grid_of_many_runs_shows_at_most_24_cells_and_says_so(trace):
+    runs = trace.runs * 10
+    grid = loss_grid(trace, runs)
+    views = [run_view(trace, r, grid) for r in runs]
+    _, states = compare_schedule(runs, 5)
+    source = compare_frames(views, states, Look(("loss",), make_style(THUMB, "dark")), trace.title)
+    assert len(source.cells) == 24
+    assert "showing 24 of 30 runs" in source.title_lines[0]

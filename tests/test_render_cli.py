@@ -1,0 +1,81 @@
+"""gdanim render: exit codes, quiet, overrides, interruption."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from click.testing import CliRunner
+from render_support import probe, scenario_file
+
+from gdanim.cli import main
+from gdanim.render import pipeline as pipeline_module
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["render", *args], catch_exceptions=False)
+
+
+def test_rendering_a_scenario_exits_0_and_says_what_it_wrote(tmp_path):
+    result = run(str(scenario_file(tmp_path, epochs=2, formats="png")), "-o", str(tmp_path), "--jobs", "1")
+    assert result.exit_code == 0
+    assert "3 animation(s), 0 failed" in result.output
+    assert (tmp_path / "tiny" / "compare.png").is_file()
+
+
+def test_quiet_prints_nothing_on_success(tmp_path):
+    result = run(str(scenario_file(tmp_path, epochs=2, formats="png")), "-o", str(tmp_path),
+                 "--jobs", "1", "--quiet")
+    assert result.exit_code == 0 and result.output == ""
+
+
+def test_flags_override_the_scenario_and_only_when_given(tmp_path):
+    path = scenario_file(tmp_path, epochs=2, lrs=(0.01,), formats="mp4")
+    assert run(str(path), "-o", str(tmp_path / "a"), "--jobs", "1").exit_code == 0
+    assert probe(tmp_path / "a/tiny/lr-0.01.mp4").width == 640  # the scenario's thumb preset
+    assert not (tmp_path / "a/tiny/lr-0.01.png").exists()
+    assert run(str(path), "-o", str(tmp_path / "b"), "--jobs", "1", "--preset", "4x3",
+               "--format", "mp4,png").exit_code == 0
+    assert probe(tmp_path / "b/tiny/lr-0.01.mp4").width == 1024
+    assert (tmp_path / "b/tiny/lr-0.01.png").is_file()
+
+
+def test_a_bad_scenario_or_flag_exits_2_with_one_clean_message(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("data: {synthetic: {n: 1}}\n")
+    result = CliRunner().invoke(main, ["render", str(bad), "-o", str(tmp_path)])
+    assert result.exit_code == 2 and "data.synthetic.n" in result.output
+    result = CliRunner().invoke(main, ["render", str(scenario_file(tmp_path)), "-o", str(tmp_path),
+                                       "--format", "avi"])
+    assert result.exit_code == 2 and "error: format" in result.output and "Traceback" not in result.output
+
+
+def test_a_failing_run_exits_1_and_names_it(tmp_path, monkeypatch):
+    def broken(job, name, position):
+        raise ValueError(f"cannot draw {name}")
+
+    monkeypatch.setattr(pipeline_module, "_animate", broken)
+    result = CliRunner().invoke(main, ["render", str(scenario_file(tmp_path, formats="png")), "-o",
+                                       str(tmp_path), "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "tiny/lr-0.03: ValueError: cannot draw lr-0.03" in result.output
+
+
+def test_ctrl_c_exits_130_and_leaves_no_partial_file(tmp_path):
+    path = scenario_file(tmp_path, epochs=400, lrs=(0.001,), formats="mp4, gif",
+                         extra="  max_frames: 400\n")
+    proc = subprocess.Popen([sys.executable, "-m", "gdanim", "render", str(path), "-o", str(tmp_path),
+                             "--jobs", "1", "--quiet", "--preset", "hd"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    folder = tmp_path / "tiny"
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(p.name.startswith(".") for p in folder.glob(".*")):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=60)
+    assert proc.returncode == 130
+    assert not (folder / "lr-0.001.mp4").exists() and not (folder / "lr-0.001.gif").exists()
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []

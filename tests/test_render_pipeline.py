@@ -1,0 +1,115 @@
+"""render_scenario: record, then every run and the compare grid in every format."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+from render_support import probe, scenario_file
+
+import gdanim
+from gdanim.render import RenderResult, render_scenario, settings_for
+from gdanim.render import pipeline as pipeline_module
+from gdanim.render.surface import RenderError
+
+
+def test_every_run_and_the_compare_grid_are_written_in_every_format(tmp_path):
+    path = scenario_file(tmp_path, epochs=3)
+    result = render_scenario(path, tmp_path / "out", jobs=1, progress=False)
+    assert isinstance(result, RenderResult) and result.ok
+    folder = tmp_path / "out" / "tiny"
+    assert result.folder == folder
+    assert set(result.runs) == {"lr-0.01", "lr-0.03"}
+    for files in [*result.runs.values(), result.compare]:
+        assert set(files) == {"mp4", "gif", "png"}
+        assert all(p.parent == folder and p.is_file() for p in files.values())
+    info = probe(result.runs["lr-0.01"]["mp4"])
+    assert (info.codec, info.pix_fmt, info.width, info.height, info.frames) == ("h264", "yuv420p", 640, 360, 4)
+    with Image.open(result.compare["gif"]) as im:
+        assert (im.n_frames, im.info["loop"]) == (4, 0)
+    assert (folder / "trace.json").is_file() and (folder / "lr-0.01.csv").is_file()
+    leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_the_hold_adds_copies_of_the_last_frame(tmp_path):
+    path = scenario_file(tmp_path, epochs=3, lrs=(0.01,), formats="mp4", extra="  hold: 0.5\n")
+    path.write_text(path.read_text().replace("  hold: 0\n", ""))
+    result = render_scenario(path, tmp_path, jobs=1, progress=False)
+    assert probe(result.runs["lr-0.01"]["mp4"]).frames == 4 + 5
+    assert result.compare == {}  # a single run has no grid
+
+
+def test_runs_render_in_parallel_processes_with_the_same_files(tmp_path):
+    path = scenario_file(tmp_path, epochs=2, formats="png")
+    result = render_scenario(path, tmp_path, jobs=2, progress=False)
+    assert result.ok and set(result.runs) == {"lr-0.01", "lr-0.03"} and result.compare["png"].is_file()
+
+
+def test_the_same_scenario_gives_the_same_trace_json_byte_for_byte(tmp_path):
+    path = scenario_file(tmp_path, epochs=3, formats="png")
+    render_scenario(path, tmp_path / "a", jobs=1, progress=False)
+    render_scenario(path, tmp_path / "b", jobs=1, progress=False)
+    assert (tmp_path / "a/tiny/trace.json").read_bytes() == (tmp_path / "b/tiny/trace.json").read_bytes()
+
+
+def test_a_failing_run_does_not_stop_the_others(tmp_path, monkeypatch):
+    real = pipeline_module._animate
+
+    def flaky(job, name, position):
+        if name == "lr-0.03":
+            raise ValueError("no pixels today")
+        return real(job, name, position)
+
+    monkeypatch.setattr(pipeline_module, "_animate", flaky)
+    result = render_scenario(scenario_file(tmp_path, epochs=2, formats="png"), tmp_path,
+                             jobs=1, progress=False)
+    assert not result.ok
+    assert result.failures == (("lr-0.03", "ValueError: no pixels today"),)
+    assert set(result.runs) == {"lr-0.01"} and result.compare["png"].is_file()
+    assert not (tmp_path / "tiny" / "lr-0.03.png").exists()
+
+
+def test_arguments_override_the_scenario_only_when_given():
+    spec = load_scenario_text("render: {preset: thumb, fps: 25, theme: dark, formats: [gif]}")
+    kept = settings_for(spec.render)
+    assert (kept.size, kept.fps, kept.theme, kept.formats) == ((640, 360), 25, "dark", ("gif",))
+    over = settings_for(spec.render, formats=["png"], preset="hd", fps=10, theme="light")
+    assert (over.size, over.fps, over.theme, over.formats) == ((1280, 720), 10, "light", ("png",))
+
+
+@pytest.mark.parametrize("kwargs, match", [({"formats": ["avi"]}, "format"), ({"preset": "4k"}, "preset"),
+                                           ({"fps": 30}, "fps"), ({"theme": "sepia"}, "theme")])
+def test_unknown_settings_are_refused_with_gdanim_errors(kwargs, match):
+    spec = load_scenario_text("")
+    with pytest.raises(RenderError, match=match):
+        settings_for(spec.render, **kwargs)
+
+
+def test_surface_params_beyond_the_model_are_refused_before_recording(tmp_path):
+    path = scenario_file(tmp_path, extra="  surface: {params: [0, 3]}\n")
+    with pytest.raises(RenderError, match="surface.params"):
+        render_scenario(path, tmp_path, jobs=1, progress=False)
+    assert not (tmp_path / "tiny").exists()
+
+
+def test_show_returns_an_html5_video(tmp_path):
+    html = gdanim.show(scenario_file(tmp_path, epochs=2, lrs=(0.01,)))
+    text = html if isinstance(html, str) else html.data
+    assert text.startswith("<video") and "data:video/mp4;base64," in text
+
+
+def load_scenario_text(extra: str):
+    from gdanim.scenario import parse_scenario
+
+    text = "data: {synthetic: {n: 10}}\n" + extra + "\n"
+    return parse_scenario(text, "x.yaml").spec
+
+
+def test_gdanim_render_is_render_scenario(tmp_path):
+    import gdanim.render as render_module
+
+    result = gdanim.render(scenario_file(tmp_path, epochs=1, lrs=(0.01,), formats="png"), tmp_path,
+                           jobs=1, progress=False)
+    assert isinstance(result, RenderResult) and result.runs["lr-0.01"]["png"].is_file()
+    assert isinstance(render_module(scenario_file(tmp_path, "b", epochs=1, lrs=(0.01,), formats="png"),
+                                    tmp_path, jobs=1, progress=False), RenderResult)
