@@ -154,6 +154,7 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
            fps: int | None, theme: str | None, jobs: int | None, quiet: bool) -> None:
     """Record and animate every run: <run>.mp4/.gif/.png and compare.* per scenario."""
     from gdanim.render import render_scenario
+    from gdanim.report import write_scenario_report
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()] if formats is not None else None
     failed = False
@@ -162,9 +163,11 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
             result = render_scenario(scenario, output, formats=wanted, preset=preset, fps=fps,
                                      theme=theme, jobs=jobs, progress=False if quiet else None)
             failed |= not result.ok
+            page = write_scenario_report(scenario, result.folder, fps=fps)
             if not quiet:
                 made = len(result.runs) + (1 if result.compare else 0)
                 click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")
+                click.echo(f"{page}: report")
             for name, message in result.failures:
                 click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
     except KeyboardInterrupt:

@@ -10,8 +10,9 @@ from typing import Any
 from gdanim import __version__
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
+from gdanim.report.errors import ReportError
 from gdanim.report.media import Media, find_media, frame_indices, slider_frames, snippets
-from gdanim.report.page import copy_static, write_page
+from gdanim.report.page import copy_static, template_dirs, write_page
 from gdanim.report.strings import strings
 from gdanim.trace import Trace, read_trace
 
@@ -70,8 +71,8 @@ def _math(trace: Trace, s: Mapping[str, str]) -> dict[str, Any]:
         "losses": [(s[f"loss_{lo}"], tx.mathml(tx.loss_latex(lo), display=True),
                     tx.mathml(tx.gradient_latex(lo), display=True),
                     tx.mathml(tx.hessian_latex(lo), display=True)) for lo in losses],
-        "update": tx.mathml(tx.UPDATE_LATEX, display=True),
-        "critical": tx.mathml(tx.CRITICAL_LATEX),
+        "rule": tx.mathml(tx.UPDATE_LATEX, display=True),
+        "stable": tx.mathml(tx.CRITICAL_LATEX, display=True),
         "others": s["update_other"].format(optimizers=", ".join(others)) if others else None,
     }
 
@@ -167,7 +168,11 @@ def write_report(folder: Path, *, lang: str = "en", timing: Timing | None = None
 
     folder = Path(folder)
     timing = timing or Timing()
-    trace = read_trace(folder / "trace.json")
+    template_dirs(templates)  # a bad --templates fails before any work
+    try:
+        trace = read_trace(folder / "trace.json")
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{folder}: no readable trace.json to report on ({exc})") from None
     s = strings(lang)
     if scenario_text is not None:
         atomic_write_text(folder / SCENARIO_COPY, scenario_text)
@@ -175,6 +180,21 @@ def write_report(folder: Path, *, lang: str = "en", timing: Timing | None = None
     copy_static(folder / ASSETS, templates)
     context = page_context(trace, folder, made, lang, timing, index_url)
     return write_page(folder / "index.html", "scenario.html", context, templates)
+
+
+def timing_of(scenario, fps: int | None = None) -> Timing:
+    """The slider timing of a scenario's videos: its render block, fps overridden when given."""
+    r = scenario.spec.render
+    return Timing(fps=float(fps or r.fps), max_frames=int(r.max_frames),
+                  frames=tuple(r.frames) if r.frames is not None else None,
+                  surface=tuple(r.surface.params))
+
+
+def write_scenario_report(scenario, folder: Path, *, fps: int | None = None, lang: str = "en",
+                          templates: Path | None = None, index_url: str | None = None) -> Path:
+    """Write the page of a recorded (and rendered) scenario into folder; returns index.html."""
+    return write_report(folder, lang=lang, timing=timing_of(scenario, fps), templates=templates,
+                        index_url=index_url, scenario_text=scenario.text)
 
 
 def _existing_figures(folder: Path) -> dict[str, str]:

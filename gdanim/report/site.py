@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -22,7 +23,7 @@ from gdanim.errors import GdanimError
 from gdanim.files import atomic_write_text, inside
 from gdanim.report.errors import ReportError
 from gdanim.report.page import copy_static, templates_digest, write_page
-from gdanim.report.scenario_page import ASSETS, Timing, poster_of, summary, write_report
+from gdanim.report.scenario_page import ASSETS, poster_of, summary, write_scenario_report
 from gdanim.report.strings import strings
 from gdanim.report.text import plain_first_sentence
 
@@ -56,6 +57,8 @@ class Outcome:
     seconds: float = 0.0
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    worker: int = 0
+    "The id of the process that built it."
 
 
 @dataclass(frozen=True)
@@ -121,14 +124,6 @@ def read_stamp(folder: Path) -> dict[str, Any]:
         return {}
 
 
-def _timing(scenario, options: dict[str, Any]) -> Timing:
-    r = scenario.spec.render
-    frames = options.get("frames", r.frames)
-    return Timing(fps=float(options.get("fps") or r.fps),
-                  max_frames=int(options.get("max_frames") or r.max_frames),
-                  frames=tuple(frames) if frames else None, surface=tuple(r.surface.params))
-
-
 def _render(scenario, site: Path, options: dict[str, Any], jobs: int | None) -> tuple[str, ...]:
     try:
         from gdanim.render import render_scenario
@@ -137,8 +132,8 @@ def _render(scenario, site: Path, options: dict[str, Any], jobs: int | None) -> 
 
         record_to(scenario, site)
         return ()
-    result = render_scenario(scenario, site, jobs=jobs, **options)
-    return tuple(str(f) for f in getattr(result, "failures", ()) or ())
+    result = render_scenario(scenario, site, jobs=jobs, progress=False, **options)
+    return tuple(f"{name}: {message}" for name, message in result.failures)
 
 
 def build_one(job: Job) -> Outcome:
@@ -162,16 +157,17 @@ def build_one(job: Job) -> Outcome:
         paged = rendered or stamp.get("page") != page or not (folder / "index.html").is_file()
         card = Card(**stamp["card"]) if not paged and "card" in stamp else None
         if paged or card is None:
-            write_report(folder, lang=job.lang, timing=_timing(scenario, job.render_options),
-                         templates=templates, index_url="../index.html", scenario_text=scenario.text)
+            write_scenario_report(scenario, folder, fps=job.render_options.get("fps"), lang=job.lang,
+                                  templates=templates, index_url="../index.html")
             card = _card(folder, scenario, job.lang)
             paged = True
         atomic_write_text(folder / STAMP, json.dumps({"media": media, "page": page, "card": asdict(card)},
                                                      ensure_ascii=False, indent=1))
         return Outcome(job.path, scenario.stem, card, rendered, paged, time.perf_counter() - start,
-                       warnings=warnings)
+                       warnings=warnings, worker=os.getpid())
     except GdanimError as exc:
-        return Outcome(job.path, error=str(exc), seconds=time.perf_counter() - start)
+        return Outcome(job.path, error=str(exc), seconds=time.perf_counter() - start,
+                       worker=os.getpid())
 
 
 def scenario_folder(site: Path, stem: str) -> Path:
@@ -266,8 +262,6 @@ def _run(todo: list[tuple[int, Job]], jobs: int | None) -> Iterable[tuple[int, O
 
 
 def _cpus() -> int:
-    import os
-
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 

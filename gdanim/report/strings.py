@@ -49,6 +49,7 @@ EN: dict[str, str] = {
     "gradient_label": "Gradient",
     "update_label": "Update",
     "hessian_label": "Hessian",
+    "stable_label": "Plain gradient descent converges when",
     "loss_sse": "sum of squared errors (SSE)",
     "loss_mse": "mean squared error (MSE)",
     "update_other": "The {optimizers} runs use torch.optim with the options listed in the runs table.",
@@ -63,7 +64,7 @@ EN: dict[str, str] = {
     "an_ols_not_unique": "Not unique: the design has rank {rank} for {p} parameters, so the "
                          "minimum is a whole line or plane; the minimum-norm solution is {w}.",
     "an_ols_loss_text": "{loss} at the OLS solution; what remains is noise the line cannot explain.",
-    "an_eigen_text": "How curved the loss is along its two principal directions; "
+    "an_eigen_text": "How curved the loss is along its principal directions; "
                      "each step multiplies the error along an eigenvector by (1 − lr·λ).",
     "an_critical_text": "Plain gradient descent diverges at or above lr = {critical}: "
                         "|1 − lr·λmax| then reaches 1. Below 1/λmax = {half} it approaches "
@@ -196,6 +197,7 @@ KO: dict[str, str] = {
     "gradient_label": "기울기",
     "update_label": "업데이트",
     "hessian_label": "헤시안",
+    "stable_label": "경사하강법이 수렴하는 조건",
     "loss_sse": "오차제곱합 (SSE)",
     "loss_mse": "평균제곱오차 (MSE)",
     "update_other": "{optimizers} 실행은 실행 표에 적힌 옵션으로 torch.optim을 사용합니다.",
@@ -209,7 +211,7 @@ KO: dict[str, str] = {
     "an_ols_not_unique": "유일하지 않습니다. 파라메터 {p}개에 대해 설계행렬의 계수가 {rank}이므로 "
                          "최솟값이 직선이나 평면 전체입니다. 최소 노름 해는 {w}입니다.",
     "an_ols_loss_text": "OLS 해에서의 {loss}입니다. 남은 값은 직선으로 설명할 수 없는 잡음입니다.",
-    "an_eigen_text": "두 주축 방향으로 손실이 얼마나 휘어 있는지 나타냅니다. "
+    "an_eigen_text": "주축 방향으로 손실이 얼마나 휘어 있는지 나타냅니다. "
                      "한 번 업데이트할 때마다 각 고유벡터 방향의 오차에 (1 − lr·λ)가 곱해집니다.",
     "an_critical_text": "학습률이 {critical} 이상이면 |1 − lr·λmax|가 1에 이르러 경사하강법이 "
                         "발산합니다. 1/λmax = {half}보다 작으면 단조롭게 다가가고, 그 사이에서는 "

@@ -1,0 +1,170 @@
+"""The scenario page: escaping, Markdown, MathML, analysis sentences, warnings and languages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gdanim.api import record_to
+from gdanim.report import ReportError, write_report, write_scenario_report
+from gdanim.report.analysis_text import hidden_divergence, sse_mse_pairs
+from gdanim.report.strings import TABLES, strings
+from gdanim.report.text import markdown, num
+from gdanim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = """\
+title: {title}
+description: |
+  {description}
+data:
+  synthetic: {{n: 20, seed: 1, x: randn, true: [1.0, 2.0], noise: 0.1}}
+init: [0.0, 0.0]
+loss: {loss}
+epochs: 4
+runs:
+  - {{lr: {lr}}}
+"""
+
+
+def tiny(tmp_path: Path, name: str = "tiny", *, title: str = "Tiny", description: str = "Small.",
+         loss: str = "mse", lr: float = 0.1) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(TINY.format(title=title, description=description, loss=loss, lr=lr),
+                    encoding="utf-8")
+    return path
+
+
+def page_of(scenario_path: Path, out: Path, lang: str = "en") -> str:
+    scenario = load_scenario(scenario_path)
+    _, folder = record_to(scenario, out)
+    return write_scenario_report(scenario, folder, lang=lang).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def lr_page(tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("lr")
+    return page_of(ROOT / "scenarios" / "lr.yaml", out)
+
+
+def test_a_title_with_a_script_tag_is_shown_as_text(tmp_path):
+    html = page_of(tiny(tmp_path, title="'<script>alert(1)</script>'"), tmp_path / "out")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_raw_html_in_the_description_is_escaped_and_markdown_is_rendered(tmp_path):
+    html = page_of(tiny(tmp_path, description='"**bold** <img src=x onerror=alert(1)>"'),
+                   tmp_path / "out")
+    assert "<strong>bold</strong>" in html
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_markdown_images_and_javascript_links_never_become_requests_or_scripts():
+    html = str(markdown("![x](https://example.com/x.png) [a](javascript:alert(1))"))
+    assert "<img" not in html
+    assert 'href="javascript:' not in html
+
+
+def test_the_page_writes_model_loss_and_update_as_mathml_without_a_math_script(lr_page):
+    assert lr_page.count("<math") >= 5
+    assert "mathjax" not in lr_page.lower() and "katex" not in lr_page.lower()
+    sse = re.search(r"L\(w\)|<mi>L</mi>", lr_page)
+    assert sse is not None
+    assert "<mfrac><mrow><mn>1</mn></mrow><mrow><mi>n</mi>" not in lr_page  # SSE has no 1/n
+
+
+def test_an_mse_scenario_shows_the_one_over_n_of_its_loss(tmp_path):
+    html = page_of(tiny(tmp_path, loss="mse"), tmp_path / "out")
+    assert "<mfrac><mrow><mn>1</mn></mrow><mrow><mi>n</mi>" in html
+
+
+def test_the_lr_page_states_the_critical_rate_and_warns_about_0_0083(lr_page):
+    assert "242.8" in lr_page
+    assert "0.008238" in lr_page
+    warnings = re.findall(r'<p class="warning" role="note"><strong>([^<]+)</strong>', lr_page)
+    assert warnings == ["lr-0.0083"]
+    assert "diverges slowly" in lr_page
+
+
+def test_only_a_run_that_ends_lower_yet_is_divergent_counts_as_hidden_divergence(tmp_path):
+    trace, _ = record_to(load_scenario(ROOT / "scenarios" / "lr.yaml"), tmp_path)
+    hidden = [r.name for r in trace.runs if hidden_divergence(r)]
+    assert hidden == ["lr-0.0083"]
+
+
+def test_sse_with_lr_a_and_mse_with_lr_n_a_are_paired_with_paths_equal(tmp_path):
+    trace, _ = record_to(load_scenario(ROOT / "scenarios" / "sse_vs_mse.yaml"), tmp_path)
+    pairs = sse_mse_pairs(trace)
+    assert [(p.sse.settings.lr, p.mse.settings.lr) for p in pairs] == [(0.001, 0.1), (0.008, 0.8)]
+    assert all(p.max_difference < 1e-3 for p in pairs)
+    assert all(p.gradient_ratio == pytest.approx(100, rel=1e-3) for p in pairs)
+
+
+def test_the_sse_mse_section_appears_with_its_figure(tmp_path):
+    html = page_of(ROOT / "scenarios" / "sse_vs_mse.yaml", tmp_path)
+    assert 'id="sse-mse"' in html
+    assert (tmp_path / "sse_vs_mse" / "assets" / "sse-mse-0.png").is_file()
+    assert "n·a = 0.1" in html
+
+
+def test_korean_pages_use_the_korean_string_table(tmp_path):
+    html = page_of(tiny(tmp_path), tmp_path / "out", lang="ko")
+    assert '<html lang="ko">' in html
+    assert strings("ko")["sec_analysis"] in html
+    assert strings("en")["sec_analysis"] not in html
+
+
+def test_every_language_has_the_same_keys_and_the_same_fields():
+    en, ko = TABLES["en"], TABLES["ko"]
+    assert set(en) == set(ko)
+    fields = re.compile(r"{(\w+)}")
+    for key in en:
+        assert set(fields.findall(en[key])) == set(fields.findall(ko[key])), key
+
+
+def test_an_unknown_language_is_a_report_error(tmp_path):
+    with pytest.raises(ReportError, match="--lang"):
+        strings("fr")
+
+
+def test_every_image_has_alt_text_and_every_video_a_label(lr_page):
+    for tag in re.findall(r"<img\b[^>]*>", lr_page):
+        assert re.search(r'alt="[^"]{10,}"', tag), tag
+    for tag in re.findall(r"<video\b[^>]*>", lr_page):
+        assert re.search(r'aria-label="[^"]{10,}"', tag), tag
+
+
+def test_the_page_needs_no_file_outside_its_folder_and_no_remote_url(lr_page):
+    refs = re.findall(r'(?:src|href)="([^"]+)"', lr_page)
+    assert refs
+    for ref in refs:
+        assert not re.match(r"^[a-z]+:", ref) and not ref.startswith("/"), ref
+        assert ".." not in ref, ref
+
+
+def test_a_user_template_folder_overrides_the_built_in_theme(tmp_path):
+    override = tmp_path / "theme"
+    override.mkdir()
+    (override / "base.html").write_text("<!DOCTYPE html><title>mine</title>{% block main %}"
+                                        "{% endblock %}", encoding="utf-8")
+    scenario = load_scenario(tiny(tmp_path))
+    _, folder = record_to(scenario, tmp_path / "out")
+    html = write_report(folder, templates=override, figures=False).read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html><title>mine</title>")
+    assert "Runs" in html  # the built-in scenario.html still fills the blocks
+
+
+def test_a_missing_template_folder_is_a_report_error(tmp_path):
+    with pytest.raises(ReportError, match="--templates"):
+        write_report(tmp_path, templates=tmp_path / "nope")
+
+
+@pytest.mark.parametrize(("value", "shown"), [(0.008238248, "0.008238"), (242.77, "242.8"),
+                                              (518812762112.0, "5.188e11"), (1e-5, "1e-5"),
+                                              (float("inf"), "∞"), (None, "—")])
+def test_numbers_are_shown_in_four_significant_digits(value, shown):
+    assert num(value) == shown

@@ -1,0 +1,195 @@
+"""The course site: cards on the index, incremental and forced rebuilds, failures, paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gdanim.cli import main
+from gdanim.report import ReportError, build_site
+from gdanim.report.site import STAMP, scenario_folder
+
+SCENARIO = """\
+title: {title}
+description: A tiny scenario for the site tests.
+data:
+  synthetic: {{n: 12, seed: {seed}, x: randn, true: [1.0, 2.0], noise: 0.1}}
+init: [0.0, 0.0]
+loss: mse
+epochs: 3
+runs:
+  - {{lr: 0.1}}
+  - {{lr: 0.5}}
+render: {{preset: thumb, max_frames: 3, hold: 0, formats: [mp4, png], panels: [fit]}}
+"""
+
+
+def write(folder: Path, name: str, title: str = "Tiny", seed: int = 1) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(SCENARIO.format(title=title, seed=seed), encoding="utf-8")
+    return path
+
+
+def mtimes(site: Path) -> dict[str, int]:
+    return {str(p.relative_to(site)): p.stat().st_mtime_ns for p in site.rglob("*.mp4")}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("site")
+    write(root / "src", "one", "First")
+    write(root / "src", "two", "Second", seed=2)
+    result = build_site([root / "src"], root / "site", jobs=2)
+    return root, result
+
+
+def test_the_index_lists_every_scenario_with_its_poster_title_and_summary(built):
+    root, result = built
+    site = root / "site"
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert result.failures == []
+    assert html.count('<li class="card">') == 2
+    for stem, title in (("one", "First"), ("two", "Second")):
+        assert f'href="{stem}/index.html"' in html and title in html
+        assert (site / stem / "compare.png").is_file()
+        assert f'src="{stem}/compare.png"' in html
+    assert "2 run(s), MSE, n = 12" in html
+    assert (site / ".nojekyll").is_file()
+    assert (site / "assets" / "site.css").is_file()
+
+
+def test_each_scenario_folder_holds_its_page_media_downloads_and_stamp(built):
+    root, _ = built
+    folder = root / "site" / "one"
+    for name in ("index.html", "trace.json", "lr-0.1.csv", "lr-0.1.mp4", "lr-0.1.png",
+                 "scenario.yaml", "assets/loss.png", "assets/contour.png", "assets/site.js", STAMP):
+        assert (folder / name).is_file(), name
+    stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+    assert set(stamp) == {"media", "page", "card"}
+
+
+def test_a_second_build_renders_nothing_and_rewrites_no_video(built):
+    root, _ = built
+    before = mtimes(root / "site")
+    start = time.perf_counter()
+    again = build_site([root / "src"], root / "site", jobs=2)
+    took = time.perf_counter() - start
+    assert again.rendered == []
+    assert not any(o.paged for o in again.outcomes)
+    assert mtimes(root / "site") == before
+    assert took < 2.0
+
+
+def test_changing_one_scenario_renders_only_that_one(tmp_path):
+    write(tmp_path / "src", "one", "First")
+    write(tmp_path / "src", "two", "Second", seed=2)
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    write(tmp_path / "src", "two", "Second, changed", seed=2)
+    again = build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    assert again.rendered == ["two"]
+    assert "Second, changed" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_force_renders_every_scenario_again(tmp_path):
+    write(tmp_path / "src", "one")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    before = mtimes(tmp_path / "site")
+    forced = build_site([tmp_path / "src"], tmp_path / "site", jobs=1, force=True)
+    assert forced.rendered == ["one"]
+    after = mtimes(tmp_path / "site")
+    assert after.keys() == before.keys() and all(after[k] > before[k] for k in after)
+
+
+def test_changing_the_language_rewrites_the_pages_but_renders_nothing(tmp_path):
+    write(tmp_path / "src", "one")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    korean = build_site([tmp_path / "src"], tmp_path / "site", jobs=1, lang="ko")
+    assert korean.rendered == []
+    assert [o.paged for o in korean.outcomes] == [True]
+    assert '<html lang="ko">' in (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
+    assert "모든 시나리오" in (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_broken_scenario_is_reported_and_skipped_and_the_exit_code_is_1(tmp_path):
+    write(tmp_path / "src", "good")
+    (tmp_path / "src" / "broken.yaml").write_text("data: {synthetic: {n: 1}}\nepochs: -3\n",
+                                                  encoding="utf-8")
+    result = CliRunner().invoke(main, ["site", str(tmp_path / "src"), "-o", str(tmp_path / "site"),
+                                       "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "broken.yaml" in result.output and "epochs" in result.output
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'href="good/index.html"' in html
+    assert "broken.yaml" in html
+    assert (tmp_path / "site" / "good" / "index.html").is_file()
+
+
+def test_quiet_prints_only_the_summary(tmp_path):
+    write(tmp_path / "src", "one")
+    args = ["site", str(tmp_path / "src"), "-o", str(tmp_path / "site"), "-q", "--jobs", "1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("\n") == 1 and "1 scenario(s), 1 rendered, 0 failed" in result.output
+
+
+@pytest.mark.parametrize("stem", ["assets", "ASSETS"])
+def test_a_scenario_named_like_the_sites_own_folder_is_refused(tmp_path, stem):
+    with pytest.raises(ReportError, match="reserved"):
+        scenario_folder(tmp_path, stem)
+
+
+def test_a_scenario_file_named_dot_dot_cannot_write_outside_the_site(tmp_path):
+    write(tmp_path / "src", "..")  # "...yaml": its stem is ".."
+    result = build_site([tmp_path / "src" / "...yaml"], tmp_path / "site", jobs=1)
+    assert len(result.failures) == 1 and "outside" in result.failures[0].error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "src"]
+
+
+def test_every_file_the_site_writes_is_inside_the_site(built):
+    root, _ = built
+    site = (root / "site").resolve()
+    for path in site.rglob("*"):
+        assert path.resolve().is_relative_to(site)
+        assert not path.is_symlink()
+
+
+def test_two_files_with_the_same_stem_are_reported_not_overwritten(tmp_path):
+    a, b = write(tmp_path / "a", "same", "A"), write(tmp_path / "b", "same", "B")
+    result = build_site([a, b], tmp_path / "site", jobs=1)
+    assert [o.error is None for o in result.outcomes] == [True, False]
+    assert "same file name" in result.outcomes[1].error
+
+
+def test_the_render_command_also_writes_the_scenario_page(tmp_path):
+    path = write(tmp_path, "solo")
+    result = CliRunner().invoke(main, ["render", str(path), "-o", str(tmp_path / "out"), "--quiet",
+                                       "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "solo" / "index.html").read_text(encoding="utf-8")
+    assert 'src="lr-0.1.mp4"' in page and "../index.html" not in page
+
+
+def test_the_site_needs_a_scenario_file(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ReportError, match="no scenario files"):
+        build_site([tmp_path / "empty"], tmp_path / "site")
+
+
+def test_stale_scenarios_build_in_worker_processes_when_jobs_allow(tmp_path):
+    write(tmp_path / "src", "one")
+    write(tmp_path / "src", "two", seed=2)
+    result = build_site([tmp_path / "src"], tmp_path / "site", jobs=2)
+    assert sorted(result.rendered) == ["one", "two"]
+    assert os.getpid() not in {o.worker for o in result.outcomes}
+
+
+def test_one_job_builds_in_this_process(tmp_path):
+    write(tmp_path / "src", "one")
+    result = build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    assert [o.worker for o in result.outcomes] == [os.getpid()]
