@@ -3,7 +3,7 @@
 The figure is built and fully drawn once (static layer); each frame restores the saved
 background, burns in what has been passed since the last frame (earlier lines, the path
 so far) and saves it again, then draws only the moving artists on top and hands the
-RGB pixels out. Frames are produced one at a time, never kept.
+RGBA pixels out. Frames are produced one at a time, never kept.
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ class _Cell:
 class FrameSource:
     """Frames of one figure: `poster()` is the last frame, iteration yields every frame."""
 
-    def __init__(self, fig: Figure, cells: list[_Cell], title: Text, title_lines: list[str],
+    def __init__(self, fig: Figure, cells: list[_Cell], title: Text, heading: str,
                  compare: bool) -> None:
         self.fig, self.cells, self.title, self.compare = fig, cells, title, compare
-        self.title_lines = title_lines
+        self.heading = heading
         self.count = len(cells[0].states)
         self.size = (int(fig.bbox.width), int(fig.bbox.height))
         canvas = fig.canvas
@@ -63,16 +63,17 @@ class FrameSource:
         self._renderer = canvas.get_renderer()
 
     def poster(self) -> np.ndarray:
-        """[H, W, 3] uint8: the last frame, drawn directly."""
+        """[H, W, 4] uint8 RGBA (opaque): the last frame, drawn directly, a copy."""
         self.fig.canvas.restore_region(self._static)
         last = self.count - 1
         for cell in self.cells:
             cur = int(cell.states[last])
             passed = [int(s) for s in np.unique(cell.states[:last]) if s != cur]
             self._advance(cell, None, cur, passed)
-        return self._finish(last)
+        return self._finish(last).copy()
 
     def __iter__(self) -> Iterator[np.ndarray]:
+        """[H, W, 4] uint8 RGBA frames: views of the canvas, valid until the next frame."""
         canvas = self.fig.canvas
         self._background = self._static
         for cell in self.cells:
@@ -109,20 +110,19 @@ class FrameSource:
                 cell.header.draw(self._renderer)
         self.title.set_text(self._title_text(k))
         self.title.draw(self._renderer)
-        rgba = np.asarray(self.fig.canvas.buffer_rgba())
-        return np.ascontiguousarray(rgba[:, :, :3])
+        return np.asarray(self.fig.canvas.buffer_rgba())
 
     def _title_text(self, k: int) -> str:
         cell = self.cells[0]
         cur = int(cell.states[k])
         if self.compare:
-            return "\n".join([*self.title_lines, f"epoch {cell.view.epoch_label(cur)}"])
+            return f"epoch {cell.view.epoch_label(cur)}"
         v, s = cell.view, cell.view.run.settings
         loss = v.loss[cur]
         info = f"{v.run.name} · lr = {s.lr:g} · epoch {v.epoch_label(cur)} · loss {loss:.4g}"
         if v.diverged_by(cur):
             info += f" · diverged at epoch {v.diverged_at:.0f}"
-        return "\n".join([*self.title_lines, info])
+        return info
 
 
 def _cell_header(view: RunView, state: int) -> str:
@@ -140,13 +140,14 @@ def _make_panel(kind: str, fig: Figure, spec, view: RunView, look: Look) -> Pane
     return cls(ax, view, look.style)
 
 
-def _title(fig: Figure, style: Style) -> tuple[Text, float]:
-    """The animated title text at the top and the figure fraction left below it."""
-    band = 2.7 * style.title * (100 / 72) / style.height
-    text = fig.text(0.5, 1 - 0.15 * band, "", ha="center", va="top", fontsize=style.title,
-                    linespacing=1.25)
+def _title(fig: Figure, style: Style, heading: str) -> tuple[Text, float]:
+    """The heading (static) and below it the animated info line at the top of the figure;
+    returns the info text and the figure fraction left below both."""
+    line = 1.3 * style.title * (100 / 72) / style.height
+    fig.text(0.5, 1 - 0.3 * line, heading, ha="center", va="top", fontsize=style.title)
+    text = fig.text(0.5, 1 - 1.3 * line, "", ha="center", va="top", fontsize=style.title)
     text.set_animated(True)
-    return text, 1 - band
+    return text, 1 - 2.2 * line
 
 
 def run_frames(view: RunView, states: np.ndarray, look: Look, title: str) -> FrameSource:
@@ -154,13 +155,13 @@ def run_frames(view: RunView, states: np.ndarray, look: Look, title: str) -> Fra
     style = look.style
     with matplotlib.rc_context(rc_params(style)):
         fig = new_figure(style)
-        text, top = _title(fig, style)
+        text, top = _title(fig, style, title)
         bottom = 2.6 * style.label * (100 / 72) / style.height
         gs = fig.add_gridspec(1, len(look.panels), left=0.07, right=0.97, bottom=bottom,
                               top=top - 0.02, wspace=0.3)
         panels = [_make_panel(k, fig, gs[0, n], view, look) for n, k in enumerate(look.panels)]
         cell = _Cell(view, panels, np.asarray(states))
-        return FrameSource(fig, [cell], text, [title], compare=False)
+        return FrameSource(fig, [cell], text, title, compare=False)
 
 
 def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
@@ -186,10 +187,10 @@ def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
     small_look = Look(look.panels, small, look.elev, look.azim)
     with matplotlib.rc_context(rc_params(small)):
         fig = new_figure(style)
-        text, top = _title(fig, style)
+        text, top = _title(fig, style, title + note)
         header = 2.4 * small.label * (100 / 72) / style.height
         gs = fig.add_gridspec(rows, cols, left=0.05, right=0.98, bottom=0.07,
-                              top=top - header - 0.01, wspace=0.35, hspace=0.45)
+                              top=top - header - 0.01, wspace=0.3, hspace=0.3)
         cells = []
         for n, r in enumerate(picked):
             row0, col = (0, n) if len(kinds) > 1 else divmod(n, cols)
@@ -200,4 +201,4 @@ def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
                             va="bottom", fontsize=small.label, linespacing=1.15)
             head.set_animated(True)
             cells.append(_Cell(views[r], panels, np.asarray(states[:, r]), head))
-        return FrameSource(fig, cells, text, [title + note], compare=True)
+        return FrameSource(fig, cells, text, title + note, compare=True)

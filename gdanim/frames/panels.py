@@ -254,7 +254,8 @@ class SurfacePanel(_PathPanel):
         ax.plot_surface(A, B, g.loss, cmap=t.cmap, alpha=t.surface_alpha, linewidth=0.25,
                         edgecolor=t.grid, antialiased=True, rcount=24, ccount=24)
         ax.view_init(elev=elev, azim=azim)
-        ax.set_box_aspect(None, zoom=1.15)
+        compact = ax.get_position().width * style.width < 360  # a cell of a grid
+        ax.set_box_aspect(None, zoom=1.3 if compact else 1.15)
         ax.set_xlim(g.lo[0], g.hi[0])
         ax.set_ylim(g.lo[1], g.hi[1])
         ax.set_zlim(g.zmin, g.zmax)
@@ -266,7 +267,8 @@ class SurfacePanel(_PathPanel):
                 ms=style.marker * 1.6, color=t.start, ls="none", markeredgecolor=t.background)
         ax.set_xlabel(_param(g.params[0]), labelpad=-2)
         ax.set_ylabel(_param(g.params[1]), labelpad=-2)
-        ax.set_zlabel("loss", labelpad=2)
+        if not compact:
+            ax.set_zlabel("loss", labelpad=2)
         ax.tick_params(labelsize=style.tick * 0.8, pad=0)
         for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
             axis.set_major_locator(MaxNLocator(4))

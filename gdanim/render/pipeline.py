@@ -104,28 +104,34 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
     settings = settings_for(scenario.spec.render, formats=formats, preset=preset, fps=fps,
                             theme=theme)
     check_params(settings.params, scenario.features + 1)
-    trace, folder = record_to(scenario, output)
-    return render_trace(trace, folder, settings, jobs=jobs, progress=progress)
+    tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
+    with _workers(_job_count(jobs, tasks)) as pool:  # forked before torch is imported
+        trace, folder = record_to(scenario, output)
+        return render_trace(trace, folder, settings, progress=progress, pool=pool)
 
 
 def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: int | None = None,
-                 progress: bool | None = None) -> RenderResult:
-    """Write every run's animation and the compare grid of a recorded trace into folder."""
+                 progress: bool | None = None, pool: concurrent.futures.Executor | None = None,
+                 ) -> RenderResult:
+    """Write every run's animation and the compare grid of a recorded trace into folder
+    (in `pool` when given, else in `jobs` processes); returns the RenderResult."""
     if progress is None:
         progress = sys.stderr.isatty()
     names = [r.name for r in trace.runs] + ([COMPARE] if len(trace.runs) > 1 else [])
     names = names[-1:] + names[:-1] if len(names) > 1 else names  # the grid is the longest
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(names)))
     job = _Job(trace, Path(folder), settings, progress)
-    done: dict[str, dict[str, Path]] = {}
-    failures: list[tuple[str, str]] = []
-    for name, files, error in _run_all(job, names, jobs):
-        if error is None:
-            done[name] = files
-        else:
-            failures.append((name, error))
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(_workers(_job_count(jobs, len(names))))
+        outcomes = list(_run_all(job, names, pool))
+    done = {name: files for name, files, error in outcomes if error is None}
+    failures = tuple((name, error) for name, _, error in outcomes if error is not None)
     runs = {r.name: done[r.name] for r in trace.runs if r.name in done}
-    return RenderResult(trace, Path(folder), runs, done.get(COMPARE, {}), tuple(failures))
+    return RenderResult(trace, Path(folder), runs, done.get(COMPARE, {}), failures)
+
+
+def _job_count(jobs: int | None, tasks: int) -> int:
+    return max(1, min(jobs or os.cpu_count() or 1, tasks))
 
 
 @dataclass(frozen=True)
@@ -136,33 +142,42 @@ class _Job:
     progress: bool
 
 
-_JOB: _Job | None = None
-
-
-def _set_job(job: _Job) -> None:
-    global _JOB
-    _JOB = job
-
-
-def _run_all(job: _Job, names: list[str], jobs: int) -> Iterator[tuple[str, dict, str | None]]:
-    if jobs == 1:
-        _set_job(job)
-        for position, name in enumerate(names):
-            yield _render_one(name, position)
+@contextlib.contextmanager
+def _workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor | None]:
+    """`count` worker processes already importing the drawing code, or None for one."""
+    if count <= 1:
+        yield None
         return
-    pool = concurrent.futures.ProcessPoolExecutor(jobs, initializer=_set_job, initargs=(job,))
+    pool = concurrent.futures.ProcessPoolExecutor(count)
     try:
-        futures = [pool.submit(_render_one, name, n) for n, name in enumerate(names)]
-        for future in futures:
-            yield future.result()
+        for _ in range(count):
+            pool.submit(_warm)
+        yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _render_one(name: str, position: int) -> tuple[str, dict[str, Path], str | None]:
+def _warm() -> None:
+    import gdanim.frames.animate  # noqa: F401 - imported once per worker, before any task
+    from gdanim.frames.style import register_fonts
+
+    register_fonts()
+
+
+def _run_all(job: _Job, names: list[str], pool) -> Iterator[tuple[str, dict, str | None]]:
+    if pool is None:
+        for position, name in enumerate(names):
+            yield _render_one(job, name, position)
+        return
+    futures = [pool.submit(_render_one, job, name, n) for n, name in enumerate(names)]
+    for future in futures:
+        yield future.result()
+
+
+def _render_one(job: _Job, name: str, position: int) -> tuple[str, dict[str, Path], str | None]:
     """Render one run (or the grid) in this process; errors become a message."""
     try:
-        return name, _animate(_JOB, name, position), None
+        return name, _animate(job, name, position), None
     except Exception as exc:  # one failing run must not stop the others
         return name, {}, f"{type(exc).__name__}: {exc}"
 
@@ -196,7 +211,8 @@ def write_frames(source, targets: dict[str, Path], fps: int, hold: int, bar=None
     with contextlib.ExitStack() as stack:
         writers = [stack.enter_context(WRITERS[f](path, source.size, fps, poster))
                    for f, path in targets.items()]
-        for frame in _held(source, hold):
+        streamed = [f for f in targets if not WRITERS[f].poster_only]
+        for frame in _held(source, hold) if streamed else ():
             for writer in writers:
                 writer.write(frame)
             if bar is not None:

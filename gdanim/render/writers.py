@@ -24,7 +24,7 @@ from gdanim.files import atomic_path
 
 WRITERS: dict[str, type[Writer]] = {}
 GIF_FPS = (10, 20, 25, 50)
-MP4_ARGS = ("-an", "-c:v", "libx264", "-preset", "fast", "-crf", "20", "-pix_fmt", "yuv420p",
+MP4_ARGS = ("-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
             "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-movflags", "+faststart")
 
 
@@ -51,19 +51,19 @@ def ffmpeg_exe() -> str:
 
 
 class FfmpegPipe:
-    """An ffmpeg process reading raw RGB frames on stdin; its messages go to a temp file."""
+    """An ffmpeg process reading raw RGBA frames on stdin; its messages go to a temp file."""
 
     def __init__(self, size: tuple[int, int], fps: int, args: list[str]) -> None:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close() or abort()
         w, h = size
         cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps),
+               "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{w}x{h}", "-r", str(fps),
                "-i", "pipe:0", *args]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                      stderr=self.log)
 
     def write(self, frame: np.ndarray) -> None:
-        """Send one [H, W, 3] uint8 frame."""
+        """Send one [H, W, 4] uint8 RGBA frame."""
         try:
             self.proc.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
         except BrokenPipeError:
@@ -96,6 +96,8 @@ class Writer:
 
     format = ""
     suffix = ""
+    poster_only = False
+    "True when the writer needs only the poster, not the frames."
 
     def __init__(self, final: Path, size: tuple[int, int], fps: int, poster: np.ndarray) -> None:
         self.final, self.size, self.fps, self.poster = Path(final), size, fps, poster
@@ -130,7 +132,7 @@ class Writer:
         """Start writing to self.tmp."""
 
     def write(self, frame: np.ndarray) -> None:
-        """Add one [H, W, 3] uint8 frame."""
+        """Add one [H, W, 4] uint8 RGBA frame (it may be reused once this returns)."""
 
     def close(self) -> None:
         """Finish self.tmp (it is moved onto the final name afterwards)."""
@@ -208,11 +210,12 @@ class PosterWriter(Writer):
     """The last frame as a PNG image."""
 
     suffix = ".png"
+    poster_only = True
 
     def close(self) -> None:
         from PIL import Image
 
-        Image.fromarray(self.poster).save(self.tmp, format="PNG")
+        Image.fromarray(np.ascontiguousarray(self.poster[:, :, :3])).save(self.tmp, format="PNG")
 
 
 @register("frames")
@@ -227,7 +230,7 @@ class FrameSequenceWriter(_PipeWriter):
     def open(self) -> None:
         self.count = 0
         self.pipe = FfmpegPipe(self.size, self.fps, [
-            "-start_number", "0", "-f", "image2", str(self.tmp / "frame-%05d.png")])
+            "-start_number", "0", "-pix_fmt", "rgb24", "-f", "image2", str(self.tmp / "frame-%05d.png")])
 
     def write(self, frame: np.ndarray) -> None:
         super().write(frame)
