@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from gdanim.analysis import quadratic
 from gdanim.files import atomic_write_bytes
-from gdanim.frames.style import make_style, rc_params
+from gdanim.frames.style import CYCLE, make_style, rc_params
 from gdanim.trace import Run, Trace
 
 WIDTH, HEIGHT, DPI = 7.2, 4.0, 110
@@ -61,11 +61,12 @@ def save_png(fig: Figure, path: Path) -> Path:
 
 
 def run_colors(count: int) -> list[tuple[float, float, float, float]]:
-    """One colour per run: the tab10 cycle for few runs, viridis for many."""
+    """One colour per run: the animations' cycle for few runs, viridis for many."""
     from matplotlib import colormaps
+    from matplotlib.colors import to_rgba
 
-    if count <= 10:
-        return [colormaps["tab10"](i) for i in range(count)]
+    if count <= len(CYCLE):
+        return [to_rgba(c) for c in CYCLE[:count]]
     return [colormaps["viridis"](i / max(count - 1, 1)) for i in range(count)]
 
 
@@ -134,6 +135,13 @@ def _window(trace: Trace, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
     return centre - spread, centre + spread
 
 
+def visible_path(path: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The path [m, 2] up to and including its first point outside the box lo..hi (finite only)."""
+    path = path[np.isfinite(path).all(axis=1)]
+    outside = np.flatnonzero(((path < lo) | (path > hi)).any(axis=1))
+    return path[: outside[0] + 1] if outside.size else path
+
+
 @styled
 def contour_figure(trace: Trace, labels: Mapping[str, str], params: tuple[int, int] = (0, 1)) -> Figure:
     """Loss contours over two parameters (the others at the minimum) with every run's path."""
@@ -151,8 +159,7 @@ def contour_figure(trace: Trace, labels: Mapping[str, str], params: tuple[int, i
     ax.contourf(g0, g1, z, levels=levels, cmap="Blues_r", alpha=0.55)
     ax.contour(g0, g1, z, levels=levels, colors="0.45", linewidths=0.5)
     for run, color in zip(trace.runs, run_colors(len(trace.runs))):
-        path = run.path[:, [a, b]].astype(np.float64)
-        path = path[np.isfinite(path).all(axis=1)]
+        path = visible_path(run.path[:, [a, b]].astype(np.float64), lo, hi)
         ax.plot(path[:, 0], path[:, 1], "-o", color=color, ms=2.5, lw=1.3, label=run.name)
         ax.plot(path[:1, 0], path[:1, 1], "s", color=color, ms=6)
     m = np.asarray(trace.analysis.minimizer)

@@ -74,8 +74,7 @@ def facts(trace: Trace, s: Mapping[str, str]) -> list[Fact]:
     cond = spec.condition_number
     meaning = s["cond_none"] if cond is None else (
         s["cond_valley"] if cond > CONDITION_VALLEY else s["cond_round"])
-    out.append(Fact(s["an_condition"], num(cond),
-                    s["an_condition_text"].format(condition=num(cond), meaning=meaning)))
+    out.append(Fact(s["an_condition"], num(cond), meaning))
     return out
 
 

