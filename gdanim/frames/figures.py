@@ -114,12 +114,15 @@ def loss_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
         ok = np.isfinite(loss) & (loss > 0)
         if ok.any():
             ax.plot(epochs_axis(run)[ok], loss[ok], color=color, lw=1.6, label=run.name)
-    ols = trace.analysis.spectra[trace.loss].ols_loss
-    if math.isfinite(ols) and ols > 0:
-        ax.axhline(ols, color="0.3", ls="--", lw=1, label=labels["legend_ols"])
+    losses = sorted({r.settings.loss for r in trace.runs})
+    for loss, style in zip(losses, ("--", ":"), strict=False):
+        ols = trace.analysis.spectra[loss].ols_loss
+        if math.isfinite(ols) and ols > 0:
+            name = labels["legend_ols"] + (f" ({loss.upper()})" if len(losses) > 1 else "")
+            ax.axhline(ols, color="0.3", ls=style, lw=1, label=name)
     ax.set_yscale("log")
     ax.set_xlabel(labels["axis_epoch"])
-    ax.set_ylabel(f"{labels['axis_loss']} ({trace.loss.upper()}, log)")
+    ax.set_ylabel(f"{labels['axis_loss']} ({' / '.join(x.upper() for x in losses)}, log)")
     ax.grid(alpha=0.3, which="both")
     if len(trace.runs) <= MAX_LEGEND:
         ax.legend(fontsize="small", loc="best")

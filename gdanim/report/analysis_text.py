@@ -13,7 +13,7 @@ from gdanim.report.text import num, vec
 from gdanim.trace import Run, Trace
 
 CONDITION_VALLEY = 10.0
-MAX_VERDICTS = 8
+MAX_RATES = 5
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,20 @@ def facts(trace: Trace, s: Mapping[str, str]) -> list[Fact]:
 
 
 def verdicts(trace: Trace, s: Mapping[str, str]) -> str | None:
-    """One sentence saying which rates converge and which diverge, from the spectrum."""
-    parts = [s[f"verdict_{r.regime}"].format(lr=f"{r.settings.lr:g}")
-             for r in trace.runs if r.regime is not None][:MAX_VERDICTS]
+    """One sentence saying which rates converge and which diverge, grouped by regime."""
+    groups: dict[str, list[float]] = {}
+    for run in trace.runs:
+        if run.regime is not None:
+            groups.setdefault(run.regime, []).append(run.settings.lr)
+    parts = [s[f"verdict_{regime}"].format(lrs=_rates(sorted(set(groups[regime]))))
+             for regime in ("monotone", "oscillating", "divergent") if regime in groups]
     return s["an_runs_verdict"].format(verdicts="; ".join(parts)) if parts else None
+
+
+def _rates(lrs: list[float]) -> str:
+    if len(lrs) <= MAX_RATES:
+        return ", ".join(f"{v:.3g}" for v in lrs)
+    return f"{lrs[0]:.3g} … {lrs[-1]:.3g} ({len(lrs)})"
 
 
 def mse_note(trace: Trace, s: Mapping[str, str]) -> str | None:
