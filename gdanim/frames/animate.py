@@ -15,14 +15,16 @@ from dataclasses import dataclass
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 
+from gdanim.frames.glyphs import GlyphText
 from gdanim.frames.panels import ContourPanel, FitPanel, LossPanel, Panel, SurfacePanel
-from gdanim.frames.style import Style, new_figure, rc_params
+from gdanim.frames.style import FONT_FAMILY, Style, new_figure, rc_params
 from gdanim.render.views import RunView
 
 MAX_COLUMNS = 6
 MAX_CELLS = 24
+NUMBERS_FONT = FONT_FAMILY[0]
+"The per-frame texts hold only numbers and Latin words: one font, no fallback to lay out."
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,14 @@ class _Cell:
     panels: list[Panel]
     states: np.ndarray
     "The scheduled states of this cell's run, one per frame."
-    header: Text | None = None
+    header: GlyphText | None = None
     prev: int | None = None
 
 
 class FrameSource:
     """Frames of one figure: `poster()` is the last frame, iteration yields every frame."""
 
-    def __init__(self, fig: Figure, cells: list[_Cell], title: Text, heading: str,
+    def __init__(self, fig: Figure, cells: list[_Cell], title: GlyphText, heading: str,
                  compare: bool) -> None:
         self.fig, self.cells, self.title, self.compare = fig, cells, title, compare
         self.heading = heading
@@ -105,30 +107,30 @@ class FrameSource:
             for panel in cell.panels:
                 for artist in panel.moving(cur):
                     artist.draw(self._renderer)
+        buffer = np.asarray(self.fig.canvas.buffer_rgba())
+        for cell in self.cells:
             if cell.header is not None:
-                cell.header.set_text(_cell_header(cell.view, cur))
-                cell.header.draw(self._renderer)
+                cell.header.set_text(_cell_header(cell.view, int(cell.states[k])))
+                cell.header.draw_into(buffer)
         self.title.set_text(self._title_text(k))
-        self.title.draw(self._renderer)
-        return np.asarray(self.fig.canvas.buffer_rgba())
+        self.title.draw_into(buffer)
+        return buffer
 
     def _title_text(self, k: int) -> str:
         cell = self.cells[0]
         cur = int(cell.states[k])
         if self.compare:
             return f"epoch {cell.view.epoch_label(cur)}"
-        v, s = cell.view, cell.view.run.settings
-        loss = v.loss[cur]
-        info = f"{v.run.name} · lr = {s.lr:g} · epoch {v.epoch_label(cur)} · loss {loss:.4g}"
+        v = cell.view
+        info = f"epoch {v.epoch_label(cur)} · loss {v.loss[cur]:.4g}"
         if v.diverged_by(cur):
             info += f" · diverged at epoch {v.diverged_at:.0f}"
         return info
 
 
 def _cell_header(view: RunView, state: int) -> str:
-    loss = view.loss[state]
     tail = " · diverged" if view.diverged_by(state) else ""
-    return f"{view.run.name}\nloss {loss:.4g}{tail}"
+    return f"loss {view.loss[state]:.4g}{tail}"
 
 
 def _make_panel(kind: str, fig: Figure, spec, view: RunView, look: Look) -> Panel:
@@ -140,13 +142,16 @@ def _make_panel(kind: str, fig: Figure, spec, view: RunView, look: Look) -> Pane
     return cls(ax, view, look.style)
 
 
-def _title(fig: Figure, style: Style, heading: str) -> tuple[Text, float]:
-    """The heading (static) and below it the animated info line at the top of the figure;
-    returns the info text and the figure fraction left below both."""
+def _title(fig: Figure, style: Style, heading: str, prefix: str = "") -> tuple[GlyphText, float]:
+    """The heading and below it the info line: a static prefix ending at the centre, then
+    the animated part starting there (so it never jitters, and few glyphs are drawn per
+    frame). Returns the animated text and the figure fraction left below the title."""
     line = 1.3 * style.title * (100 / 72) / style.height
     fig.text(0.5, 1 - 0.3 * line, heading, ha="center", va="top", fontsize=style.title)
-    text = fig.text(0.5, 1 - 1.3 * line, "", ha="center", va="top", fontsize=style.title)
-    text.set_animated(True)
+    if prefix:
+        fig.text(0.5, 1 - 1.3 * line, prefix, ha="right", va="top", fontsize=style.title)
+    text = GlyphText(fig, 0.5, 1 - 1.3 * line, size=style.title, color=style.theme.foreground,
+                     family=NUMBERS_FONT, ha="left" if prefix else "center")
     return text, 1 - 2.2 * line
 
 
@@ -155,7 +160,8 @@ def run_frames(view: RunView, states: np.ndarray, look: Look, title: str) -> Fra
     style = look.style
     with matplotlib.rc_context(rc_params(style)):
         fig = new_figure(style)
-        text, top = _title(fig, style, title)
+        prefix = f"{view.run.name} · lr = {view.run.settings.lr:g} · "
+        text, top = _title(fig, style, title, prefix)
         bottom = 2.6 * style.label * (100 / 72) / style.height
         gs = fig.add_gridspec(1, len(look.panels), left=0.07, right=0.97, bottom=bottom,
                               top=top - 0.02, wspace=0.3)
@@ -197,8 +203,10 @@ def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
             panels = [_make_panel(kind, fig, gs[row0 + m, col], views[r], small_look)
                       for m, kind in enumerate(kinds)]
             box = gs[row0, col].get_position(fig)
-            head = fig.text((box.x0 + box.x1) / 2, box.y1 + 0.005, "", ha="center",
-                            va="bottom", fontsize=small.label, linespacing=1.15)
-            head.set_animated(True)
+            x, y = (box.x0 + box.x1) / 2, box.y1 + 0.005
+            fig.text(x, y + header / 2, views[r].run.name, ha="center", va="bottom",
+                     fontsize=small.label)
+            head = GlyphText(fig, x, y, size=small.label, color=style.theme.foreground,
+                             family=NUMBERS_FONT, ha="center", va="bottom")
             cells.append(_Cell(views[r], panels, np.asarray(states[:, r]), head))
         return FrameSource(fig, cells, text, title + note, compare=True)

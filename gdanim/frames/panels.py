@@ -192,9 +192,10 @@ class _PathPanel(Panel):
             yield self.out_text
 
     def moving(self, cur: int) -> list[Artist]:
+        if cur >= self.cut and self._exit_xy() is not None:
+            return []  # the exit marker shows where it went
         state = min(self.view.shown[cur], self.cut - 1)
-        exit_xy = self._exit_xy() if cur >= self.cut else None
-        xy = exit_xy if exit_xy is not None else self._xy(slice(state, state + 1))
+        xy = self._xy(slice(state, state + 1))
         self.head.set_data(xy[:, 0], xy[:, 1])
         return [self.head]
 

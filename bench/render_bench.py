@@ -1,0 +1,200 @@
+"""Render benchmarks, run by hand (not a test): each figure is a ratio against a reference
+measured in the same run, so a busy machine slows both sides alike.
+
+    python bench/render_bench.py [all|floor|seed|memory|cold] [--repeat 3]
+
+floor   300-frame 1280x720 fit+surface MP4: frames per second, against the encode-only
+        floor (the same frames, already drawn, piped to the same encoder settings).
+seed    the whole `gdanim render` process against the lecture-notebook way
+        (/work/shared/bench/seed_baseline.py), same frames and size.
+memory  peak memory of `gdanim render` (mp4, gif, png) for 500, 5000 and 50000 epochs:
+        the largest single process and the whole process tree (sampled).
+cold    `gdanim render scenarios/lr.yaml`, whole process, all formats, against
+        `gdanim record` of the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = Path("/work/shared/bench/seed_baseline.py")
+SCENARIO = """\
+title: bench
+data:
+  synthetic: {{n: 100, seed: 43052, x: randn, true: [2.5, 4.0], noise: 0.5}}
+init: [-5.0, 10.0]
+loss: sse
+lr: 0.001
+epochs: {epochs}
+render:
+  preset: hd
+  panels: [fit, surface]
+  max_frames: {max_frames}
+  hold: 0
+  formats: [{formats}]
+"""
+
+
+def scenario(folder: Path, epochs: int, max_frames: int = 150, formats: str = "mp4") -> Path:
+    path = folder / f"bench{epochs}.yaml"
+    path.write_text(SCENARIO.format(epochs=epochs, max_frames=max_frames, formats=formats))
+    return path
+
+
+def gdanim(*args: str) -> list[str]:
+    return [sys.executable, "-m", "gdanim", *args]
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def encode_only(frames, path: Path) -> None:
+    """The floor: ready frames written straight into ffmpeg's stdin, same encoder settings."""
+    from gdanim.render.writers import MP4_ARGS, ffmpeg_exe
+
+    h, w = frames[0].shape[:2]
+    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "rawvideo",
+           "-pix_fmt", "rgba", "-s", f"{w}x{h}", "-r", "10", "-i", "pipe:0", *MP4_ARGS,
+           "-f", "mp4", str(path)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
+    for frame in frames:
+        proc.stdin.write(frame.data)
+    proc.stdin.close()
+    assert proc.wait() == 0
+
+
+def bench_floor(tmp: Path, repeat: int) -> None:
+    from gdanim.api import record
+    from gdanim.frames.animate import Look, run_frames
+    from gdanim.frames.style import make_style
+    from gdanim.render.pipeline import write_frames
+    from gdanim.render.schedule import run_schedule
+    from gdanim.render.surface import loss_grid
+    from gdanim.render.views import run_view
+
+    trace = record(scenario(tmp, 299, max_frames=300))
+    run = trace.runs[0]
+    look = Look(("fit", "surface"), make_style((1280, 720), "light"))
+
+    def source():
+        return run_frames(run_view(trace, run, loss_grid(trace, [run])), run_schedule(run, 300),
+                          look, trace.title)
+
+    ready = [f.copy() for f in source()]
+    best_render = best_floor = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        write_frames(source(), {"mp4": tmp / "render.mp4"}, 10, 0)
+        best_render = min(best_render, time.perf_counter() - start)
+        start = time.perf_counter()
+        encode_only(ready, tmp / "floor.mp4")
+        best_floor = min(best_floor, time.perf_counter() - start)
+    n = len(ready)
+    print(f"floor: {n} frames 1280x720 fit+surface mp4, best of {repeat}")
+    print(f"  render+encode {best_render:.2f} s = {n / best_render:.1f} fps")
+    print(f"  encode only   {best_floor:.2f} s = {n / best_floor:.1f} fps")
+    print(f"  ratio {best_floor / best_render:.0%} of the floor (goal >= 60%)")
+
+
+def bench_seed(tmp: Path, repeat: int) -> None:
+    path = scenario(tmp, 299, max_frames=300)
+    ours = min(timed(gdanim("render", str(path), "-o", str(tmp / "out"), "--format", "mp4",
+                            "--jobs", "1", "--quiet")) for _ in range(repeat))
+    seed = timed([sys.executable, str(SEED), str(tmp / "seed.mp4"), "--epochs", "300",
+                  "--size", "1280x720"])
+    print("seed: 300 frames 1280x720 fit+surface mp4, whole process")
+    print(f"  gdanim render (best of {repeat}) {ours:.2f} s")
+    print(f"  seed_baseline.py          {seed:.2f} s")
+    print(f"  ratio {seed / ours:.1f}x faster (goal >= 40x)")
+
+
+def tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants, in KB."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+        rss[int(entry)] = next((int(line.split()[1]) for line in status.splitlines()
+                                if line.startswith("VmRSS:")), 0)
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        kids = [p for p, pp in parents.items() if pp == pid and p not in tree]
+        tree.update(kids)
+        frontier.extend(kids)
+    return sum(rss.get(p, 0) for p in tree)
+
+
+def peak(cmd: list[str]) -> tuple[int, int, float]:
+    """(largest single process KB, peak tree KB, seconds) of a command."""
+    wrapped = ["/usr/bin/time", "-f", "%M", *cmd]
+    start = time.perf_counter()
+    proc = subprocess.Popen(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    top = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            top[0] = max(top[0], tree_rss_kb(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, err = proc.communicate()
+    sampler.join()
+    return int(err.strip().splitlines()[-1]), top[0], time.perf_counter() - start
+
+
+def bench_memory(tmp: Path, repeat: int) -> None:
+    print("memory: gdanim render, one run, mp4+gif+png, 1280x720 fit+surface, max_frames 150")
+    for epochs in (500, 5000, 50000):
+        path = scenario(tmp, epochs, formats="mp4, gif, png")
+        single, tree, secs = peak(gdanim("render", str(path), "-o", str(tmp / "out"), "--quiet"))
+        print(f"  {epochs:>6} epochs: largest process {single / 1024:.0f} MB,"
+              f" whole tree {tree / 1024:.0f} MB, {secs:.1f} s (goal < 400 MB, flat)")
+
+
+def bench_cold(tmp: Path, repeat: int) -> None:
+    lr = ROOT / "scenarios" / "lr.yaml"
+    renders = [timed(gdanim("render", str(lr), "-o", str(tmp / f"cold{k}"), "--quiet"))
+               for k in range(repeat)]
+    record = min(timed(gdanim("record", str(lr), "-o", str(tmp / "rec"))) for _ in range(repeat))
+    print(f"cold: gdanim render scenarios/lr.yaml (all formats, {os.cpu_count()} cores)")
+    print(f"  runs: {', '.join(f'{t:.2f}' for t in renders)} s; best {min(renders):.2f} s (goal < 10 s)")
+    print(f"  gdanim record alone (best): {record:.2f} s; render / record = {min(renders) / record:.1f}")
+
+
+BENCHES = {"floor": bench_floor, "seed": bench_seed, "memory": bench_memory, "cold": bench_cold}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("which", nargs="?", default="all", choices=["all", *BENCHES])
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    print(f"load average before: {Path('/proc/loadavg').read_text().split()[:3]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, bench in BENCHES.items():
+            if a.which in ("all", name):
+                bench(Path(tmp), a.repeat)
+
+
+if __name__ == "__main__":
+    main()
