@@ -25,15 +25,23 @@
       }
       show(i);
     });
+    function frameAt(t) {
+      return Math.min(last, Math.max(0, Math.floor(t * data.fps)));
+    }
     if (video) {
       video.addEventListener("timeupdate", function () {
         if (video.paused && document.activeElement === slider) return;
-        var i = Math.min(last, Math.max(0, Math.floor(video.currentTime * data.fps)));
+        var i = frameAt(video.currentTime);
         slider.value = String(i);
         show(i);
       });
+      video.addEventListener("pause", function () {
+        // settle on the middle of the frame the slider names, so picture and numbers agree
+        var i = frameAt(video.currentTime);
+        if (i < last) video.currentTime = (i + 0.5) / data.fps;
+      });
     }
-    show(0);
+    show(Number(slider.value));  // the poster is the last frame
   });
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {
