@@ -83,23 +83,24 @@ def epochs_axis(run: Run) -> np.ndarray:
 
 @styled
 def data_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
-    """The data points against each feature (up to 4) with the least-squares fit."""
+    """One feature: the points and the least-squares line. More: y against the OLS prediction."""
     d, w = trace.dataset, np.asarray(trace.analysis.minimizer)
-    k = min(d.features, 4)
-    fig = _figure(WIDTH if k > 1 else 6.0, 3.6)
-    axes = fig.subplots(1, k, squeeze=False)[0]
-    for j, ax in enumerate(axes):
-        ax.scatter(d.x[:, j], d.y, s=14, color="#1f77b4", alpha=0.75, label=labels["legend_data"])
-        xs = np.linspace(float(d.x[:, j].min()), float(d.x[:, j].max()), 50)
-        rest = d.x.mean(axis=0).astype(np.float64)
-        grid = np.tile(rest, (xs.size, 1))
-        grid[:, j] = xs
-        ax.plot(xs, w[0] + grid @ w[1:], color="#d62728", lw=2, label=labels["legend_fit"])
-        name = d.columns[j] if j < len(d.columns) else (f"x{j + 1}" if d.features > 1 else "x")
-        ax.set_xlabel(name)
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("y")
-    axes[0].legend(loc="best", fontsize="small")
+    fig = _figure(6.0, 3.6)
+    ax = fig.subplots()
+    if d.features == 1:
+        ax.scatter(d.x[:, 0], d.y, s=14, color=CYCLE[0], alpha=0.75, label=labels["legend_data"])
+        xs = np.linspace(float(d.x[:, 0].min()), float(d.x[:, 0].max()), 50)
+        ax.plot(xs, w[0] + w[1] * xs, color="#d62728", lw=2, label=labels["legend_fit"])
+        ax.set_xlabel(d.columns[0] if d.columns else "x")
+    else:
+        predicted = d.design() @ w  # [n]
+        ax.scatter(predicted, d.y, s=18, color=CYCLE[0], alpha=0.8, label=labels["legend_data"])
+        ends = np.array([min(predicted.min(), d.y.min()), max(predicted.max(), d.y.max())])
+        ax.plot(ends, ends, color="#d62728", lw=2, label=labels["legend_fit"])
+        ax.set_xlabel("ŷ (OLS)")
+    ax.set_ylabel("y")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
     return fig
 
 
@@ -132,7 +133,8 @@ def loss_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
 def _window(trace: Trace, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
     """Axis limits around the minimum that hold every start with room to spare."""
     centre = np.asarray(trace.analysis.minimizer)[[a, b]]
-    starts = np.asarray([r.path[0, [a, b]] for r in trace.runs], np.float64)
+    runs = [r for r in trace.runs if r.normalization is None] or list(trace.runs)
+    starts = np.asarray([r.path[0, [a, b]] for r in runs], np.float64)
     spread = np.abs(starts - centre).max(axis=0) if len(starts) else np.ones(2)
     spread = np.maximum(spread * 1.5, 1e-3 + 0.1 * np.abs(centre))
     return centre - spread, centre + spread
@@ -161,7 +163,9 @@ def contour_figure(trace: Trace, labels: Mapping[str, str], params: tuple[int, i
     levels = np.geomspace(zmin * 1.05, float(z.max()), 14) if z.max() > zmin * 1.05 else 10
     ax.contourf(g0, g1, z, levels=levels, cmap="Blues_r", alpha=0.55)
     ax.contour(g0, g1, z, levels=levels, colors="0.45", linewidths=0.5)
-    for run, color in zip(trace.runs, run_colors(len(trace.runs))):
+    for run, color in zip(trace.runs, run_colors(len(trace.runs)), strict=False):
+        if run.normalization is not None:  # trained in other units: not on these contours
+            continue
         path = visible_path(run.path[:, [a, b]].astype(np.float64), lo, hi)
         ax.plot(path[:, 0], path[:, 1], "-o", color=color, ms=2.5, lw=1.3, label=run.name)
         ax.plot(path[:1, 0], path[:1, 1], "s", color=color, ms=6)

@@ -131,16 +131,19 @@ def story(run: Run, s: Mapping[str, str]) -> str:
 def run_row(run: Run, trace: Trace, s: Mapping[str, str]) -> RunRow:
     """The runs-table row of `run`, with its warning and story."""
     st = run.settings
-    target = np.asarray(trace.analysis.ols if trace.analysis.ols is not None else trace.analysis.minimizer)
+    analysis = trace.analysis_of(run)  # in the units this run trained in
+    target = np.asarray(analysis.ols if analysis.ols is not None else analysis.minimizer)
     final = run.final_params.astype(np.float64)
     distance = float(np.linalg.norm(final - target)) if np.isfinite(final).all() else math.inf
     warning = None
     if hidden_divergence(run):
-        spectrum = trace.analysis.spectra[st.loss]
+        spectrum = analysis.spectra[st.loss]
         warning = s["warn_hidden_divergence"].format(
             first=num(_first_loss(run)), last=num(run.final_loss),
             ratio=num(st.lr * lam_max(spectrum), 3), contraction=num(run.contraction, 4))
     options = ", ".join(f"{k} {v}" for k, v in st.options.items())
+    if run.normalization is not None:
+        options = ", ".join(filter(None, [options, f"x {run.normalization.kind}"]))
     return RunRow(
         name=run.name, optimizer=st.optimizer + (f" ({options})" if options else ""),
         loss=st.loss.upper(), lr=f"{st.lr:g}", epochs=int(run.epoch[-1]) + 1 if run.steps else 0,
@@ -168,6 +171,7 @@ def sse_mse_pairs(trace: Trace) -> list[Pair]:
     for sse in (r for r in trace.runs if r.settings.loss == "sse"):
         for mse in (r for r in trace.runs if r.settings.loss == "mse"):
             same = (sse.settings.optimizer == mse.settings.optimizer == "gd"
+                    and trace.normalization_of(sse) == trace.normalization_of(mse)
                     and sse.settings.init == mse.settings.init
                     and math.isclose(mse.settings.lr, n * sse.settings.lr, rel_tol=1e-6))
             if not same:

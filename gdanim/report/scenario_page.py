@@ -148,7 +148,8 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
         "description": tx.markdown(trace.description), "summary": summary(trace, s),
         "assets": f"{ASSETS}/", "index_url": index_url,
         "data_rows": _data_rows(trace, s), "data_figure": figures.get("data"),
-        "data_alt": s["data_alt"].format(n=trace.dataset.n),
+        "data_alt": s["data_alt" if trace.dataset.features == 1 else "data_alt_multi"].format(
+            n=trace.dataset.n),
         "math": _math(trace, s), "facts": at.facts(trace, s), "verdicts": at.verdicts(trace, s),
         "mse_note": at.mse_note(trace, s), "rows": list(rows.values()),
         "warnings": [r for r in rows.values() if r.warning],
@@ -193,10 +194,13 @@ def timing_of(scenario, fps: int | None = None) -> Timing:
 
 
 def write_scenario_report(scenario, folder: Path, *, fps: int | None = None, lang: str = "en",
-                          templates: Path | None = None, index_url: str | None = None) -> Path:
-    """Write the page of a recorded (and rendered) scenario into folder; returns index.html."""
+                          templates: Path | None = None, index_url: str | None = None,
+                          figures: bool = True) -> Path:
+    """Write the page of a recorded (and rendered) scenario into folder; returns index.html.
+
+    With figures=False the figures already in folder/assets are kept as they are."""
     return write_report(folder, lang=lang, timing=timing_of(scenario, fps), templates=templates,
-                        index_url=index_url, scenario_text=scenario.text)
+                        index_url=index_url, scenario_text=scenario.text, figures=figures)
 
 
 def _existing_figures(folder: Path) -> dict[str, str]:

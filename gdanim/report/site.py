@@ -154,15 +154,17 @@ def build_one(job: Job) -> Outcome:
         if rendered:
             (folder / STAMP).unlink(missing_ok=True)
             warnings = _render(scenario, site, job.render_options, job.render_jobs)
+        figures = page_key(media, job.lang, "figures")
         paged = rendered or stamp.get("page") != page or not (folder / "index.html").is_file()
         card = Card(**stamp["card"]) if not paged and "card" in stamp else None
         if paged or card is None:
             write_scenario_report(scenario, folder, fps=job.render_options.get("fps"), lang=job.lang,
-                                  templates=templates, index_url="../index.html")
+                                  templates=templates, index_url="../index.html",
+                                  figures=rendered or stamp.get("figures") != figures)
             card = _card(folder, scenario, job.lang)
             paged = True
-        atomic_write_text(folder / STAMP, json.dumps({"media": media, "page": page, "card": asdict(card)},
-                                                     ensure_ascii=False, indent=1))
+        new_stamp = {"media": media, "figures": figures, "page": page, "card": asdict(card)}
+        atomic_write_text(folder / STAMP, json.dumps(new_stamp, ensure_ascii=False, indent=1))
         return Outcome(job.path, scenario.stem, card, rendered, paged, time.perf_counter() - start,
                        warnings=warnings, worker=os.getpid())
     except GdanimError as exc:

@@ -43,6 +43,8 @@ EN: dict[str, str] = {
     "norm_scale": "x multiplied by {scale}",
     "true_params": "True parameters",
     "data_alt": "Scatter plot of the {n} data points with the least-squares fit.",
+    "data_alt_multi": "Observed y of the {n} points against the least-squares prediction ŷ; "
+                      "points on the red line are fitted exactly.",
     # model
     "model_label": "Model",
     "loss_label": "Loss",
@@ -190,6 +192,8 @@ KO: dict[str, str] = {
     "norm_scale": "x에 {scale}을 곱함",
     "true_params": "참값 파라메터",
     "data_alt": "데이터 {n}개의 산점도와 최소제곱 적합선.",
+    "data_alt_multi": "{n}개 점의 관측값 y를 최소제곱 예측값 ŷ에 대해 그린 그림. "
+                      "빨간 선 위의 점은 정확히 맞춘 점입니다.",
     "model_label": "모델",
     "loss_label": "손실",
     "gradient_label": "기울기",
