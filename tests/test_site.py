@@ -71,7 +71,7 @@ def test_each_scenario_folder_holds_its_page_media_downloads_and_stamp(built):
                  "scenario.yaml", "assets/loss.png", "assets/contour.png", "assets/site.js", STAMP):
         assert (folder / name).is_file(), name
     stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
-    assert set(stamp) == {"media", "page", "card"}
+    assert set(stamp) == {"media", "figures", "page", "card"}
 
 
 def test_a_second_build_renders_nothing_and_rewrites_no_video(built):
@@ -96,6 +96,18 @@ def test_changing_one_scenario_renders_only_that_one(tmp_path):
     assert "Second, changed" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_run_removed_from_the_scenario_leaves_no_files_behind(tmp_path):
+    path = write(tmp_path / "src", "one")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    assert (tmp_path / "site" / "one" / "lr-0.5.mp4").is_file()
+    path.write_text(path.read_text(encoding="utf-8").replace("  - {lr: 0.5}\n", ""), encoding="utf-8")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    left = sorted(p.name for p in (tmp_path / "site" / "one").glob("lr-0.5*"))
+    assert left == []
+    assert not (tmp_path / "site" / "one" / "compare.mp4").exists()  # one run: no grid
+    assert (tmp_path / "site" / "one" / "lr-0.1.mp4").is_file()
+
+
 def test_force_renders_every_scenario_again(tmp_path):
     write(tmp_path / "src", "one")
     build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
@@ -114,6 +126,21 @@ def test_changing_the_language_rewrites_the_pages_but_renders_nothing(tmp_path):
     assert [o.paged for o in korean.outcomes] == [True]
     assert '<html lang="ko">' in (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
     assert "모든 시나리오" in (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_changed_template_rewrites_the_pages_but_keeps_the_figures(tmp_path):
+    write(tmp_path / "src", "one")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    figure = tmp_path / "site" / "one" / "assets" / "loss.png"
+    before = figure.stat().st_mtime_ns
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "scenario.html").write_text('{% extends "base.html" %}{% block main %}<p>mine</p>'
+                                         "{% endblock %}", encoding="utf-8")
+    again = build_site([tmp_path / "src"], tmp_path / "site", jobs=1, templates=theme)
+    assert again.rendered == [] and [o.paged for o in again.outcomes] == [True]
+    assert "<p>mine</p>" in (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
+    assert figure.stat().st_mtime_ns == before
 
 
 def test_a_broken_scenario_is_reported_and_skipped_and_the_exit_code_is_1(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,14 +71,14 @@ def snippets(media: Media, alt: str) -> dict[str, str]:
     if mp4:
         poster = f' poster="{png}"' if png else ""
         out["HTML"] = (f'<video src="{mp4}"{poster} controls loop muted playsinline '
-                       f'style="max-width:100%"></video>')
+                       f'aria-label="{html.escape(alt)}" style="max-width:100%"></video>')
         out["Reveal.js"] = (
             f'<section>\n  <video data-autoplay loop muted playsinline src="{mp4}"></video>\n</section>\n'
             f'<section data-background-video="{mp4}" data-background-video-loop '
             f'data-background-video-muted data-background-size="contain"></section>')
     if gif or png:
         image = gif or png
-        out["Markdown (Marp)"] = f"![w:960]({image})" if not alt else f"![w:960 {_md_alt(alt)}]({image})"
+        out["Markdown (Marp)"] = f"![{_md_alt(media.name)} w:960]({image})"
     if mp4 or png:
         still = png or ""
         beamer = ["% \\usepackage{multimedia}  (or graphicx + hyperref)"]
@@ -93,7 +94,7 @@ def snippets(media: Media, alt: str) -> dict[str, str]:
 
 
 def _md_alt(alt: str) -> str:
-    return alt.replace("[", "(").replace("]", ")")[:120]
+    return alt.replace("[", "(").replace("]", ")")
 
 
 def media_by_run(folder: Path, runs: Sequence[Run]) -> Mapping[str, Media]:

@@ -29,6 +29,8 @@ from gdanim.report.text import plain_first_sentence
 
 STAMP = ".gdanim-build.json"
 RESERVED_STEMS = frozenset({ASSETS})
+PRUNED = frozenset({".mp4", ".gif", ".png", ".csv"})
+"Suffixes of the per-run files a re-render may leave behind for runs that are gone."
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def build_one(job: Job) -> Outcome:
         if rendered:
             (folder / STAMP).unlink(missing_ok=True)
             warnings = _render(scenario, site, job.render_options, job.render_jobs)
+            prune(folder)
         figures = page_key(media, job.lang, "figures")
         paged = rendered or stamp.get("page") != page or not (folder / "index.html").is_file()
         card = Card(**stamp["card"]) if not paged and "card" in stamp else None
@@ -170,6 +173,19 @@ def build_one(job: Job) -> Outcome:
     except GdanimError as exc:
         return Outcome(job.path, error=str(exc), seconds=time.perf_counter() - start,
                        worker=os.getpid())
+
+
+def prune(folder: Path) -> list[Path]:
+    """Remove run files (media, CSV) of runs the scenario no longer has; returns them."""
+    from gdanim.trace import read_trace
+
+    runs = read_trace(folder / "trace.json").runs
+    keep = {r.name for r in runs} | ({"compare"} if len(runs) > 1 else set())
+    stale = [p for p in folder.iterdir()
+             if p.is_file() and p.suffix in PRUNED and p.stem not in keep and not p.name.startswith(".")]
+    for path in stale:
+        path.unlink()
+    return stale
 
 
 def scenario_folder(site: Path, stem: str) -> Path:

@@ -1,0 +1,75 @@
+"""The report's static figures: which apply, what they draw, and Korean labels with real glyphs."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gdanim.api import record
+from gdanim.frames import figures as fg
+from gdanim.report.strings import strings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def lr_trace():
+    return record(ROOT / "scenarios" / "lr.yaml")
+
+
+def test_a_path_is_cut_just_after_it_leaves_the_view():
+    path = np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 0.0], [9.0, 9.0], [np.nan, 1.0]])
+    cut = fg.visible_path(path, np.array([-2.0, -2.0]), np.array([2.0, 2.0]))
+    assert cut.tolist() == [[0.0, 0.0], [1.0, 1.0], [5.0, 0.0]]
+
+
+def test_a_path_inside_the_view_is_kept_whole_without_non_finite_points():
+    path = np.array([[0.0, 0.0], [np.inf, 1.0], [1.0, 1.0]])
+    cut = fg.visible_path(path, np.array([-2.0, -2.0]), np.array([2.0, 2.0]))
+    assert cut.tolist() == [[0.0, 0.0], [1.0, 1.0]]
+
+
+def test_five_rates_of_one_loss_make_a_sweep_sorted_by_rate(lr_trace):
+    rates = [r.settings.lr for r in fg.sweep_runs(lr_trace)]
+    assert rates == sorted(rates) and len(rates) == 5
+
+
+def test_runs_of_different_optimizers_are_no_sweep():
+    trace = record(ROOT / "scenarios" / "optimizers.yaml")
+    assert fg.sweep_runs(trace) == []
+
+
+def test_the_loss_figure_draws_one_line_per_run_and_the_ols_loss(lr_trace):
+    fig = fg.loss_figure(lr_trace, strings("en"))
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == [r.name for r in lr_trace.runs] + ["OLS"]
+    assert ax.get_yscale() == "log"
+
+
+def test_the_sweep_figure_marks_the_critical_rate(lr_trace):
+    fig = fg.sweep_figure(lr_trace, strings("en"))
+    ax = fig.axes[0]
+    critical = [line for line in ax.get_lines() if line.get_label().startswith("critical lr")]
+    assert len(critical) == 1
+    assert critical[0].get_xdata()[0] == pytest.approx(0.008238, rel=1e-3)
+
+
+def test_the_epoch_axis_spreads_mini_batch_steps_within_their_epoch():
+    trace = record(ROOT / "scenarios" / "minibatch.yaml")
+    run = next(r for r in trace.runs if len(set(r.epoch.tolist())) < r.steps)
+    x = fg.epochs_axis(run)
+    assert np.all(np.diff(x) > 0)
+    assert np.all(np.floor(x) == run.epoch)
+
+
+def test_korean_labels_render_with_real_glyphs(lr_trace, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
+        fig = fg.loss_figure(lr_trace, strings("ko"))
+        path = fg.save_png(fig, tmp_path / "loss.png")
+    assert fig.axes[0].get_xlabel() == "에폭"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
