@@ -110,7 +110,7 @@ def bench_floor(tmp: Path, repeat: int) -> None:
 def bench_seed(tmp: Path, repeat: int) -> None:
     path = scenario(tmp, 299, max_frames=300)
     ours = min(timed(gdanim("render", str(path), "-o", str(tmp / "out"), "--format", "mp4",
-                            "--jobs", "1", "--quiet")) for _ in range(repeat))
+                            "--quiet")) for _ in range(repeat))
     seed = timed([sys.executable, str(SEED), str(tmp / "seed.mp4"), "--epochs", "300",
                   "--size", "1280x720"])
     print("seed: 300 frames 1280x720 fit+surface mp4, whole process")

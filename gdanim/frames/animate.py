@@ -155,6 +155,14 @@ def _title(fig: Figure, style: Style, heading: str, prefix: str = "") -> tuple[G
     return text, 1 - 2.2 * line
 
 
+def _outer_labels_only(ax, row: int, col: int, rows: int, cols: int, cells: int) -> None:
+    """Axis labels on the left column and the bottom cell of each column only."""
+    if col > 0:
+        ax.set_ylabel("")
+    if (row + 1) * cols + col < cells:  # another cell below this one
+        ax.set_xlabel("")
+
+
 def run_frames(view: RunView, states: np.ndarray, look: Look, title: str) -> FrameSource:
     """The frames of one run, its panels side by side, one frame per scheduled state."""
     style = look.style
@@ -195,13 +203,20 @@ def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
         fig = new_figure(style)
         text, top = _title(fig, style, title + note)
         header = 2.4 * small.label * (100 / 72) / style.height
+        stacked = len(kinds) > 1  # a column per run, headers only on the top row
         gs = fig.add_gridspec(rows, cols, left=0.05, right=0.98, bottom=0.07,
-                              top=top - header - 0.01, wspace=0.3, hspace=0.3)
+                              top=top - header - 0.01, wspace=0.3,
+                              hspace=0.3 if stacked or rows == 1 else 0.75)
         cells = []
         for n, r in enumerate(picked):
-            row0, col = (0, n) if len(kinds) > 1 else divmod(n, cols)
+            row0, col = (0, n) if stacked else divmod(n, cols)
             panels = [_make_panel(kind, fig, gs[row0 + m, col], views[r], small_look)
                       for m, kind in enumerate(kinds)]
+            if not stacked:
+                _outer_labels_only(panels[0].ax, row0, col, rows, cols, len(picked))
+            for panel in panels if n > 0 else ():  # one legend is enough
+                if panel.ax.get_legend() is not None:
+                    panel.ax.get_legend().remove()
             box = gs[row0, col].get_position(fig)
             x, y = (box.x0 + box.x1) / 2, box.y1 + 0.005
             fig.text(x, y + header / 2, views[r].run.name, ha="center", va="bottom",

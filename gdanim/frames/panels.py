@@ -20,7 +20,6 @@ from matplotlib.transforms import IdentityTransform
 from mpl_toolkits.mplot3d import proj3d
 
 from gdanim.frames.style import Style
-from gdanim.render.surface import loss_at
 from gdanim.render.views import RunView, predictions
 
 FADED_ALPHA = 0.14
@@ -52,9 +51,15 @@ class Panel:
         self._animated.append(artist)
         return artist
 
-    def _note(self, text: str) -> None:
-        self.ax.text(0.02, 0.97, text, transform=self.ax.transAxes, ha="left", va="top",
-                     fontsize=self.style.note * 0.9, color=self.t.muted)
+    def _note(self, text: str, top: bool = True) -> None:
+        self.ax.text(0.02, 0.97 if top else 0.02, text, transform=self.ax.transAxes, ha="left",
+                     va="top" if top else "bottom", fontsize=self.style.note * 0.9,
+                     color=self.t.muted)
+
+    @property
+    def compact(self) -> bool:
+        """True for a small cell of a grid: fewer labels."""
+        return self.ax.get_position().width * self.style.width < 360
 
     def after_draw(self) -> None:
         """Called once the static layer has been drawn (projections are known then)."""
@@ -81,14 +86,14 @@ class FitPanel(Panel):
             xr = d.x_raw[:, 0].astype(np.float64)
             x0, x1 = _finite_limits(xr, 0.04)
             self.xs = np.array([[x0], [x1]])
-            self.lines = predictions(view.trace, path, self.xs)  # [S+1, 2]
+            self.lines = predictions(view.trace, view.run, path, self.xs)  # [S+1, 2]
             ax.scatter(xr, y, s=(style.marker * 0.7) ** 2, color=self.t.data, alpha=0.75,
                        edgecolors="none", zorder=2)
             ax.set_xlim(x0, x1)
             ax.set_xlabel(d.columns[0] if d.columns else "x")
             self._reference_lines()
         else:
-            self.preds = predictions(view.trace, path, d.x_raw)  # [S+1, n]
+            self.preds = predictions(view.trace, view.run, path, d.x_raw)  # [S+1, n]
             lo, hi = _finite_limits(y, 0.1)
             ax.plot([lo, hi], [lo, hi], color=self.t.muted, lw=style.line * 0.5, ls="--")
             ax.set_xlim(lo, hi)
@@ -106,13 +111,14 @@ class FitPanel(Panel):
             ax.add_line(self.current)
 
     def _reference_lines(self) -> None:
-        d, a, ax = self.view.trace.dataset, self.view.trace.analysis, self.ax
+        d, ax = self.view.trace.dataset, self.ax
+        a = self.view.trace.analysis_of(self.view.run)
         xs = self.xs[:, 0]
         if d.true_params is not None and len(d.true_params) == 2:
             t0, t1 = d.true_params
             ax.plot(xs, t0 + t1 * xs, ls="--", color=self.t.true, lw=self.style.line * 0.7,
                     label="true line")
-        best = predictions(self.view.trace, np.asarray(a.minimizer), self.xs)
+        best = predictions(self.view.trace, self.view.run, np.asarray(a.minimizer), self.xs)
         ax.plot(xs, best, color=self.t.minimum, lw=self.style.line * 0.45, label="least squares")
         ax.legend(loc="lower right", frameon=False, fontsize=self.style.note * 0.85)
 
@@ -221,7 +227,7 @@ class ContourPanel(_PathPanel):
         ax.set_ylabel(_param(g.params[1]))
         ax.grid(False)
         if view.trace.dataset.features > 1:
-            self._note("slice: other params at least squares")
+            self._note("slice: other params at least squares", top=False)
         self._path_setup()
         for artist in (self.path_line, self.head, self.out_mark):
             artist.set_transform(ax.transData)
@@ -234,8 +240,9 @@ class ContourPanel(_PathPanel):
             d = vec * 0.3 / np.abs(vec / span).max()  # 30% of the view along its longer side
             self.ax.plot([m[0] - d[0], m[0] + d[0]], [m[1] - d[1], m[1] + d[1]], ls=ls,
                          color=self.t.foreground, lw=self.style.line * 0.55)
-            self.ax.text(m[0] + d[0], m[1] + d[1], f" λ={lam:.3g}", fontsize=self.style.note * 0.8,
-                         color=self.t.foreground, clip_on=True)
+            if not self.compact:
+                self.ax.text(m[0] + d[0], m[1] + d[1], f" λ={lam:.3g}", clip_on=True,
+                             fontsize=self.style.note * 0.8, color=self.t.foreground)
 
 
 def _log_levels(loss: np.ndarray, count: int = 14) -> np.ndarray:
@@ -255,7 +262,7 @@ class SurfacePanel(_PathPanel):
         ax.plot_surface(A, B, g.loss, cmap=t.cmap, alpha=t.surface_alpha, linewidth=0.25,
                         edgecolor=t.grid, antialiased=True, rcount=24, ccount=24)
         ax.view_init(elev=elev, azim=azim)
-        compact = ax.get_position().width * style.width < 360  # a cell of a grid
+        compact = self.compact
         ax.set_box_aspect(None, zoom=1.3 if compact else 1.15)
         ax.set_xlim(g.lo[0], g.hi[0])
         ax.set_ylim(g.lo[1], g.hi[1])
@@ -275,7 +282,7 @@ class SurfacePanel(_PathPanel):
             axis.set_major_locator(MaxNLocator(4))
             axis.set_pane_color((0, 0, 0, 0))
         if view.trace.dataset.features > 1:
-            self._note("slice: other params at least squares")
+            self._note("slice: other params at least squares", top=False)
         self._path_setup()
         for artist in (self.path_line, self.head, self.out_mark):
             artist.set_transform(IdentityTransform())
@@ -286,7 +293,7 @@ class SurfacePanel(_PathPanel):
         self._display = self._project(plane.points[:self.cut], z)
         self._exit = None
         if plane.boundary is not None:
-            zb = np.clip(loss_at(self.view.trace, g, plane.boundary), g.zmin, g.zmax)
+            zb = np.clip(g.loss_at(plane.boundary), g.zmin, g.zmax)
             self._exit = self._project(plane.boundary[None], np.array([zb]))
 
     def _project(self, points: np.ndarray, z: np.ndarray) -> np.ndarray:

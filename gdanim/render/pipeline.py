@@ -19,7 +19,7 @@ import numpy as np
 from gdanim import schema
 from gdanim.files import inside
 from gdanim.render.schedule import compare_schedule, run_schedule
-from gdanim.render.surface import RenderError, check_params, loss_grid
+from gdanim.render.surface import RenderError, check_params, loss_grid, same_units
 from gdanim.render.views import run_view
 from gdanim.render.writers import WRITERS
 from gdanim.scenario import Scenario
@@ -131,6 +131,12 @@ def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: 
 
 
 def _job_count(jobs: int | None, tasks: int) -> int:
+    """Worker processes to start; 0 renders in this process (an explicit jobs=1).
+
+    By default even a single animation goes to one worker: it imports the drawing code
+    while this process is still recording."""
+    if jobs == 1 or (jobs is None and (os.cpu_count() or 1) == 1):
+        return 0
     return max(1, min(jobs or os.cpu_count() or 1, tasks))
 
 
@@ -144,8 +150,8 @@ class _Job:
 
 @contextlib.contextmanager
 def _workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor | None]:
-    """`count` worker processes already importing the drawing code, or None for one."""
-    if count <= 1:
+    """`count` worker processes already importing the drawing code, or None for none."""
+    if count < 1:
         yield None
         return
     pool = concurrent.futures.ProcessPoolExecutor(count)
@@ -191,8 +197,12 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
     needs_grid = bool({"surface", "contour"} & set(s.panels))
     if name == COMPARE:
         _, states = compare_schedule(trace.runs, s.max_frames, s.frames)
-        grid = loss_grid(trace, trace.runs, s.params) if needs_grid else None
-        views = [run_view(trace, r, grid) for r in trace.runs]
+        grids = {}
+        if needs_grid:  # one grid per group of runs trained in the same units and loss
+            for group in same_units(trace, trace.runs):
+                grid = loss_grid(trace, group, s.params)
+                grids.update({r.name: grid for r in group})
+        views = [run_view(trace, r, grids.get(r.name)) for r in trace.runs]
         source = compare_frames(views, states, look, trace.title)
     else:
         run = trace.run(name)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdanim.analysis import quadratic
+from gdanim.analysis import Quadratic, quadratic
 from gdanim.errors import GdanimError
 from gdanim.trace import Run, Trace
 
@@ -44,6 +44,16 @@ class LossGrid:
     "[2] upper corner of the view."
     hessian: np.ndarray
     "[2, 2] the loss's Hessian in the (i, j) plane."
+    quad: Quadratic
+    "The loss as a quadratic form, in the units the runs trained in."
+    kind: str
+    "sse or mse."
+
+    def loss_at(self, point: np.ndarray) -> float:
+        """The loss at a plane point [2], the other params held at `base`."""
+        full = self.base.copy()
+        full[list(self.params)] = point
+        return float(self.quad(full, self.kind))
 
     @property
     def zmin(self) -> float:
@@ -105,12 +115,23 @@ def view_box(points: np.ndarray, anchors: np.ndarray, margin: float = MARGIN,
     return centre - span * (0.5 + margin), centre + span * (0.5 + margin)
 
 
+def same_units(trace: Trace, runs: Sequence[Run]) -> list[list[Run]]:
+    """The runs grouped by the units they trained in and their loss (one grid each)."""
+    groups: dict[tuple, list[Run]] = {}
+    for run in runs:
+        norm = trace.normalization_of(run)
+        groups.setdefault((norm.kind, norm.shift, norm.scale, run.settings.loss), []).append(run)
+    return list(groups.values())
+
+
 def loss_grid(trace: Trace, runs: Sequence[Run], params: Sequence[int] = (0, 1),
               size: int = GRID) -> LossGrid:
-    """The loss grid for showing `runs` over params (i, j) of the trace's main loss."""
+    """The loss grid for showing `runs` (all in the same units and loss, see `same_units`)
+    over params (i, j); the others are held at the least-squares minimum."""
     p = trace.dataset.features + 1
     i, j = check_params(params, p)
-    base = np.asarray(trace.analysis.minimizer, np.float64)  # [p]
+    first = runs[0]
+    base = np.asarray(trace.analysis_of(first).minimizer, np.float64)  # [p]
     starts = np.stack([r.path[0, [i, j]] for r in runs]).astype(np.float64)
     anchors = np.vstack([starts, base[[i, j]][None]])
     points = np.vstack([r.path[:, [i, j]] for r in runs]).astype(np.float64)
@@ -119,21 +140,21 @@ def loss_grid(trace: Trace, runs: Sequence[Run], params: Sequence[int] = (0, 1),
     grid = np.broadcast_to(base, (size, size, p)).copy()  # [ny, nx, p]
     grid[..., i] = a[None, :]
     grid[..., j] = b[:, None]
-    q = quadratic(trace.dataset.x, trace.dataset.y)
+    q = quadratic(trace.inputs(first), trace.dataset.y)
+    kind = first.settings.loss
     hessian = 2.0 * q.gram[np.ix_([i, j], [i, j])]
-    if trace.loss == "mse":
+    if kind == "mse":
         hessian = hessian / q.n
-    return LossGrid((i, j), base, a, b, q(grid, trace.loss), lo, hi, hessian)
+    return LossGrid((i, j), base, a, b, q(grid, kind), lo, hi, hessian, q, kind)
 
 
-def plane_path(trace: Trace, run: Run, grid: LossGrid) -> PlanePath:
+def plane_path(run: Run, grid: LossGrid) -> PlanePath:
     """The run's path in the grid's plane, its loss and where it leaves the view."""
     path = np.asarray(run.path, np.float64)  # [S+1, p]
     points = path[:, list(grid.params)]  # [S+1, 2]
-    q = quadratic(trace.dataset.x, trace.dataset.y)
     finite = np.isfinite(path).all(axis=1)
     with np.errstate(over="ignore", invalid="ignore"):
-        loss = np.where(finite, q(np.where(finite[:, None], path, 0.0), trace.loss), np.inf)
+        loss = np.where(finite, grid.quad(np.where(finite[:, None], path, 0.0), grid.kind), np.inf)
     out = ~grid.inside(points)
     exit_ = int(np.argmax(out)) if out.any() else None
     boundary = None
@@ -150,10 +171,3 @@ def _crossing(inside: np.ndarray, outside: np.ndarray, lo: np.ndarray, hi: np.nd
         t_lo = np.where(d < 0, (lo - inside) / d, np.inf)
     t = float(np.clip(np.min(np.minimum(t_hi, t_lo)), 0.0, 1.0))
     return inside + t * d
-
-
-def loss_at(trace: Trace, grid: LossGrid, point: np.ndarray) -> float:
-    """The loss at a plane point, the other params held at the grid's base."""
-    full = grid.base.copy()
-    full[list(grid.params)] = point
-    return float(quadratic(trace.dataset.x, trace.dataset.y)(full, trace.loss))

@@ -55,13 +55,14 @@ def run_view(trace: Trace, run: Run, grid: LossGrid | None) -> RunView:
     finite = np.isfinite(run.path).all(axis=1)
     idx = np.where(finite, np.arange(len(finite)), 0)
     shown = np.maximum.accumulate(idx)
-    plane = plane_path(trace, run, grid) if grid is not None else None
+    plane = plane_path(run, grid) if grid is not None else None
     return RunView(trace, run, state_times(run), loss, shown, grid, plane)
 
 
-def predictions(trace: Trace, params: np.ndarray, x_raw: np.ndarray) -> np.ndarray:
-    """Predictions at raw inputs x_raw [m, k] for params [..., k+1] in trained units. -> [..., m]"""
-    x = trace.dataset.normalization.apply(np.asarray(x_raw, np.float32)).astype(np.float64)
+def predictions(trace: Trace, run: Run, params: np.ndarray, x_raw: np.ndarray) -> np.ndarray:
+    """Predictions at raw inputs x_raw [m, k] for params [..., k+1] in the units `run`
+    trained in. -> [..., m]"""
+    x = trace.normalization_of(run).apply(np.asarray(x_raw, np.float32)).astype(np.float64)
     w = np.asarray(params, np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         return w[..., :1] + w[..., 1:] @ x.T
