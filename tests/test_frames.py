@@ -149,3 +149,23 @@ def test_per_frame_text_from_cached_glyphs_looks_like_matplotlibs_own():
     rows = lambda img: np.nonzero((img < 128).any(axis=1))[0]  # noqa: E731
     assert abs(cols(a)[0] - cols(b)[0]) <= 1 and abs(cols(a)[-1] - cols(b)[-1]) <= 3
     assert abs(rows(a)[0] - rows(b)[0]) <= 1 and abs(rows(a)[-1] - rows(b)[-1]) <= 1
+
+
+def test_a_run_with_its_own_normalization_is_drawn_in_its_own_units(tmp_path):
+    path = tmp_path / "units.yaml"
+    path.write_text(
+        "data: {points: {x: [30.0, 40.0, 50.0, 60.0], y: [1.0, 2.0, 3.0, 4.0]}}\n"
+        "lr: 0.03\nepochs: 3000\nloss: mse\n"
+        "runs:\n  - {name: raw, lr: 0.0001}\n  - {name: scaled, normalize: 0.1}\n")
+    trace = record(path)
+    scaled = trace.run("scaled")
+    grid = loss_grid(trace, [scaled])
+    source = run_frames(run_view(trace, scaled, grid), run_schedule(scaled, 150),
+                        Look(("fit", "contour"), make_style(THUMB, "light")), "units")
+    fit, contour = source.cells[0].panels
+    # the scaled run converges: its last line passes through the data, in raw x units
+    assert fit.lines[-1] == pytest.approx([1.0 + (fit.xs[0, 0] - 30) / 10, 1.0 + (fit.xs[1, 0] - 30) / 10],
+                                          abs=0.05)
+    minimum = np.asarray(trace.analysis_of(scaled).minimizer)
+    assert np.all(grid.lo < minimum) and np.all(minimum < grid.hi)
+    assert contour.view.plane.exit is None

@@ -59,7 +59,7 @@ class Panel:
     @property
     def compact(self) -> bool:
         """True for a small cell of a grid: fewer labels."""
-        return self.ax.get_position().width * self.style.width < 360
+        return self.ax.get_position().width * self.style.width < 220
 
     def after_draw(self) -> None:
         """Called once the static layer has been drawn (projections are known then)."""

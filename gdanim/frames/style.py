@@ -74,7 +74,7 @@ THEMES = {
                    PALETTE["purple"], "viridis", 0.35),
     "dark": Theme("dark", "#161A1F", "#F2F2F2", "#A8A8A8", "#3A3F46", PALETTE["sky"],
                   PALETTE["orange"], PALETTE["sky"], PALETTE["green"], "#CCCCCC",
-                  PALETTE["purple"], "cividis", 0.45),
+                  PALETTE["purple"], "viridis", 0.5),
 }
 
 
