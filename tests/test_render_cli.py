@@ -79,3 +79,20 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_file(tmp_path):
     assert proc.returncode == 130
     assert not (folder / "lr-0.001.mp4").exists() and not (folder / "lr-0.001.gif").exists()
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+
+
+def test_progress_bars_go_to_stderr_only_when_asked_for(tmp_path, capsys):
+    from gdanim.render import render_scenario
+
+    path = scenario_file(tmp_path, epochs=2, formats="mp4")
+    render_scenario(path, tmp_path, jobs=1, progress=True)
+    bars = capsys.readouterr()
+    assert "lr-0.01" in bars.err and "frame" in bars.err and bars.out == ""
+    render_scenario(path, tmp_path, jobs=1, progress=None)  # stderr is not a terminal here
+    assert capsys.readouterr().err == ""
+
+
+def test_without_a_terminal_nothing_but_the_summary_is_printed(tmp_path):
+    result = CliRunner().invoke(main, ["render", str(scenario_file(tmp_path, epochs=2, formats="png")),
+                                       "-o", str(tmp_path), "--jobs", "1"])
+    assert result.exit_code == 0 and result.stderr == ""

@@ -107,7 +107,7 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
     tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
     with _workers(_job_count(jobs, tasks)) as pool:  # forked before torch is imported
         trace, folder = record_to(scenario, output)
-        return render_trace(trace, folder, settings, progress=progress, pool=pool)
+        return render_trace(trace, folder, settings, jobs=jobs, progress=progress, pool=pool)
 
 
 def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: int | None = None,
