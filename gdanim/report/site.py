@@ -43,6 +43,8 @@ class Card:
     teaser: str
     poster: str | None
     "Poster path relative to the scenario folder."
+    warning: str = ""
+    "Set when a run looks settled but its regime says it diverges."
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ def build_one(job: Job) -> Outcome:
             prune(folder)
         figures = page_key(media, job.lang, "figures")
         paged = rendered or stamp.get("page") != page or not (folder / "index.html").is_file()
-        card = Card(**stamp["card"]) if not paged and "card" in stamp else None
+        card = _stored_card(stamp) if not paged else None
         if paged or card is None:
             write_scenario_report(scenario, folder, fps=job.render_options.get("fps"), lang=job.lang,
                                   templates=templates, index_url="../index.html",
@@ -199,11 +201,23 @@ def scenario_folder(site: Path, stem: str) -> Path:
 
 
 def _card(folder: Path, scenario, lang: str) -> Card:
+    from gdanim.report.analysis_text import hidden_divergence
     from gdanim.trace import read_trace
 
     trace = read_trace(folder / "trace.json")
-    return Card(scenario.stem, trace.title, summary(trace, strings(lang)),
-                plain_first_sentence(trace.description), poster_of(folder, [r.name for r in trace.runs]))
+    s = strings(lang)
+    hidden = [r.name for r in trace.runs if hidden_divergence(r)]
+    warning = s["card_warning"].format(runs=", ".join(hidden[:4])) if hidden else ""
+    return Card(scenario.stem, trace.title, summary(trace, s), plain_first_sentence(trace.description),
+                poster_of(folder, [r.name for r in trace.runs]), warning)
+
+
+def _stored_card(stamp: dict[str, Any]) -> Card | None:
+    """The card kept in a stamp, or None when it is missing or of another shape."""
+    try:
+        return Card(**stamp["card"])
+    except (KeyError, TypeError):
+        return None
 
 
 def write_index(site: Path, outcomes: Sequence[Outcome], lang: str, templates: Path | None) -> Path:
@@ -216,6 +230,7 @@ def write_index(site: Path, outcomes: Sequence[Outcome], lang: str, templates: P
         c = o.card
         cards.append({"href": f"{c.stem}/index.html", "title": c.title, "summary": c.summary,
                       "teaser": c.teaser, "poster": f"{c.stem}/{c.poster}" if c.poster else None,
+                      "warning": c.warning,
                       "alt": s["poster_alt"].format(title=c.title, summary=c.summary)})
     failures = [(Path(o.source).name, o.error) for o in outcomes if o.error]
     copy_static(site / ASSETS, templates)

@@ -17,6 +17,7 @@ EN: dict[str, str] = {
     "summary": "{runs} run(s), {loss}, n = {n}; critical lr ≈ {critical}.",
     "summary_no_critical": "{runs} run(s), {loss}, n = {n}.",
     "poster_alt": "Poster of {title}: {summary}",
+    "card_warning": "{runs}: looks settled, yet diverges.",
     "skip_to_content": "Skip to content",
     "generated_by": "Made with gdanim {version}.",
     # sections
@@ -168,6 +169,7 @@ KO: dict[str, str] = {
     "summary": "실행 {runs}개, {loss}, n = {n}; 임계 학습률 ≈ {critical}.",
     "summary_no_critical": "실행 {runs}개, {loss}, n = {n}.",
     "poster_alt": "{title}의 포스터: {summary}",
+    "card_warning": "{runs}: 수렴하는 것처럼 보이지만 발산합니다.",
     "skip_to_content": "본문으로 건너뛰기",
     "generated_by": "gdanim {version}으로 만들었습니다.",
     "sec_data": "데이터",
