@@ -113,3 +113,21 @@ def test_gdanim_render_is_render_scenario(tmp_path):
     assert isinstance(result, RenderResult) and result.runs["lr-0.01"]["png"].is_file()
     assert isinstance(render_module(scenario_file(tmp_path, "b", epochs=1, lrs=(0.01,), formats="png"),
                                     tmp_path, jobs=1, progress=False), RenderResult)
+
+
+def test_a_run_name_that_would_leave_the_folder_fails_that_run_and_writes_nothing_outside(tmp_path):
+    import dataclasses
+
+    from gdanim.api import record
+
+    trace = record(scenario_file(tmp_path, epochs=1, lrs=(0.01, 0.03)))
+    evil = dataclasses.replace(trace.runs[1], settings=dataclasses.replace(
+        trace.runs[1].settings, name="../escaped"))
+    trace = dataclasses.replace(trace, runs=(trace.runs[0], evil))
+    settings = settings_for(load_scenario_text("").render, formats=["png"], preset="thumb")
+    folder = tmp_path / "out" / "tiny"
+    result = pipeline_module.render_trace(trace, folder, settings, jobs=1, progress=False)
+    assert [name for name, _ in result.failures] == ["../escaped"]
+    assert "outside" in result.failures[0][1]
+    assert not (tmp_path / "out" / "escaped.png").exists()
+    assert (folder / "lr-0.01.png").is_file()
