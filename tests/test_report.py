@@ -148,6 +148,16 @@ def test_the_page_needs_no_file_outside_its_folder_and_no_remote_url(lr_page):
         assert ".." not in ref, ref
 
 
+def test_csv_data_is_offered_for_download_beside_the_scenario(tmp_path):
+    (tmp_path / "points.csv").write_text("x,y\n0,1\n1,3\n2,5\n", encoding="utf-8")
+    path = tmp_path / "fromcsv.yaml"
+    path.write_text("data: {csv: {path: points.csv, x: x, y: y}}\nloss: mse\nepochs: 2\n",
+                    encoding="utf-8")
+    html = page_of(path, tmp_path / "out")
+    assert 'href="data.csv"' in html and 'href="scenario.yaml"' in html
+    assert (tmp_path / "out" / "fromcsv" / "data.csv").read_text(encoding="utf-8").startswith("x,y")
+
+
 def test_a_user_template_folder_overrides_the_built_in_theme(tmp_path):
     override = tmp_path / "theme"
     override.mkdir()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gdanim import __version__
+from gdanim.files import atomic_write_bytes
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
 from gdanim.report.errors import ReportError
@@ -19,6 +20,8 @@ from gdanim.trace import Trace, read_trace
 ASSETS = "assets"
 MAX_VIDEOS = 12
 SCENARIO_COPY = "scenario.yaml"
+DATA_COPY = "data.csv"
+"The scenario's CSV data, when it has some ('data' is never a run name)."
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ def _downloads(trace: Trace, folder: Path, s: Mapping[str, str]) -> list[tuple[s
     out = [("trace.json", s["dl_trace"])] if (folder / "trace.json").is_file() else []
     if (folder / SCENARIO_COPY).is_file():
         out.append((SCENARIO_COPY, s["dl_yaml"]))
+    if (folder / DATA_COPY).is_file():
+        out.append((DATA_COPY, s["dl_data"]))
     for run in trace.runs:
         if (folder / f"{run.name}.csv").is_file():
             out.append((f"{run.name}.csv", s["dl_csv"].format(name=run.name)))
@@ -199,6 +204,9 @@ def write_scenario_report(scenario, folder: Path, *, fps: int | None = None, lan
     """Write the page of a recorded (and rendered) scenario into folder; returns index.html.
 
     With figures=False the figures already in folder/assets are kept as they are."""
+    data = scenario.data_path
+    if data is not None and data.is_file():
+        atomic_write_bytes(Path(folder) / DATA_COPY, data.read_bytes())
     return write_report(folder, lang=lang, timing=timing_of(scenario, fps), templates=templates,
                         index_url=index_url, scenario_text=scenario.text, figures=figures)
 
