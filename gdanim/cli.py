@@ -130,8 +130,8 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
     built = len(result.outcomes) - len(result.failures)
     click.echo(f"{result.index}: {built} scenario(s), {len(result.rendered)} rendered, "
                f"{len(result.failures)} failed ({result.seconds:.1f} s)")
-    if result.failures:
-        sys.exit(1)
+    if result.failures or result.incomplete:
+        sys.exit(EXIT_FAILED)
 
 
 EXIT_FAILED = 1

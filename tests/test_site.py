@@ -157,6 +157,28 @@ def test_a_broken_scenario_is_reported_and_skipped_and_the_exit_code_is_1(tmp_pa
     assert (tmp_path / "site" / "good" / "index.html").is_file()
 
 
+def test_a_failed_animation_exits_1_and_is_tried_again_next_build(tmp_path, monkeypatch):
+    from gdanim.api import record_to
+    from gdanim.report import site as site_module
+
+    calls = []
+
+    def failing_render(scenario, site, options, jobs):
+        calls.append(scenario.stem)
+        record_to(scenario, site)
+        return ("lr-0.5: the encoder stopped",)
+
+    monkeypatch.setattr(site_module, "_render", failing_render)
+    write(tmp_path / "src", "one")
+    args = ["site", str(tmp_path / "src"), "-o", str(tmp_path / "site"), "--jobs", "1"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 1
+    assert "warning: one: lr-0.5: the encoder stopped" in first.output
+    assert json.loads((tmp_path / "site" / "one" / STAMP).read_text(encoding="utf-8"))["media"] is None
+    CliRunner().invoke(main, args)
+    assert calls == ["one", "one"]
+
+
 def test_quiet_prints_only_the_summary(tmp_path):
     write(tmp_path / "src", "one")
     args = ["site", str(tmp_path / "src"), "-o", str(tmp_path / "site"), "-q", "--jobs", "1"]

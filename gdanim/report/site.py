@@ -79,6 +79,11 @@ class SiteResult:
         return [o for o in self.outcomes if o.error is not None]
 
     @property
+    def incomplete(self) -> list[Outcome]:
+        """The scenarios built with some animation missing (the renderer reported failures)."""
+        return [o for o in self.outcomes if o.error is None and o.warnings]
+
+    @property
     def rendered(self) -> list[str]:
         """Stems of the scenarios rendered again in this build."""
         return [o.stem for o in self.outcomes if o.rendered and o.stem]
@@ -168,7 +173,9 @@ def build_one(job: Job) -> Outcome:
                                   figures=rendered or stamp.get("figures") != figures)
             card = _card(folder, scenario, job.lang)
             paged = True
-        new_stamp = {"media": media, "figures": figures, "page": page, "card": asdict(card)}
+        # an animation that failed is tried again next time: no media stamp is kept
+        new_stamp = {"media": None if warnings else media, "figures": figures, "page": page,
+                     "card": asdict(card)}
         atomic_write_text(folder / STAMP, json.dumps(new_stamp, ensure_ascii=False, indent=1))
         return Outcome(job.path, scenario.stem, card, rendered, paged, time.perf_counter() - start,
                        warnings=warnings, worker=os.getpid())
