@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,15 @@ THEME = ["gdanim_templates/__init__.py", "gdanim_templates/base.html",
          "gdanim_templates/static/site.js"]
 
 
+def _setuptools_builds_wheels() -> bool:
+    try:
+        version = importlib.metadata.version("setuptools")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return (major, minor) >= (70, 1)
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     pytest.importorskip("build")
@@ -26,9 +36,12 @@ def wheel(tmp_path_factory) -> Path:
     source = out / "source"  # a clean copy: no stale build/ folder can leak into the wheel
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
         ".git", "output", "build", "dist", "*.egg-info", "tests", "__pycache__", "bench"))
-    result = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation",
-                             "--skip-dependency-check", "--outdir", str(out), str(source)],
-                            capture_output=True, text=True, timeout=300)
+    # the installed setuptools builds wheels by itself from 70.1 on; an older one (a fresh
+    # Python 3.11 venv) needs the isolated build, which fetches setuptools and wheel
+    isolation = ["--no-isolation", "--skip-dependency-check"] if _setuptools_builds_wheels() else []
+    result = subprocess.run([sys.executable, "-m", "build", "--wheel", *isolation,
+                             "--outdir", str(out), str(source)],
+                            capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     (found,) = out.glob("gdanim-*.whl")
     return found
