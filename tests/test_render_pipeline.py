@@ -131,3 +131,25 @@ def test_a_run_name_that_would_leave_the_folder_fails_that_run_and_writes_nothin
     assert "outside" in result.failures[0][1]
     assert not (tmp_path / "out" / "escaped.png").exists()
     assert (folder / "lr-0.01.png").is_file()
+
+
+def test_an_error_found_while_recording_comes_back_whole_from_the_recording_process(tmp_path):
+    from gdanim.errors import ScenarioError
+
+    path = tmp_path / "nodata.yaml"
+    path.write_text("data:\n  csv: {path: missing.csv, x: a, y: b}\n")
+    with pytest.raises(ScenarioError) as caught:
+        render_scenario(path, tmp_path, progress=False)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.key) == (2, "data.csv.path") and "no such CSV file" in problem.message
+
+
+def test_the_recording_process_gives_the_same_trace_as_recording_here(tmp_path):
+    from gdanim.api import record
+    from gdanim.render.pipeline import record_apart
+    from gdanim.scenario import load_scenario
+    from gdanim.trace import dumps
+
+    scenario = load_scenario(scenario_file(tmp_path, epochs=3))
+    trace, folder = record_apart(scenario, tmp_path / "out")
+    assert folder == tmp_path / "out" / "tiny" and dumps(trace) == dumps(record(scenario))

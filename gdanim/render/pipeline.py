@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import os
+import pickle
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from gdanim import schema
+from gdanim.errors import GdanimError, ScenarioError
 from gdanim.files import inside
 from gdanim.render.schedule import compare_schedule, run_schedule
 from gdanim.render.surface import RenderError, check_params, loss_grid, same_units
@@ -98,16 +100,45 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
                     progress: bool | None = None) -> RenderResult:
     """Record the scenario (trace.json and CSVs) and write its animations into
     output/<stem>/; returns a RenderResult listing the files and any failures."""
-    from gdanim.api import as_scenario, record_to
+    from gdanim.api import as_scenario
 
     scenario = as_scenario(scenario_or_path)
     settings = settings_for(scenario.spec.render, formats=formats, preset=preset, fps=fps,
                             theme=theme)
     check_params(settings.params, scenario.features + 1)
     tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
-    with _workers(_job_count(jobs, tasks)) as pool:  # forked before torch is imported
-        trace, folder = record_to(scenario, output)
+    with _workers(_job_count(jobs, tasks)) as pool:  # they import matplotlib meanwhile
+        trace, folder = record_apart(scenario, Path(output))
         return render_trace(trace, folder, settings, jobs=jobs, progress=progress, pool=pool)
+
+
+def record_apart(scenario: Scenario, output: Path) -> tuple[Trace, Path]:
+    """`gdanim.api.record_to` in a short-lived child process; returns (trace, folder).
+
+    Torch's few hundred MB leave with the child, so they never add up with the
+    renderers and the encoders; errors are raised here as the recorder raised them."""
+    with concurrent.futures.ProcessPoolExecutor(1) as child:
+        kind, value = child.submit(_record_child, scenario, output).result()
+    if kind == "problems":
+        raise ScenarioError(value)
+    if kind == "error":
+        raise value if isinstance(value, GdanimError) else GdanimError(value)
+    return value
+
+
+def _record_child(scenario: Scenario, output: Path) -> tuple[str, object]:
+    from gdanim.api import record_to
+
+    try:
+        return "ok", record_to(scenario, output)
+    except ScenarioError as exc:  # its problems travel; the exception itself does not
+        return "problems", exc.problems
+    except GdanimError as exc:
+        try:
+            back = pickle.loads(pickle.dumps(exc))
+        except Exception:
+            back = None
+        return "error", back if str(back) == str(exc) else str(exc)
 
 
 def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: int | None = None,
