@@ -158,6 +158,15 @@ def test_csv_data_is_offered_for_download_beside_the_scenario(tmp_path):
     assert (tmp_path / "out" / "fromcsv" / "data.csv").read_text(encoding="utf-8").startswith("x,y")
 
 
+def test_a_run_with_only_a_gif_shows_the_gif_as_its_picture(tmp_path):
+    scenario = load_scenario(tiny(tmp_path))
+    _, folder = record_to(scenario, tmp_path / "out")
+    (folder / "lr-0.1.gif").write_bytes(b"GIF89a")
+    html = write_scenario_report(scenario, folder).read_text(encoding="utf-8")
+    assert '<img src="lr-0.1.gif" alt="Animation of lr-0.1:' in html
+    assert "<video" not in html
+
+
 def test_a_user_template_folder_overrides_the_built_in_theme(tmp_path):
     override = tmp_path / "theme"
     override.mkdir()

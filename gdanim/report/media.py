@@ -31,6 +31,11 @@ class Media:
         """The poster PNG file name, if rendered."""
         return self.files.get("png")
 
+    @property
+    def still(self) -> str | None:
+        """What an <img> can show when there is no video: the poster, else the GIF."""
+        return self.files.get("png") or self.files.get("gif")
+
 
 def find_media(folder: Path, name: str) -> Media:
     """The <name>.mp4/.gif/.png files present in folder."""
