@@ -56,6 +56,9 @@ class FrameSource:
         self.heading = heading
         self.count = len(cells[0].states)
         self.size = (int(fig.bbox.width), int(fig.bbox.height))
+        for cell in cells:
+            for panel in cell.panels:
+                panel.set_frames(len(np.unique(cell.states)))
         canvas = fig.canvas
         canvas.draw()
         for cell in cells:

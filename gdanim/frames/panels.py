@@ -64,6 +64,9 @@ class Panel:
     def after_draw(self) -> None:
         """Called once the static layer has been drawn (projections are known then)."""
 
+    def set_frames(self, count: int) -> None:
+        """Told how many frames the animation shows, before the first one."""
+
     def trail(self, prev: int | None, cur: int, passed: Sequence[int]) -> Iterator[Artist]:
         """Artists to burn into the background when moving from state prev to cur."""
         return iter(())
@@ -121,6 +124,11 @@ class FitPanel(Panel):
         best = predictions(self.view.trace, self.view.run, np.asarray(a.minimizer), self.xs)
         ax.plot(xs, best, color=self.t.minimum, lw=self.style.line * 0.45, label="least squares")
         ax.legend(loc="lower right", frameon=False, fontsize=self.style.note * 0.85)
+
+    def set_frames(self, count: int) -> None:
+        # about as dark as the lecture's 30 overlaid lines at alpha 0.1, however many frames
+        if self.single:
+            self.faded.set_alpha(float(np.clip(4.0 / max(count, 1), 0.03, FADED_ALPHA)))
 
     def trail(self, prev: int | None, cur: int, passed: Sequence[int]) -> Iterator[Artist]:
         if not self.single:
@@ -262,7 +270,7 @@ class SurfacePanel(_PathPanel):
         ax.plot_surface(A, B, g.loss, cmap=t.cmap, alpha=t.surface_alpha, linewidth=0.25,
                         edgecolor=t.grid, antialiased=True, rcount=24, ccount=24)
         ax.view_init(elev=elev, azim=azim)
-        compact = self.compact
+        compact = ax.get_position().width * style.width < 360  # no room for a z label
         ax.set_box_aspect(None, zoom=1.3 if compact else 1.15)
         ax.set_xlim(g.lo[0], g.hi[0])
         ax.set_ylim(g.lo[1], g.hi[1])
