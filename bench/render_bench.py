@@ -60,18 +60,14 @@ def timed(cmd: list[str]) -> float:
 
 
 def encode_only(frames, path: Path) -> None:
-    """The floor: ready frames written straight into ffmpeg's stdin, same encoder settings."""
-    from gdanim.render.writers import MP4_ARGS, ffmpeg_exe
+    """The floor: ready frames through the same pipe into the same encoder settings."""
+    from gdanim.render.writers import MP4_ARGS, FfmpegPipe
 
     h, w = frames[0].shape[:2]
-    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "rawvideo",
-           "-pix_fmt", "rgba", "-s", f"{w}x{h}", "-r", "10", "-i", "pipe:0", *MP4_ARGS,
-           "-f", "mp4", str(path)]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
+    pipe = FfmpegPipe((w, h), 10, [*MP4_ARGS, "-f", "mp4", str(path)])
     for frame in frames:
-        proc.stdin.write(frame.data)
-    proc.stdin.close()
-    assert proc.wait() == 0
+        pipe.write(frame)
+    pipe.close()
 
 
 def bench_floor(tmp: Path, repeat: int) -> None:
