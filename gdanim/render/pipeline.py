@@ -211,10 +211,19 @@ def _run_all(job: _Job, names: list[str], pool) -> Iterator[tuple[str, dict, str
         yield future.result()
 
 
+_INTERRUPTED = False  # per process: after Ctrl-C, queued animations are not started
+
+
 def _render_one(job: _Job, name: str, position: int) -> tuple[str, dict[str, Path], str | None]:
     """Render one run (or the grid) in this process; errors become a message."""
+    global _INTERRUPTED
+    if _INTERRUPTED:
+        raise KeyboardInterrupt
     try:
         return name, _animate(job, name, position), None
+    except KeyboardInterrupt:
+        _INTERRUPTED = True
+        raise
     except Exception as exc:  # one failing run must not stop the others
         return name, {}, f"{type(exc).__name__}: {exc}"
 
