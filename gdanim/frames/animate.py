@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from gdanim.frames.glyphs import GlyphText
 from gdanim.frames.panels import ContourPanel, FitPanel, LossPanel, Panel, SurfacePanel
-from gdanim.frames.style import FONT_FAMILY, Style, new_figure, rc_params
+from gdanim.frames.style import FONT_FAMILY, Style, make_style, new_figure, rc_params
 from gdanim.render.views import RunView
 
 MAX_COLUMNS = 6
@@ -129,6 +129,16 @@ class FrameSource:
         if v.diverged_by(cur):
             info += f" · diverged at epoch {v.diverged_at:.0f}"
         return info
+
+
+def warm_up() -> None:
+    """Load what the first frame of any animation needs (fonts, 3-D axes) ahead of time."""
+    style = make_style((128, 72))
+    with matplotlib.rc_context(rc_params(style)):
+        fig = new_figure(style)
+        fig.add_subplot(projection="3d")
+        fig.text(0.1, 0.5, "가 0.5e+1")
+        fig.canvas.draw()
 
 
 def _cell_header(view: RunView, state: int) -> str:

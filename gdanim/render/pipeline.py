@@ -195,10 +195,9 @@ def _workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor | No
 
 
 def _warm() -> None:
-    import gdanim.frames.animate  # noqa: F401 - imported once per worker, before any task
-    from gdanim.frames.style import register_fonts
+    from gdanim.frames.animate import warm_up  # matplotlib, imported once per worker
 
-    register_fonts()
+    warm_up()
 
 
 def _run_all(job: _Job, names: list[str], pool) -> Iterator[tuple[str, dict, str | None]]:
