@@ -169,3 +169,21 @@ def test_a_run_with_its_own_normalization_is_drawn_in_its_own_units(tmp_path):
     minimum = np.asarray(trace.analysis_of(scaled).minimizer)
     assert np.all(grid.lo < minimum) and np.all(minimum < grid.hi)
     assert contour.view.plane.exit is None
+
+
+@pytest.mark.parametrize("params", [(1, 2), (0, 3)])
+def test_several_features_draw_every_panel_as_a_slice_and_say_so(tmp_path, params):
+    path = tmp_path / "three.yaml"
+    path.write_text(
+        "data: {synthetic: {n: 30, true: [1.0, 2.0, -1.0, 0.5]}}\nmodel: {features: 3}\n"
+        "lr: 0.005\nepochs: 6\n")
+    trace = record(path)
+    run = trace.runs[0]
+    grid = loss_grid(trace, [run], params)
+    source = run_frames(run_view(trace, run, grid), run_schedule(run, 150),
+                        Look(("fit", "surface", "contour", "loss"), make_style(THUMB, "dark")), "3")
+    frames = [f.copy() for f in source]
+    assert len(frames) == 7 and np.abs(frames[0].astype(int) - frames[-1]).sum() > 0
+    notes = [t.get_text() for ax in source.fig.axes for t in ax.texts]
+    assert sum("slice" in n for n in notes) == 2 and any("3 features" in n for n in notes)
+    assert [ax.get_xlabel() for ax in source.fig.axes[1:3]] == [f"w{params[0]}"] * 2

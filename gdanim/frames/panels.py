@@ -52,9 +52,9 @@ class Panel:
         return artist
 
     def _note(self, text: str, top: bool = True) -> None:
-        self.ax.text(0.02, 0.97 if top else 0.02, text, transform=self.ax.transAxes, ha="left",
-                     va="top" if top else "bottom", fontsize=self.style.note * 0.9,
-                     color=self.t.muted)
+        place = getattr(self.ax, "text2D", self.ax.text)  # 3-D axes take (x, y, z, s) in text
+        place(0.02, 0.97 if top else 0.02, text, transform=self.ax.transAxes, ha="left",
+              va="top" if top else "bottom", fontsize=self.style.note * 0.9, color=self.t.muted)
 
     @property
     def compact(self) -> bool:
@@ -160,7 +160,8 @@ class _PathPanel(Panel):
         self.out_mark = self._anim(Line2D([], [], color=self.t.warning, marker="X", ls="none",
                                           markersize=st.marker * 1.2,
                                           markeredgecolor=self.t.background))
-        self.out_text = self._anim(Text(0.5, 0.98, self._out_label(), transform=self.ax.transAxes,
+        top = 0.98 if self.view.trace.dataset.features == 1 else 0.9  # below a slice note
+        self.out_text = self._anim(Text(0.5, top, self._out_label(), transform=self.ax.transAxes,
                                         ha="center", va="top", color=self.t.warning,
                                         fontsize=st.note))
         for artist in (self.path_line, self.head, self.out_mark, self.out_text):
@@ -278,7 +279,7 @@ class SurfacePanel(_PathPanel):
         m = g.base[list(g.params)]
         ax.plot([m[0]], [m[1]], [g.zmin], marker="*", ms=style.marker * 1.8, color=t.minimum,
                 ls="none", markeredgecolor=t.background)
-        z0 = float(np.clip(view.plane.loss[0], g.zmin, g.zmax))
+        z0 = float(np.clip(g.slice_loss(view.plane.points[:1])[0], g.zmin, g.zmax))
         ax.plot([view.plane.points[0, 0]], [view.plane.points[0, 1]], [z0], marker="*",
                 ms=style.marker * 1.6, color=t.start, ls="none", markeredgecolor=t.background)
         ax.set_xlabel(_param(g.params[0]), labelpad=-2)
@@ -290,19 +291,19 @@ class SurfacePanel(_PathPanel):
             axis.set_major_locator(MaxNLocator(4))
             axis.set_pane_color((0, 0, 0, 0))
         if view.trace.dataset.features > 1:
-            self._note("slice: other params at least squares", top=False)
+            self._note("slice: other params at least squares, path drawn on it")
         self._path_setup()
         for artist in (self.path_line, self.head, self.out_mark):
             artist.set_transform(IdentityTransform())
 
     def after_draw(self) -> None:
         g, plane = self.view.grid, self.view.plane
-        z = np.clip(plane.loss[:self.cut], g.zmin, g.zmax)
+        z = np.clip(g.slice_loss(plane.points[:self.cut]), g.zmin, g.zmax)
         self._display = self._project(plane.points[:self.cut], z)
         self._exit = None
         if plane.boundary is not None:
-            zb = np.clip(g.loss_at(plane.boundary), g.zmin, g.zmax)
-            self._exit = self._project(plane.boundary[None], np.array([zb]))
+            zb = np.clip(g.slice_loss(plane.boundary[None]), g.zmin, g.zmax)
+            self._exit = self._project(plane.boundary[None], zb)
 
     def _project(self, points: np.ndarray, z: np.ndarray) -> np.ndarray:
         x2, y2, _ = proj3d.proj_transform(points[:, 0], points[:, 1], z, self.ax.M)

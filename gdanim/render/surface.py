@@ -49,11 +49,13 @@ class LossGrid:
     kind: str
     "sse or mse."
 
-    def loss_at(self, point: np.ndarray) -> float:
-        """The loss at a plane point [2], the other params held at `base`."""
-        full = self.base.copy()
-        full[list(self.params)] = point
-        return float(self.quad(full, self.kind))
+    def slice_loss(self, points: np.ndarray) -> np.ndarray:
+        """The loss on the slice at plane points [m, 2] (the other params held at `base`,
+        so the points lie on the drawn surface). -> [m]"""
+        full = np.broadcast_to(self.base, (len(points), len(self.base))).copy()  # [m, p]
+        full[:, list(self.params)] = points
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.quad(full, self.kind)
 
     @property
     def zmin(self) -> float:
