@@ -18,10 +18,13 @@ import click
 from gdanim import __version__
 
 EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
 
 
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn gdanim's own errors into a message on stderr and exit code 2."""
+    """Turn gdanim's own errors into a message on stderr and exit code 2, and Ctrl-C
+    into "interrupted" and exit code 130, without a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -32,6 +35,9 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except GdanimError as exc:
             click.echo(f"error: {exc}" if "\n" not in str(exc) else f"error:\n{exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper
 
@@ -134,9 +140,6 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
         sys.exit(EXIT_FAILED)
 
 
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
-
 
 @main.command()
 @scenario_args
@@ -158,21 +161,17 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()] if formats is not None else None
     failed = False
-    try:
-        for scenario in load_all(scenarios):
-            result = render_scenario(scenario, output, formats=wanted, preset=preset, fps=fps,
-                                     theme=theme, jobs=jobs, progress=False if quiet else None)
-            failed |= not result.ok
-            page = write_scenario_report(scenario, result.folder, fps=fps)
-            if not quiet:
-                made = len(result.runs) + (1 if result.compare else 0)
-                click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")
-                click.echo(f"{page}: report")
-            for name, message in result.failures:
-                click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    for scenario in load_all(scenarios):
+        result = render_scenario(scenario, output, formats=wanted, preset=preset, fps=fps,
+                                 theme=theme, jobs=jobs, progress=False if quiet else None)
+        failed |= not result.ok
+        page = write_scenario_report(scenario, result.folder, fps=fps)
+        if not quiet:
+            made = len(result.runs) + (1 if result.compare else 0)
+            click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")
+            click.echo(f"{page}: report")
+        for name, message in result.failures:
+            click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
     if failed:
         sys.exit(EXIT_FAILED)
 

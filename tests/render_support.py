@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,3 +60,19 @@ def probe(path: Path) -> VideoInfo:
     assert video and frames, out.stderr
     return VideoInfo(video.group(1), video.group(2), int(video.group(3)), int(video.group(4)),
                      int(frames[-1]), "Audio:" in out.stderr)
+
+
+def interrupt_while_writing(args: list[str], folder: Path) -> tuple[int, float]:
+    """Start `python -m gdanim ARGS` in its own process group, press Ctrl-C (SIGINT to
+    the whole group, as a terminal does) once an animation is being written somewhere
+    under `folder`; returns (exit code, seconds from Ctrl-C to exit)."""
+    proc = subprocess.Popen([sys.executable, "-m", "gdanim", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(".part" in p.name for p in folder.rglob(".*")):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    interrupted = time.time()
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err and b"Exception" not in err, err.decode()
+    return proc.returncode, time.time() - interrupted

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-
 import pytest
 from click.testing import CliRunner
-from render_support import probe, scenario_file
+from render_support import interrupt_while_writing, probe, scenario_file
 
 from gdanim.cli import main
 from gdanim.render import pipeline as pipeline_module
@@ -69,18 +63,11 @@ def test_a_failing_run_exits_1_and_names_it(tmp_path, monkeypatch):
 def test_ctrl_c_exits_130_soon_and_leaves_no_partial_file(tmp_path, jobs):
     path = scenario_file(tmp_path, epochs=400, lrs=(0.001, 0.002, 0.003), formats="mp4, gif",
                          extra="  max_frames: 400\n")
-    proc = subprocess.Popen([sys.executable, "-m", "gdanim", "render", str(path), "-o", str(tmp_path),
-                             *jobs, "--quiet", "--preset", "hd"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     folder = tmp_path / "tiny"
-    deadline = time.time() + 60
-    while time.time() < deadline and not any(p.name.startswith(".") for p in folder.glob(".*")):
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGINT)
-    interrupted = time.time()
-    proc.wait(timeout=60)
-    assert proc.returncode == 130
-    assert time.time() - interrupted < 5  # queued runs are not rendered after Ctrl-C
+    code, seconds = interrupt_while_writing(["render", str(path), "-o", str(tmp_path), *jobs, "--quiet",
+                                             "--preset", "hd"], folder)
+    assert code == 130
+    assert seconds < 5  # queued runs are not rendered after Ctrl-C
     assert not list(folder.glob("*.mp4")) and not list(folder.glob("*.gif"))
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
 

@@ -242,3 +242,19 @@ def test_one_job_builds_in_this_process(tmp_path):
     write(tmp_path / "src", "one")
     result = build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
     assert [o.worker for o in result.outcomes] == [os.getpid()]
+
+
+def test_ctrl_c_stops_the_site_at_once_and_leaves_no_partial_file(tmp_path):
+    from render_support import interrupt_while_writing, scenario_file
+
+    (tmp_path / "scenarios").mkdir()
+    for stem in ("a", "b", "c"):  # two build at once, one waits in the queue
+        scenario_file(tmp_path / "scenarios", stem, epochs=400, lrs=(0.001, 0.002),
+                      formats="mp4, gif", extra="  max_frames: 400\n")
+    site = tmp_path / "site"
+    code, seconds = interrupt_while_writing(["site", str(tmp_path / "scenarios"), "-o", str(site),
+                                             "--jobs", "2", "--preset", "hd"], site)
+    assert code == 130
+    assert seconds < 5  # the queued scenario is not built after Ctrl-C
+    assert not list(site.rglob("*.mp4")) and not list(site.rglob("*.gif"))
+    assert not list(site.rglob(".*.part*")) and not (site / "index.html").exists()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gdanim import schema
+from gdanim import interrupt, schema
 from gdanim.errors import GdanimError, ScenarioError
 from gdanim.files import inside
 from gdanim.render.schedule import compare_schedule, run_schedule
@@ -109,6 +109,7 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
     tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
     with _workers(_job_count(jobs, tasks)) as pool:  # they import matplotlib meanwhile
         trace, folder = record_apart(scenario, Path(output))
+        interrupt.check()
         return render_trace(trace, folder, settings, jobs=jobs, progress=progress, pool=pool)
 
 
@@ -129,6 +130,7 @@ def record_apart(scenario: Scenario, output: Path) -> tuple[Trace, Path]:
 def _record_child(scenario: Scenario, output: Path) -> tuple[str, object]:
     from gdanim.api import record_to
 
+    interrupt.default_ctrl_c()  # forked from a worker that only takes note: stop at once
     try:
         return "ok", record_to(scenario, output)
     except ScenarioError as exc:  # its problems travel; the exception itself does not
@@ -185,7 +187,7 @@ def _workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor | No
     if count < 1:
         yield None
         return
-    pool = concurrent.futures.ProcessPoolExecutor(count)
+    pool = concurrent.futures.ProcessPoolExecutor(count, initializer=interrupt.note_ctrl_c)
     try:
         for _ in range(count):
             pool.submit(_warm)
@@ -210,20 +212,13 @@ def _run_all(job: _Job, names: list[str], pool) -> Iterator[tuple[str, dict, str
         yield future.result()
 
 
-_INTERRUPTED = False  # per process: after Ctrl-C, queued animations are not started
-
-
 def _render_one(job: _Job, name: str, position: int) -> tuple[str, dict[str, Path], str | None]:
     """Render one run (or the grid) in this process; errors become a message."""
-    global _INTERRUPTED
-    if _INTERRUPTED:
-        raise KeyboardInterrupt
+    interrupt.check()
     try:
         return name, _animate(job, name, position), None
-    except KeyboardInterrupt:
-        _INTERRUPTED = True
-        raise
     except Exception as exc:  # one failing run must not stop the others
+        interrupt.check()  # ffmpeg got the Ctrl-C too: its broken pipe is no failure
         return name, {}, f"{type(exc).__name__}: {exc}"
 
 
@@ -262,10 +257,12 @@ def write_frames(source, targets: dict[str, Path], fps: int, hold: int, bar=None
                    for f, path in targets.items()]
         streamed = [f for f in targets if not WRITERS[f].poster_only]
         for frame in _held(source, hold) if streamed else ():
+            interrupt.check()
             for writer in writers:
                 writer.write(frame)
             if bar is not None:
                 bar.update()
+        interrupt.check()
     if bar is not None:
         bar.close()
     return dict(targets)

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gdanim import __version__
+from gdanim import __version__, interrupt
 from gdanim.errors import GdanimError
 from gdanim.files import atomic_write_text, inside
 from gdanim.report.errors import ReportError
@@ -149,6 +149,7 @@ def build_one(job: Job) -> Outcome:
     """Build one scenario's folder in the site if its stamps changed; returns what happened."""
     from gdanim.scenario import load_scenario
 
+    interrupt.check()
     start = time.perf_counter()
     try:
         scenario = load_scenario(job.path)
@@ -294,11 +295,14 @@ def _run(todo: list[tuple[int, Job]], jobs: int | None) -> Iterable[tuple[int, O
         return
     workers = min(jobs or _cpus(), len(stale))
     share = max(1, _cpus() // workers)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=interrupt.note_ctrl_c)
+    try:
         futures = {pool.submit(build_one, Job(**{**asdict(job), "render_jobs": share})): i
                    for i, job in stale}
         for future in as_completed(futures):
             yield futures[future], future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _cpus() -> int:

@@ -1,0 +1,41 @@
+"""Ctrl-C in worker processes: noted by the signal handler, honoured where work can stop.
+
+A worker's handler only takes note. Raising KeyboardInterrupt from the handler is not
+reliable: the exception is lost when the signal lands in a garbage-collector callback,
+and an idle worker would die between tasks and break its pool while the others clean
+up. Instead the long loops call `check()` (between frames, before each task), which
+raises KeyboardInterrupt in an ordinary place, so files being written are removed and
+no queued task starts. The main process keeps Python's own handler.
+"""
+
+from __future__ import annotations
+
+import signal
+
+_NOTED = False
+
+
+def note_ctrl_c() -> None:
+    """Pool initializer: from now on Ctrl-C in this process only takes note."""
+    signal.signal(signal.SIGINT, _note)
+
+
+def default_ctrl_c() -> None:
+    """Back to Python's own handler (a child that should stop at once, like the recorder)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def interrupted() -> bool:
+    """True once Ctrl-C has reached this process (after `note_ctrl_c`)."""
+    return _NOTED
+
+
+def check() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C has reached this process."""
+    if _NOTED:
+        raise KeyboardInterrupt
+
+
+def _note(signum, frame) -> None:
+    global _NOTED
+    _NOTED = True
