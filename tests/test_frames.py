@@ -10,8 +10,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from render_support import scenario_file
 
+from gdanim import schema
 from gdanim.api import record
-from gdanim.frames.animate import Look, compare_frames, run_frames
+from gdanim.frames.animate import PANELS, Look, compare_frames, run_frames
 from gdanim.frames.style import THEMES, make_style
 from gdanim.render.schedule import compare_schedule, run_schedule
 from gdanim.render.surface import loss_grid
@@ -187,3 +188,8 @@ def test_several_features_draw_every_panel_as_a_slice_and_say_so(tmp_path, param
     notes = [t.get_text() for ax in source.fig.axes for t in ax.texts]
     assert sum("slice" in n for n in notes) == 2 and any("3 features" in n for n in notes)
     assert [ax.get_xlabel() for ax in source.fig.axes[1:3]] == [f"w{params[0]}"] * 2
+
+
+def test_every_panel_and_theme_a_scenario_may_name_can_be_drawn():
+    assert set(PANELS) == set(schema.PANELS)
+    assert set(THEMES) == set(schema.THEMES)

@@ -146,13 +146,16 @@ def _cell_header(view: RunView, state: int) -> str:
     return f"loss {view.loss[state]:.4g}{tail}"
 
 
+PANELS: dict[str, type[Panel]] = {"fit": FitPanel, "surface": SurfacePanel, "contour": ContourPanel,
+                                   "loss": LossPanel}
+"Every panel a scenario can ask for (a test checks it equals schema.PANELS)."
+
+
 def _make_panel(kind: str, fig: Figure, spec, view: RunView, look: Look) -> Panel:
     if kind == "surface":
         ax = fig.add_subplot(spec, projection="3d", computed_zorder=False)
         return SurfacePanel(ax, view, look.style, look.elev, look.azim)
-    ax = fig.add_subplot(spec)
-    cls = {"fit": FitPanel, "contour": ContourPanel, "loss": LossPanel}[kind]
-    return cls(ax, view, look.style)
+    return PANELS[kind](fig.add_subplot(spec), view, look.style)
 
 
 def _title(fig: Figure, style: Style, heading: str, prefix: str = "") -> tuple[GlyphText, float]:
