@@ -186,7 +186,8 @@ def run_frames(view: RunView, states: np.ndarray, look: Look, title: str) -> Fra
         fig = new_figure(style)
         prefix = f"{view.run.name} · lr = {view.run.settings.lr:g} · "
         text, top = _title(fig, style, title, prefix)
-        bottom = 2.6 * style.label * (100 / 72) / style.height
+        # tick marks, pads and label gap are fixed points (11), the texts scale
+        bottom = (11 + 1.2 * style.tick + 1.3 * style.label) * (100 / 72) / style.height
         gs = fig.add_gridspec(1, len(look.panels), left=0.07, right=0.97, bottom=bottom,
                               top=top - 0.02, wspace=0.3)
         panels = [_make_panel(k, fig, gs[0, n], view, look) for n, k in enumerate(look.panels)]
