@@ -153,3 +153,21 @@ def test_the_recording_process_gives_the_same_trace_as_recording_here(tmp_path):
     scenario = load_scenario(scenario_file(tmp_path, epochs=3))
     trace, folder = record_apart(scenario, tmp_path / "out")
     assert folder == tmp_path / "out" / "tiny" and dumps(trace) == dumps(record(scenario))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_meanwhile_runs_once_with_the_recorded_trace_before_the_animations_are_collected(tmp_path, jobs):
+    seen = []
+
+    def meanwhile(trace, folder):
+        seen.append((trace, folder, (folder / "trace.json").is_file(),
+                     sorted(p.name for p in folder.glob("*.png"))))
+
+    result = render_scenario(scenario_file(tmp_path, formats="png"), tmp_path, jobs=jobs,
+                             meanwhile=meanwhile)
+    assert len(seen) == 1
+    trace, folder, recorded, posters = seen[0]
+    assert trace is result.trace and folder == result.folder and recorded
+    if jobs == 1:  # in this process, before the first animation; with workers, at any point
+        assert posters == []
+    assert sorted(p.name for p in folder.glob("*.png")) == ["compare.png", "lr-0.01.png", "lr-0.03.png"]

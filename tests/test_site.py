@@ -163,10 +163,10 @@ def test_a_failed_animation_exits_1_and_is_tried_again_next_build(tmp_path, monk
 
     calls = []
 
-    def failing_render(scenario, site, options, jobs):
+    def failing_render(scenario, site, options, jobs, lang):
         calls.append(scenario.stem)
         record_to(scenario, site)
-        return ("lr-0.5: the encoder stopped",)
+        return ("lr-0.5: the encoder stopped",), True
 
     monkeypatch.setattr(site_module, "_render", failing_render)
     write(tmp_path / "src", "one")
@@ -215,13 +215,17 @@ def test_two_files_with_the_same_stem_are_reported_not_overwritten(tmp_path):
     assert "same file name" in result.outcomes[1].error
 
 
-def test_the_render_command_also_writes_the_scenario_page(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_render_command_also_writes_the_scenario_page(tmp_path, jobs):
     path = write(tmp_path, "solo")
     result = CliRunner().invoke(main, ["render", str(path), "-o", str(tmp_path / "out"), "--quiet",
-                                       "--jobs", "1"])
+                                       "--jobs", jobs])
     assert result.exit_code == 0, result.output
     page = (tmp_path / "out" / "solo" / "index.html").read_text(encoding="utf-8")
     assert 'src="lr-0.1.mp4"' in page and "../index.html" not in page
+    for figure in ("data", "loss", "contour"):  # drawn while the animations encoded
+        assert f'src="assets/{figure}.png"' in page
+        assert (tmp_path / "out" / "solo" / "assets" / f"{figure}.png").stat().st_size > 1000
 
 
 def test_the_site_needs_a_scenario_file(tmp_path):

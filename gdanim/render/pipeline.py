@@ -11,7 +11,7 @@ import contextlib
 import os
 import pickle
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,9 +97,13 @@ def settings_for(render: schema.Render, *, formats: Sequence[str] | None = None,
 def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path("output"), *,
                     formats: Sequence[str] | None = None, preset: str | None = None,
                     fps: int | None = None, theme: str | None = None, jobs: int | None = None,
-                    progress: bool | None = None) -> RenderResult:
+                    progress: bool | None = None,
+                    meanwhile: Callable[[Trace, Path], object] | None = None) -> RenderResult:
     """Record the scenario (trace.json and CSVs) and write its animations into
-    output/<stem>/; returns a RenderResult listing the files and any failures."""
+    output/<stem>/; returns a RenderResult listing the files and any failures.
+
+    `meanwhile(trace, folder)`, when given, runs in this process once the trace is
+    recorded, while the workers draw and encode (the report's figures, say)."""
     from gdanim.api import as_scenario
 
     scenario = as_scenario(scenario_or_path)
@@ -110,7 +114,9 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
     with _workers(_job_count(jobs, tasks)) as pool:  # they import matplotlib meanwhile
         trace, folder = record_apart(scenario, Path(output))
         interrupt.check()
-        return render_trace(trace, folder, settings, jobs=jobs, progress=progress, pool=pool)
+        later = (lambda: meanwhile(trace, folder)) if meanwhile is not None else None
+        return render_trace(trace, folder, settings, jobs=jobs, progress=progress, pool=pool,
+                            meanwhile=later)
 
 
 def record_apart(scenario: Scenario, output: Path) -> tuple[Trace, Path]:
@@ -145,9 +151,10 @@ def _record_child(scenario: Scenario, output: Path) -> tuple[str, object]:
 
 def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: int | None = None,
                  progress: bool | None = None, pool: concurrent.futures.Executor | None = None,
-                 ) -> RenderResult:
+                 meanwhile: Callable[[], object] | None = None) -> RenderResult:
     """Write every run's animation and the compare grid of a recorded trace into folder
-    (in `pool` when given, else in `jobs` processes); returns the RenderResult."""
+    (in `pool` when given, else in `jobs` processes); returns the RenderResult.
+    `meanwhile()` runs in this process once the animations are handed to the workers."""
     if progress is None:
         progress = sys.stderr.isatty()
     names = [r.name for r in trace.runs] + ([COMPARE] if len(trace.runs) > 1 else [])
@@ -156,7 +163,7 @@ def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: 
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(_workers(_job_count(jobs, len(names))))
-        outcomes = list(_run_all(job, names, pool))
+        outcomes = list(_run_all(job, names, pool, meanwhile or (lambda: None)))
     done = {name: files for name, files, error in outcomes if error is None}
     failures = tuple((name, error) for name, _, error in outcomes if error is not None)
     runs = {r.name: done[r.name] for r in trace.runs if r.name in done}
@@ -202,12 +209,15 @@ def _warm() -> None:
     warm_up()
 
 
-def _run_all(job: _Job, names: list[str], pool) -> Iterator[tuple[str, dict, str | None]]:
+def _run_all(job: _Job, names: list[str], pool, meanwhile: Callable[[], object],
+             ) -> Iterator[tuple[str, dict, str | None]]:
     if pool is None:
+        meanwhile()
         for position, name in enumerate(names):
             yield _render_one(job, name, position)
         return
     futures = [pool.submit(_render_one, job, name, n) for n, name in enumerate(names)]
+    meanwhile()
     for future in futures:
         yield future.result()
 

@@ -170,8 +170,11 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
 
 def write_report(folder: Path, *, lang: str = "en", timing: Timing | None = None,
                  templates: Path | None = None, index_url: str | None = None,
-                 scenario_text: str | None = None, figures: bool = True) -> Path:
-    """Write <folder>/index.html (and its figures and assets) from <folder>/trace.json; returns it."""
+                 scenario_text: str | None = None, figures: bool | Mapping[str, str] = True) -> Path:
+    """Write <folder>/index.html (and its figures and assets) from <folder>/trace.json; returns it.
+
+    figures: True draws them; False keeps those in folder/assets; a mapping names the
+    ones already drawn (as `write_scenario_figures` returns them)."""
     from gdanim.files import atomic_write_text
 
     folder = Path(folder)
@@ -184,7 +187,10 @@ def write_report(folder: Path, *, lang: str = "en", timing: Timing | None = None
     s = strings(lang)
     if scenario_text is not None:
         atomic_write_text(folder / SCENARIO_COPY, scenario_text)
-    made = write_figures(trace, folder, s, timing) if figures else _existing_figures(folder)
+    if isinstance(figures, Mapping):
+        made = dict(figures)
+    else:
+        made = write_figures(trace, folder, s, timing) if figures else _existing_figures(folder)
     copy_static(folder / ASSETS, templates)
     context = page_context(trace, folder, made, lang, timing, index_url)
     return write_page(folder / "index.html", "scenario.html", context, templates)
@@ -198,12 +204,20 @@ def timing_of(scenario, fps: int | None = None) -> Timing:
                   surface=tuple(r.surface.params))
 
 
+def write_scenario_figures(scenario, trace: Trace, folder: Path, *, fps: int | None = None,
+                           lang: str = "en") -> dict[str, str]:
+    """Draw the page's static figures alone (they need only the trace, not the animations,
+    so they can be drawn while those encode); returns what `write_scenario_report` takes."""
+    return write_figures(trace, Path(folder), strings(lang), timing_of(scenario, fps))
+
+
 def write_scenario_report(scenario, folder: Path, *, fps: int | None = None, lang: str = "en",
                           templates: Path | None = None, index_url: str | None = None,
-                          figures: bool = True) -> Path:
+                          figures: bool | Mapping[str, str] = True) -> Path:
     """Write the page of a recorded (and rendered) scenario into folder; returns index.html.
 
-    With figures=False the figures already in folder/assets are kept as they are."""
+    With figures=False the figures already in folder/assets are kept as they are; a
+    mapping from `write_scenario_figures` names those already drawn."""
     data = scenario.data_path
     if data is not None and data.is_file():
         atomic_write_bytes(Path(folder) / DATA_COPY, data.read_bytes())

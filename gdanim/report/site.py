@@ -23,7 +23,7 @@ from gdanim.errors import GdanimError
 from gdanim.files import atomic_write_text, inside
 from gdanim.report.errors import ReportError
 from gdanim.report.page import copy_static, templates_digest, write_page
-from gdanim.report.scenario_page import ASSETS, poster_of, summary, write_scenario_report
+from gdanim.report.scenario_page import ASSETS, poster_of, summary, write_scenario_figures, write_scenario_report
 from gdanim.report.strings import strings
 from gdanim.report.text import plain_first_sentence
 
@@ -133,16 +133,23 @@ def read_stamp(folder: Path) -> dict[str, Any]:
         return {}
 
 
-def _render(scenario, site: Path, options: dict[str, Any], jobs: int | None) -> tuple[str, ...]:
+def _render(scenario, site: Path, options: dict[str, Any], jobs: int | None,
+            lang: str) -> tuple[tuple[str, ...], dict[str, str] | bool]:
+    """Record and animate; returns (failures, the page's figures, drawn meanwhile)."""
     try:
         from gdanim.render import render_scenario
     except ImportError:  # without the renderer: record only, the page shows no animations
         from gdanim.api import record_to
 
         record_to(scenario, site)
-        return ()
-    result = render_scenario(scenario, site, jobs=jobs, progress=False, **options)
-    return tuple(f"{name}: {message}" for name, message in result.failures)
+        return (), True
+    figures: dict[str, str] = {}
+
+    def draw_figures(trace, folder) -> None:
+        figures.update(write_scenario_figures(scenario, trace, folder, fps=options.get("fps"), lang=lang))
+
+    result = render_scenario(scenario, site, jobs=jobs, progress=False, meanwhile=draw_figures, **options)
+    return tuple(f"{name}: {message}" for name, message in result.failures), figures
 
 
 def build_one(job: Job) -> Outcome:
@@ -161,9 +168,10 @@ def build_one(job: Job) -> Outcome:
         page = page_key(media, job.lang, templates_digest(templates))
         rendered = job.force or stamp.get("media") != media or not (folder / "trace.json").is_file()
         warnings: tuple[str, ...] = ()
+        drawn: dict[str, str] | bool = False
         if rendered:
             (folder / STAMP).unlink(missing_ok=True)
-            warnings = _render(scenario, site, job.render_options, job.render_jobs)
+            warnings, drawn = _render(scenario, site, job.render_options, job.render_jobs, job.lang)
             prune(folder)
         figures = page_key(media, job.lang, "figures")
         paged = rendered or stamp.get("page") != page or not (folder / "index.html").is_file()
@@ -171,7 +179,7 @@ def build_one(job: Job) -> Outcome:
         if paged or card is None:
             write_scenario_report(scenario, folder, fps=job.render_options.get("fps"), lang=job.lang,
                                   templates=templates, index_url="../index.html",
-                                  figures=rendered or stamp.get("figures") != figures)
+                                  figures=drawn or stamp.get("figures") != figures)
             card = _card(folder, scenario, job.lang)
             paged = True
         # an animation that failed is tried again next time: no media stamp is kept
