@@ -11,6 +11,8 @@ import csv
 import io
 import json
 import math
+import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,8 +184,9 @@ def _analysis_json(a: Analysis, loss: str) -> dict:
     }
 
 
-def to_json(trace: Trace) -> dict:
-    """The trace as a JSON-ready dict (non-finite numbers become null)."""
+def to_json(trace: Trace, *, steps_marker: str | None = None) -> dict:
+    """The trace as a JSON-ready dict (non-finite numbers become null); with a
+    steps_marker, run k's steps are the string "<marker>-k", which `dumps` replaces."""
     a, d = trace.analysis, trace.dataset
     return {
         "schema": SCHEMA,
@@ -199,30 +202,45 @@ def to_json(trace: Trace) -> dict:
         },
         "analysis": _analysis_json(a, trace.loss),
         "analyses": {k: _analysis_json(a, trace.loss) for k, a in (trace.analyses or {}).items()},
-        "runs": [_run_json(r, trace.analysis_of(r)) for r in trace.runs],
+        "runs": [_run_json(r, trace.analysis_of(r), None if steps_marker is None else f"{steps_marker}-{k}")
+                 for k, r in enumerate(trace.runs)],
     }
 
 
-def _run_json(run: Run, analysis: Analysis) -> dict:
+def _steps(run: Run) -> Iterator[dict]:
+    for e, p, lo, g, u in zip(run.epoch, run.path[:-1], run.loss, run.grad, run.update):
+        yield {"epoch": int(e), "params": _nums(p), "loss": _num(lo), "grad": _nums(g), "update": _nums(u)}
+
+
+def _run_json(run: Run, analysis: Analysis, steps: object = None) -> dict:
+    """The run as a JSON-ready dict; `steps` stands in for the list of steps when given."""
     spectrum, ols = analysis.spectra[run.settings.loss], analysis.ols
-    steps = [
-        {"epoch": int(e), "params": _nums(p), "loss": _num(lo), "grad": _nums(g), "update": _nums(u)}
-        for e, p, lo, g, u in zip(run.epoch, run.path[:-1], run.loss, run.grad, run.update)
-    ]
     return {
         "name": run.name, "settings": run.settings.to_json(), "status": run.status,
         "regime": run.regime, "contraction": run.contraction,
         "normalize": run.normalization.to_json() if run.normalization is not None else None,
         "critical_lr": spectrum.critical_lr, "ols": list(ols) if ols is not None else None,
         "epochs_run": int(run.epoch[-1]) + 1 if run.steps else 0,
-        "steps": steps,
+        "steps": list(_steps(run)) if steps is None else steps,
         "final": {"params": _nums(run.final_params), "loss": _num(run.final_loss)},
     }
 
 
 def dumps(trace: Trace) -> str:
-    """trace.json text: strict JSON, stable for the same scenario."""
-    return json.dumps(to_json(trace), ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
+    """trace.json text: strict JSON, stable for the same scenario.
+
+    The same text as json.dumps(to_json(trace)), but the steps are turned into text
+    one at a time: a dict per step for 50,000 steps would hold some 50 MB at once."""
+    options = {"ensure_ascii": False, "allow_nan": False, "separators": (",", ":")}
+    nonce = secrets.token_hex(8)  # no scenario text can hold it
+    text = json.dumps(to_json(trace, steps_marker=nonce), **options)
+    parts, pos = [], 0
+    for k, run in enumerate(trace.runs):
+        at = text.index(json.dumps(f"{nonce}-{k}"), pos)
+        parts += [text[pos:at], "[", ",".join(json.dumps(step, **options) for step in _steps(run)), "]"]
+        pos = at + len(json.dumps(f"{nonce}-{k}"))
+    parts.append(text[pos:])
+    return "".join(parts) + "\n"
 
 
 def csv_text(run: Run) -> str:

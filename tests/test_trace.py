@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -75,3 +76,15 @@ def test_reading_a_trace_back_gives_the_same_arrays(tmp_path):
     np.testing.assert_allclose(back.inputs(scaled), trace.dataset.x_raw * np.float32(0.1))
     assert math.isclose(back.analysis_of(scaled).spectra["mse"].critical_lr,
                         trace.analysis_of(trace.run("scaled-lr-1e-2")).spectra["mse"].critical_lr)
+
+
+def test_the_streamed_text_is_exactly_json_dumps_of_the_whole_dict():
+    from gdanim.scenario import parse_scenario
+    from gdanim.trace import to_json
+
+    text = Path("scenarios/thermometer.yaml").read_text(encoding="utf-8")  # 3 runs, one diverges
+    text = text.replace("title:", 'title: "NUL \\0 and \\" quotes" #', 1)
+    trace = gdanim.record(parse_scenario(text, Path("scenarios/thermometer.yaml")))
+    whole = json.dumps(to_json(trace), ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
+    assert dumps(trace) == whole
+    assert len(trace.runs) == 3 and "\\u0000" in whole
