@@ -140,7 +140,6 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
         sys.exit(EXIT_FAILED)
 
 
-
 @main.command()
 @scenario_args
 @output_option

@@ -25,11 +25,6 @@ def default_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def interrupted() -> bool:
-    """True once Ctrl-C has reached this process (after `note_ctrl_c`)."""
-    return _NOTED
-
-
 def check() -> None:
     """Raise KeyboardInterrupt if Ctrl-C has reached this process."""
     if _NOTED:

@@ -236,9 +236,10 @@ def dumps(trace: Trace) -> str:
     text = json.dumps(to_json(trace, steps_marker=nonce), **options)
     parts, pos = [], 0
     for k, run in enumerate(trace.runs):
-        at = text.index(json.dumps(f"{nonce}-{k}"), pos)
+        marker = json.dumps(f"{nonce}-{k}")
+        at = text.index(marker, pos)
         parts += [text[pos:at], "[", ",".join(json.dumps(step, **options) for step in _steps(run)), "]"]
-        pos = at + len(json.dumps(f"{nonce}-{k}"))
+        pos = at + len(marker)
     parts.append(text[pos:])
     return "".join(parts) + "\n"
 

@@ -163,7 +163,7 @@ def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: 
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(_workers(_job_count(jobs, len(names))))
-        outcomes = list(_run_all(job, names, pool, meanwhile or (lambda: None)))
+        outcomes = list(_run_all(job, names, pool, meanwhile))
     done = {name: files for name, files, error in outcomes if error is None}
     failures = tuple((name, error) for name, _, error in outcomes if error is not None)
     runs = {r.name: done[r.name] for r in trace.runs if r.name in done}
@@ -209,15 +209,15 @@ def _warm() -> None:
     warm_up()
 
 
-def _run_all(job: _Job, names: list[str], pool, meanwhile: Callable[[], object],
+def _run_all(job: _Job, names: list[str], pool, meanwhile: Callable[[], object] | None,
              ) -> Iterator[tuple[str, dict, str | None]]:
-    if pool is None:
+    futures = [pool.submit(_render_one, job, name, n) for n, name in enumerate(names)] if pool is not None else []
+    if meanwhile is not None:
         meanwhile()
+    if pool is None:
         for position, name in enumerate(names):
             yield _render_one(job, name, position)
         return
-    futures = [pool.submit(_render_one, job, name, n) for n, name in enumerate(names)]
-    meanwhile()
     for future in futures:
         yield future.result()
 
