@@ -55,6 +55,8 @@ def load_all(paths: tuple[Path, ...]) -> list:
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
+    for note in (n for s in loaded for n in s.notes):
+        click.echo(f"warning: {note}", err=True)
     return loaded
 
 

@@ -83,7 +83,7 @@ def make_dataset(scenario) -> Dataset:
         from gdanim.recorder import draw_synthetic
 
         x_raw, y = draw_synthetic(data.synthetic, scenario.features)
-        true = tuple(data.synthetic.true)
+        true = tuple(data.synthetic.params)
     elif data.points is not None:
         x_raw = np.asarray([[v] if not isinstance(v, list) else v for v in data.points.x], np.float32)
         y = np.asarray(data.points.y, np.float32)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from gdanim.schema import ScenarioFile
+from gdanim.schema import FORMAT_VERSION, ScenarioFile
 
 
 def schema_dict() -> dict:
     """The scenario format as a JSON Schema (draft 2020-12) dict."""
     doc = ScenarioFile.model_json_schema(by_alias=True)
     doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    doc["title"] = "gdanim scenario, format version 1"
+    doc["title"] = f"gdanim scenario, format version {FORMAT_VERSION}"
     return doc
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ class Scenario:
     "The validated file."
     runs: tuple[schema.Training, ...]
     "One entry per run, with `name` and `init` filled in."
+    notes: tuple[Problem, ...] = ()
+    "Things that work but should change (a deprecated key), in the form of problems."
 
     @property
     def stem(self) -> str:
@@ -97,43 +100,83 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
     try:
         spec = schema.ScenarioFile.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError([*problems, *_problems(exc, doc, shown, ())]) from None
+        raise ScenarioError([*problems, *_problems(exc, doc, shown, (), doc.data)]) from None
     problems += _check_shapes(spec, doc, shown, path)
     runs, run_problems = _expand_runs(spec, doc, shown)
     problems += run_problems
     problems += _check_budget(spec, runs, doc, shown)
     if problems:
         raise ScenarioError(problems)
-    return Scenario(path=path.resolve(), text=text, spec=spec, runs=runs)
+    return Scenario(path=path.resolve(), text=text, spec=spec, runs=runs, notes=_notes(doc, shown))
+
+
+def _params_key(doc: Document) -> str:
+    """The name the file gives data.synthetic's true parameters: params, or the old true."""
+    synthetic = doc.data.get("data", {}).get("synthetic")
+    return schema.DEPRECATED_TRUE if isinstance(synthetic, dict) and schema.DEPRECATED_TRUE in synthetic else "params"
+
+
+def _notes(doc: Document, shown: str) -> tuple[Problem, ...]:
+    if _params_key(doc) != schema.DEPRECATED_TRUE:
+        return ()
+    loc = ("data", "synthetic", schema.DEPRECATED_TRUE)
+    return (Problem(shown, doc.line(loc), _dotted(loc),
+                    "deprecated, write params: (format version 2; other YAML tools read true as a boolean)"),)
 
 
 # --- problems -----------------------------------------------------------------------
 
 
+_PLAIN_KEY = re.compile(r"[^\W\d][\w-]*")
+
+
 def _dotted(path: Iterable[Any]) -> str:
-    return ".".join(str(p) for p in path)
-
-
-def _problems(exc: ValidationError, doc: Document, shown: str, prefix: tuple) -> list[Problem]:
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = _clean_loc(err["loc"])
-        full = (*prefix, *loc)
-        out.append(Problem(shown, doc.line(full), _dotted(full), _message(err, full, doc)))
-    return _dedupe(out)
-
-
-def _clean_loc(loc: Sequence[Any]) -> tuple:
-    """Drop pydantic's union-branch labels (e.g. 'list[float]', 'function-after[...]')."""
-    return tuple(
-        p for p in loc if isinstance(p, int) or not any(c in p for c in "[](")
-        and p not in ("str", "float", "int", "bool", "list", "tuple", "literal")
+    """A key path as people write it: data.synthetic.n, runs.0.lr; a key that is not a plain
+    word is quoted, so `"a.b"` or `""` cannot be mistaken for a path."""
+    return ".".join(
+        str(p) if isinstance(p, int) or _PLAIN_KEY.fullmatch(p) else json.dumps(p, ensure_ascii=False)
+        for p in path
     )
 
 
-def _message(err: dict, loc: tuple, doc: Document) -> str:
+def _problems(exc: ValidationError, doc: Document, shown: str, prefix: tuple, data: Any) -> list[Problem]:
+    """One Problem per pydantic error, located in the document; `data` is what was validated."""
+    located = [(_user_loc(err, data), err) for err in exc.errors(include_url=False)]
+    deeper = {loc[:end] for loc, _ in located for end in range(len(loc))}
+    out = []
+    for loc, err in located:
+        if loc in deeper and err["type"].endswith("_type"):
+            continue  # a union branch of the wrong type, where another branch says more
+        full = (*prefix, *loc)
+        out.append(Problem(shown, doc.line(full), _dotted(full), _message(err, full)))
+    return _dedupe(out)
+
+
+def _user_loc(err: dict, data: Any) -> tuple:
+    """The part of pydantic's error location that names the user's keys and list items.
+
+    pydantic puts labels of union branches ('Range', 'list[constrained-float]', ...) among
+    the keys; they are told apart by walking the validated data, not by their text: a part
+    is the user's when the data has that key (or index) there. A missing key is the last
+    part of a 'missing' error."""
+    loc, node = [], data
+    parts = err["loc"]
+    for i, part in enumerate(parts):
+        if isinstance(node, dict) and part == "params" and schema.DEPRECATED_TRUE in node:
+            part = schema.DEPRECATED_TRUE  # the file uses the old name
+        found = (isinstance(node, dict) and part in node) or (
+            isinstance(node, (list, tuple)) and isinstance(part, int) and 0 <= part < len(node))
+        if found:
+            node = node[part]
+        elif not (err["type"] == "missing" and i == len(parts) - 1):
+            continue
+        loc.append(part)
+    return tuple(loc)
+
+
+def _message(err: dict, loc: tuple) -> str:
     kind, got = err["type"], err.get("input")
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and loc:
         parent = _model_at(loc[:-1])
         known = list(parent.model_fields) if parent else []
         hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
@@ -192,9 +235,9 @@ def _check_shapes(spec: schema.ScenarioFile, doc: Document, shown: str, path: Pa
     def bad(loc: tuple, message: str) -> None:
         out.append(Problem(shown, doc.line(loc), _dotted(loc), message))
 
-    if data.synthetic is not None and len(data.synthetic.true) != k + 1:
-        bad(("data", "synthetic", "true"), f"{k + 1} numbers [w0 .. w{k}] are expected for "
-            f"model.features {k}, got {len(data.synthetic.true)}")
+    if data.synthetic is not None and len(data.synthetic.params) != k + 1:
+        bad(("data", "synthetic", _params_key(doc)), f"{k + 1} numbers [w0 .. w{k}] are expected for "
+            f"model.features {k}, got {len(data.synthetic.params)}")
     if data.synthetic is not None and data.synthetic.x == "linspace" and k != 1:
         bad(("data", "synthetic", "x"), f"linspace draws one feature, got model.features {k}")
     if data.points is not None:
@@ -280,7 +323,7 @@ def _expand_runs(spec: schema.ScenarioFile, doc: Document, shown: str):
         try:
             run = schema.Training.model_validate(merged)
         except ValidationError as exc:
-            problems += _problems(exc, doc, shown, loc)
+            problems += _problems(exc, doc, shown, loc, merged)
             continue
         init = run.init if run.init is not None else [0.0] * n_params
         if len(init) != n_params:

@@ -1,4 +1,4 @@
-"""The scenario format, version 1: one class per block, a docstring per field.
+"""The scenario format, version 2: one class per block, a docstring per field.
 
 Names that validation needs (optimizers, losses, gradient methods, panels, formats,
 presets, themes) live here; the modules that implement them keep registries, and a
@@ -40,6 +40,9 @@ MAX_TOTAL_STEPS = 2_000_000  # over all runs of a scenario: bounds memory and tr
 MAX_RUNS = 10_000
 MAX_POINTS = 1_000_000
 MAX_FEATURES = 32
+FORMAT_VERSION = 2
+"Version 2 renamed data.synthetic.true to params; version 1 files still load."
+DEPRECATED_TRUE = "true"
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -56,7 +59,7 @@ class Block(BaseModel):
 
 
 class Synthetic(Block):
-    """Data drawn as in the lecture: y = true[0] + true[1:] . x + noise * eps (float32)."""
+    """Data drawn as in the lecture: y = params[0] + params[1:] . x + noise * eps (float32)."""
 
     n: Annotated[int, Field(ge=2, le=MAX_POINTS, strict=True)] = 100
     "Number of points."
@@ -66,10 +69,20 @@ class Synthetic(Block):
     "randn: x = torch.randn(n).sort().values (torch.randn(n, k) for k features); linspace: evenly spaced over `range`."
     range: tuple[Finite, Finite] | None = None
     "[lo, hi] for x: linspace."
-    true: FiniteList = Field(default_factory=lambda: [2.5, 4.0])
-    "True parameters [w0 (intercept), w1 .. wk]."
+    params: FiniteList = Field(default_factory=lambda: [2.5, 4.0])
+    "The true parameters the data is drawn with, [w0 (intercept), w1 .. wk]."
     noise: NonNegative = 0.5
     "Standard deviation of the noise."
+
+    @model_validator(mode="before")
+    @classmethod
+    def _true_is_params(cls, data: Any) -> Any:
+        """Format version 1 called `params` `true`, a boolean to every other YAML reader."""
+        if isinstance(data, dict) and DEPRECATED_TRUE in data:
+            if "params" in data:
+                raise ValueError("give params only (true is its old name)")
+            data = {("params" if k == DEPRECATED_TRUE else k): v for k, v in data.items()}
+        return data
 
     @model_validator(mode="after")
     def _range_for_linspace(self) -> Synthetic:
@@ -331,10 +344,10 @@ class Render(Block):
 
 
 class ScenarioFile(Training):
-    """A gdanim scenario, format version 1."""
+    """A gdanim scenario, format version 2."""
 
-    version: Literal[1] = 1
-    "Format version."
+    version: Literal[1, 2] = FORMAT_VERSION
+    "Format version: 2 (1 is read too: its data.synthetic.true is now params)."
     title: str = ""
     "Shown on animations and in the report (any language)."
     description: str = ""

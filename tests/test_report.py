@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from gdanim.api import record_to
 from gdanim.report import ReportError, write_report, write_scenario_report
@@ -189,3 +192,36 @@ def test_a_missing_template_folder_is_a_report_error(tmp_path):
                                               (float("inf"), "∞"), (None, "—")])
 def test_numbers_are_shown_in_four_significant_digits(value, shown):
     assert num(value) == shown
+
+
+class _Tags(HTMLParser):
+    """Every start tag and its attributes in a piece of HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+SAFE_TAGS = {"p", "em", "strong", "code", "pre", "a", "ul", "ol", "li", "blockquote", "h1", "h2", "h3",
+             "h4", "h5", "h6", "hr", "br"}
+markdownish = st.lists(st.sampled_from(list("<>&\"'`*_[]()!#-:/ \n=aj") + [
+    "javascript:", "<script>", "onerror=", "data:", "](", "<img", "&#106;avascript:"]), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None, print_blob=True)
+@example("<script>alert(1)</script>")
+@example("[a](javascript:alert(1))")
+@example('<img src=x onerror="alert(1)">')
+@example("[a](<data:text/html,x>)")
+@given(st.one_of(markdownish, st.text(max_size=80)))
+def test_any_description_becomes_markup_without_scripts_images_or_script_links(text):
+    parser = _Tags()
+    parser.feed(str(markdown(text)))
+    for tag, attrs in parser.tags:
+        assert tag in SAFE_TAGS, tag
+        assert not any(name.startswith("on") for name in attrs), attrs
+        href = (attrs.get("href") or "").strip().lower()
+        assert not href.startswith(("javascript:", "vbscript:", "data:")), href

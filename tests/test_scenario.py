@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gdanim import parse_scenario
 from gdanim.errors import ScenarioError
-from gdanim.scenario import load_scenario, safe_name
+from gdanim.scenario import RESERVED_NAMES, load_scenario, safe_name
 
 EXAMPLES = sorted(Path("scenarios").glob("*.yaml"))
 GOOD = """\
@@ -96,9 +99,9 @@ def test_numbers_written_like_1e_5_are_numbers():
     assert s.runs[0].lr == 1e-5
 
 
-def test_the_key_true_is_a_key_not_a_boolean():
+def test_the_old_key_true_is_read_as_a_key_not_a_boolean():
     s = parse_scenario("data: {synthetic: {true: [1.0, 2.0]}}")
-    assert s.spec.data.synthetic.true == [1.0, 2.0]
+    assert s.spec.data.synthetic.params == [1.0, 2.0]
 
 
 # --- bad input: file, line, key, what was expected -----------------------------------
@@ -159,8 +162,13 @@ def test_bad_training_values_are_explained(change, key, expected):
         ("{points: {x: [1, abc], y: [1, 2]}}", "data.points.x", ""),
         ("{synthetic: {n: 1}}", "data.synthetic.n", "greater than or equal to 2"),
         ("{synthetic: {x: linspace}}", "data.synthetic", "range"),
+        ("{synthetic: {params: [1, 2, 3]}}", "data.synthetic.params", "2 numbers"),
         ("{synthetic: {true: [1, 2, 3]}}", "data.synthetic.true", "2 numbers"),
+        ("{synthetic: {true: [1, .nan]}}", "data.synthetic.true.1", "finite"),
+        ("{synthetic: {true: [1, 2], params: [1, 2]}}", "data.synthetic", "give params only"),
         ("{}", "data", "exactly one of synthetic, points or csv"),
+        ("{csv: {x: a}}", "data.csv.path", "a value is required"),
+        ("{points: {x: [1, 2]}}", "data.points.y", "a value is required"),
         ("{synthetic: {}, points: {x: [1, 2], y: [1, 2]}}", "data", "exactly one"),
         ("{synthetic: {}, normalize: maybe}", "data.normalize", ""),
     ],
@@ -245,19 +253,27 @@ def test_unsafe_yaml_tags_are_refused():
 
 # --- property: any YAML document gives a Scenario or gdanim's own error ----------------
 
+KNOWN_KEYS = ["data", "lr", "epochs", "init", "runs", "synthetic", "points", "x", "y", "n", "loss",
+              "optimizer", "sweep", "render", "stop", "csv", "model", "surface", "params", "true", "zz"]
+# Keys that broke the loader once: type names and pydantic's own label characters.
+ODD_KEYS = ["list", "float", "str", "int", "tuple", "literal", "Range", "(", "(x)", "[w]",
+            "list[float]", "a.b", "", " ", "한글", "function-after[x]", "0", "null", "true"]
 yaml_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
     lambda children: st.lists(children, max_size=4)
     | st.dictionaries(
-        st.sampled_from(["data", "lr", "epochs", "init", "runs", "synthetic", "points", "x", "y",
-                         "n", "loss", "optimizer", "sweep", "render", "stop", "csv", "model", "zz"]),
+        st.sampled_from(KNOWN_KEYS) | st.sampled_from(ODD_KEYS) | st.text(max_size=6),
         children, max_size=5,
     ),
     max_leaves=20,
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+@example({"(": 1})
+@example({"list": 1, "data": {"synthetic": {}}})
+@example({"data": {"synthetic": {"[w]": None}}, "runs": [{"a.b": 1}]})
+@example({"sweep": {"lr": {"from": -1, "Range": 2}}, "data": {"points": {"(x)": []}}})
 @given(yaml_values)
 def test_any_yaml_document_loads_or_raises_gdanims_own_error(value):
     text = yaml.safe_dump(value, allow_unicode=True)
@@ -269,7 +285,11 @@ def test_any_yaml_document_loads_or_raises_gdanims_own_error(value):
         assert scenario.runs
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, print_blob=True)
+@example("(:")
+@example("list: 1")
+@example('"(x)": 1')
+@example("data: {synthetic: {float: 1}}")
 @given(st.text(max_size=200))
 def test_any_text_loads_or_raises_gdanims_own_error(text):
     with contextlib.suppress(ScenarioError):
@@ -282,3 +302,141 @@ def test_absurdly_many_steps_are_refused_before_recording():
     assert any(":7: sweep: at most 2,000,000 steps" in m for m in msgs), msgs
     msgs = problems(GOOD.replace("epochs: 5", "epochs: 200000") + "batch_size: 1\n")
     assert any(": epochs: at most 2,000,000 steps" in m and "got 4,000,000" in m for m in msgs), msgs
+
+
+# --- every key, whatever its text, at every level --------------------------------------
+
+LEVELS = {  # level -> a scenario with the marker KEY at that level, and the dotted prefix
+    "top": ("data: {synthetic: {}}\nKEY: 1\n", ""),
+    "data": ("data:\n  synthetic: {}\n  KEY: 1\n", "data."),
+    "data.synthetic": ("data:\n  synthetic:\n    n: 5\n    KEY: 1\n", "data.synthetic."),
+    "data.points": ("data:\n  points:\n    x: [1, 2]\n    y: [1, 2]\n    KEY: 1\n", "data.points."),
+    "runs.N": ("data: {synthetic: {}}\nruns:\n  - lr: 0.1\n  - lr: 0.2\n    KEY: 1\n", "runs.1."),
+    "stop": ("data: {synthetic: {}}\nstop:\n  tol: 0.1\n  KEY: 1\n", "stop."),
+    "sweep.lr": ("data: {synthetic: {}}\nsweep:\n  lr:\n    from: 0.1\n    to: 1\n    KEY: 1\n", "sweep.lr."),
+    "render": ("data: {synthetic: {}}\nrender:\n  fps: 10\n  KEY: 1\n", "render."),
+    "render.surface": ("data: {synthetic: {}}\nrender:\n  surface:\n    elev: 10\n    KEY: 1\n",
+                       "render.surface."),
+}
+
+
+@pytest.mark.parametrize("key", ["list", "float", "(", "(x)", "[w]", "a.b", "", "한글", "Range", "true"])
+@pytest.mark.parametrize("level", list(LEVELS))
+def test_an_unknown_key_of_any_text_at_any_level_is_named_with_its_line(level, key):
+    if level == "data.synthetic" and key == "true":
+        pytest.skip("true is the old name of data.synthetic.params")
+    template, prefix = LEVELS[level]
+    text = template.replace("KEY", json.dumps(key, ensure_ascii=False))
+    line = 1 + next(i for i, ln in enumerate(text.split("\n")) if json.dumps(key, ensure_ascii=False) in ln)
+    msgs = problems(text)
+    assert f"s.yaml:{line}: {prefix}{shown_key(key)}: unknown key" in "\n".join(msgs), msgs
+
+
+@pytest.mark.parametrize("key", ["list", "(", "[w]", "a.b", "", "한글"])
+def test_the_command_line_says_unknown_key_and_exits_2_without_a_traceback(tmp_path, key):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"data: {{synthetic: {{}}}}\nrender:\n  {json.dumps(key, ensure_ascii=False)}: 1\n",
+                    encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "gdanim", "validate", str(path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "s.yaml:3: render." in result.stderr and ": unknown key" in result.stderr
+
+
+def test_a_union_branch_label_is_not_taken_for_a_key():
+    msgs = problems("data: {synthetic: {}}\nsweep: {lr: {from: -1, to: 1}}\n")
+    assert msgs == ["s.yaml:2: sweep.lr.from: input should be greater than 0, got -1"]
+
+
+# --- data.synthetic.params, formerly true -------------------------------------------------
+
+def string_keys_only(value) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and string_keys_only(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(string_keys_only(v) for v in value)
+    return True
+
+
+def test_every_example_read_by_a_plain_yaml_loader_has_only_text_keys():
+    for path in EXAMPLES:
+        assert string_keys_only(yaml.safe_load(path.read_text(encoding="utf-8"))), path
+
+
+def test_every_example_validates_against_the_published_schema_with_a_standard_validator():
+    schema = Path("scenarios/gdanim.schema.json")
+    result = subprocess.run([sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema),
+                             *map(str, EXAMPLES)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "validation done" in result.stdout
+
+
+def test_the_published_schema_is_the_one_the_code_makes():
+    from gdanim.jsonschema import schema_text
+
+    assert Path("scenarios/gdanim.schema.json").read_text(encoding="utf-8") == schema_text()
+
+
+def test_the_old_key_true_still_loads_with_a_deprecation_note(tmp_path):
+    old = parse_scenario("version: 1\ndata:\n  synthetic: {n: 5, true: [1.0, 2.0]}\n", "old.yaml")
+    new = parse_scenario("data:\n  synthetic: {n: 5, params: [1.0, 2.0]}\n", "new.yaml")
+    assert old.spec.data.synthetic == new.spec.data.synthetic
+    assert [str(n) for n in old.notes] == [
+        "old.yaml:3: data.synthetic.true: deprecated, write params: (format version 2;"
+        " other YAML tools read true as a boolean)"]
+    assert new.notes == () and new.spec.version == 2
+    path = tmp_path / "old.yaml"
+    path.write_text(old.text, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "gdanim", "validate", str(path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "warning: " in result.stderr and "data.synthetic.true: deprecated" in result.stderr
+
+
+# --- other user text with an assumed shape ------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@example("compare")
+@example("../../etc/passwd")
+@example("")
+@example("INDEX")
+@given(st.text(max_size=120))
+def test_any_run_name_becomes_a_safe_file_name(name):
+    safe = safe_name(name)
+    assert safe and len(safe) <= 84
+    assert all(c.isalnum() or c in "._+-" for c in safe)
+    assert not safe.startswith((".", "-")) and "/" not in safe and "\\" not in safe
+    assert safe.lower() not in RESERVED_NAMES
+    assert safe_name(safe) == safe
+
+
+def shown_key(key: str) -> str:
+    """A key as problems name it: plain words as they are, anything else JSON-quoted."""
+    plain = key[:1].isalpha() and all(c.isalnum() or c in "_-" for c in key)
+    return key if plain else json.dumps(key, ensure_ascii=False)
+
+
+def read_back(shown: str) -> str:
+    """The key a problem names: quoted keys are JSON strings, plain ones are as they are."""
+    if shown.startswith('"'):
+        return json.loads(shown)
+    assert shown and "." not in shown and '"' not in shown and shown.strip() == shown, shown
+    return shown
+
+
+@settings(max_examples=150, deadline=None, print_blob=True)
+@example(["a.b", "c"])
+@example(["", "x"])
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cn")), max_size=6),
+                min_size=1, max_size=3))
+def test_any_nested_unknown_key_is_reported_at_its_own_path_and_line(keys):
+    lines = ["data: {synthetic: {}}", "render:"]
+    for depth, key in enumerate(keys):
+        value = " 1" if depth == len(keys) - 1 else ""
+        lines.append("  " * (depth + 1) + json.dumps(key, ensure_ascii=False) + ":" + value)
+    [msg] = problems("\n".join(lines) + "\n")
+    where, _, rest = msg.partition(": render.")
+    shown, _, message = rest.rpartition(": unknown key")
+    assert where == "s.yaml:3" and read_back(shown) == keys[0], msg
+    assert message.startswith((" (known keys", "; did you mean")), msg

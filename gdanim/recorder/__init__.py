@@ -36,7 +36,7 @@ def draw_synthetic(spec: schema.Synthetic, features: int) -> tuple[np.ndarray, n
     else:
         x = torch.randn(spec.n, features)  # [n, k]
     eps = torch.randn(spec.n) * spec.noise  # [n]
-    true = torch.tensor(spec.true, dtype=torch.float32)
+    true = torch.tensor(spec.params, dtype=torch.float32)
     y = true[0] + x @ true[1:] + eps if features > 1 else true[0] + true[1] * x[:, 0] + eps
     return x.numpy().copy(), y.numpy().copy()
 

@@ -187,7 +187,7 @@ def build_one(job: Job) -> Outcome:
                      "card": asdict(card)}
         atomic_write_text(folder / STAMP, json.dumps(new_stamp, ensure_ascii=False, indent=1))
         return Outcome(job.path, scenario.stem, card, rendered, paged, time.perf_counter() - start,
-                       warnings=warnings, worker=os.getpid())
+                       warnings=tuple(map(str, scenario.notes)) + warnings, worker=os.getpid())
     except GdanimError as exc:
         return Outcome(job.path, error=str(exc), seconds=time.perf_counter() - start,
                        worker=os.getpid())
