@@ -105,6 +105,7 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
     runs, run_problems = _expand_runs(spec, doc, shown)
     problems += run_problems
     problems += _check_budget(spec, runs, doc, shown)
+    problems += _check_exercises(spec, runs, doc, shown)
     if problems:
         raise ScenarioError(problems)
     return Scenario(path=path.resolve(), text=text, spec=spec, runs=runs, notes=_notes(doc, shown))
@@ -279,6 +280,40 @@ def _check_csv(csv: schema.Csv, k: int, file: Path, doc: Document, shown: str) -
     except DataError as exc:
         return [Problem(shown, doc.line((*loc, exc.key)), _dotted((*loc, exc.key)), str(exc))]
     return []
+
+
+# --- exercises ----------------------------------------------------------------------
+
+
+def _check_exercises(spec: schema.ScenarioFile, runs: tuple, doc: Document, shown: str) -> list[Problem]:
+    """Each exercise names a run it can be asked of, at an epoch the run reaches."""
+    by_name = {r.name: r for r in runs}
+    out: list[Problem] = []
+
+    def bad(loc: tuple, message: str) -> None:
+        out.append(Problem(shown, doc.line(loc), _dotted(loc), message))
+
+    for i, ex in enumerate(spec.exercises):
+        loc = ("exercises", i)
+        run = by_name.get(ex.run)
+        if run is None:
+            close = difflib.get_close_matches(ex.run, list(by_name), n=1)
+            tip = f"; did you mean '{close[0]}'?" if close else ""
+            bad((*loc, "run"), f"the name of a run is expected{tip} (runs: {', '.join(list(by_name)[:12])}), "
+                f"got {ex.run!r}")
+            continue
+        last = run.epochs - (ex.steps if ex.ask == "next" else 0)
+        if ex.epoch > last:
+            why = f"run {run.name} has {run.epochs} epochs" + (
+                f" and the answer is {ex.steps} later" if ex.ask == "next" else "")
+            bad((*loc, "epoch"), f"an epoch from 0 to {last} is expected ({why}), got {ex.epoch}")
+        if run.batch_size is not None:
+            bad((*loc, "run"), f"a full-batch run is expected (the lab and the analysis are full batch), "
+                f"got {run.name} with batch_size {run.batch_size}")
+        elif ex.ask == "regime" and run.optimizer != "gd":
+            bad((*loc, "ask"), f"ask: regime needs a plain gd run (the spectrum decides its regime), "
+                f"got {run.name} with optimizer {run.optimizer}")
+    return out
 
 
 # --- runs ---------------------------------------------------------------------------

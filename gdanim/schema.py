@@ -25,6 +25,7 @@ PRESETS = {  # name -> (width, height) in pixels
     "thumb": (640, 360),
 }
 THEMES = ("light", "dark")
+ASKS = ("regime", "next", "lr")
 # Options each optimizer accepts besides lr, as torch.optim takes them.
 OPTIMIZER_OPTIONS: dict[str, frozenset[str]] = {
     "gd": frozenset({"weight_decay"}),
@@ -343,6 +344,34 @@ class Render(Block):
         return PRESETS[self.preset]
 
 
+class Exercise(Block):
+    """A question to answer before watching: predict, then reveal."""
+
+    run: str
+    "The run the question is about (its name, as in the runs table)."
+    ask: Literal["regime", "next", "lr"]
+    ("regime: converge monotonically, oscillate and converge, or diverge? next: where will the parameters"
+     " be `steps` epochs later? lr: a learning rate that brings the loss under `target` within `epochs` epochs.")
+    epoch: Annotated[int, Field(ge=0, strict=True)] = 0
+    "The epoch the question is asked at; the run's video and poster stop there until the answer."
+    steps: Annotated[int, Field(ge=1, le=1000, strict=True)] = 1
+    "ask: next: how many epochs ahead."
+    target: PositiveFinite | None = None
+    "ask: lr: the loss to get under."
+    epochs: Epochs | None = None
+    "ask: lr: within how many epochs (default: the run's)."
+    prompt: str = ""
+    "Markdown (any language) that replaces the default question."
+
+    @model_validator(mode="after")
+    def _target_for_lr(self) -> Exercise:
+        if self.ask == "lr" and self.target is None:
+            raise ValueError("ask: lr needs a target (the loss to get under), got none")
+        if self.ask != "lr" and (self.target is not None or self.epochs is not None):
+            raise ValueError(f"target and epochs apply to ask: lr, got ask: {self.ask}")
+        return self
+
+
 class ScenarioFile(Training):
     """A gdanim scenario, format version 2."""
 
@@ -362,6 +391,8 @@ class ScenarioFile(Training):
     "Adds one run per learning rate."
     render: Render = Field(default_factory=Render)
     "How the animations look."
+    exercises: Annotated[list[Exercise], Field(max_length=100)] = Field(default_factory=list)
+    "Questions students answer before they watch a run."
 
     @field_validator("normalize")
     @classmethod

@@ -16,7 +16,7 @@ import imageio_ffmpeg
 BASE = """\
 title: {title}
 data:
-  synthetic: {{n: 20, seed: 1, x: randn, true: [2.5, 4.0], noise: 0.5}}
+  synthetic: {{n: 20, seed: 1, x: randn, params: [2.5, 4.0], noise: 0.5}}
 init: [-5.0, 10.0]
 loss: sse
 epochs: {epochs}

@@ -171,3 +171,24 @@ def test_meanwhile_runs_once_with_the_recorded_trace_before_the_animations_are_c
     if jobs == 1:  # in this process, before the first animation; with workers, at any point
         assert posters == []
     assert sorted(p.name for p in folder.glob("*.png")) == ["compare.png", "lr-0.01.png", "lr-0.03.png"]
+
+
+def test_an_exercise_gets_a_poster_of_its_run_at_the_epoch_it_asks_about(tmp_path):
+    import numpy as np
+
+    extra = ("exercises:\n  - {run: lr-0.01, epoch: 2, ask: regime}\n"
+             "  - {run: lr-0.03, ask: lr, target: 1.0}\n")
+    path = scenario_file(tmp_path, epochs=4, formats="png, frames", extra=extra)
+    result = render_scenario(path, tmp_path, jobs=1, progress=False)
+    still = result.runs["lr-0.01"]["epoch-2"]
+    assert still == tmp_path / "tiny" / "exercises" / "lr-0.01-epoch-2.png"
+    assert [p.name for p in still.parent.iterdir()] == [still.name]  # ask: lr stops no video
+
+    def pixels(p):
+        with Image.open(p) as im:
+            return np.asarray(im.convert("RGB")).astype(int)
+
+    frames = sorted((tmp_path / "tiny" / "lr-0.01-frames").glob("*.png"))
+    differing = [float((np.abs(pixels(f) - pixels(still)) > 8).mean()) for f in frames]
+    assert len(frames) == 5 and differing.index(min(differing)) == 2
+    assert differing[2] < 0.001 < min(differing[:2] + differing[3:])

@@ -440,3 +440,34 @@ def test_any_nested_unknown_key_is_reported_at_its_own_path_and_line(keys):
     shown, _, message = rest.rpartition(": unknown key")
     assert where == "s.yaml:3" and read_back(shown) == keys[0], msg
     assert message.startswith((" (known keys", "; did you mean")), msg
+
+
+# --- exercises --------------------------------------------------------------------------
+
+EXERCISE_BASE = GOOD + "runs: [{lr: 0.001}, {lr: 0.01, optimizer: adam}, {lr: 0.002, batch_size: 5}]\nexercises:\n"
+
+
+@pytest.mark.parametrize(
+    ("exercise", "expected"),
+    [
+        ("{run: lr-0.0011, ask: regime}", "s.yaml:9: exercises.0.run: the name of a run is expected;"
+                                          " did you mean 'lr-0.001'?"),
+        ("{run: lr-0.001, ask: regime, epoch: 6}", "s.yaml:9: exercises.0.epoch: an epoch from 0 to 5"),
+        ("{run: lr-0.001, ask: next, epoch: 3, steps: 3}", "s.yaml:9: exercises.0.epoch: an epoch from 0 to 2"),
+        ("{run: lr-0.001, ask: lr}", "s.yaml:9: exercises.0: ask: lr needs a target"),
+        ("{run: lr-0.001, ask: regime, target: 2}", "s.yaml:9: exercises.0: target and epochs apply to ask: lr"),
+        ("{run: adam-lr-0.01, ask: regime}", "s.yaml:9: exercises.0.ask: ask: regime needs a plain gd run"),
+        ("{run: lr-0.002-batch_size-5, ask: next}", "s.yaml:9: exercises.0.run: a full-batch run is expected"),
+        ("{run: lr-0.001, ask: guess}", "s.yaml:9: exercises.0.ask: input should be 'regime', 'next' or 'lr'"),
+    ],
+)
+def test_an_exercise_that_cannot_be_asked_is_explained(exercise, expected):
+    msgs = problems(EXERCISE_BASE + f"  - {exercise}\n")
+    assert any(m.startswith(expected) for m in msgs), msgs
+
+
+def test_exercises_of_the_examples_name_their_runs():
+    asked = {p.stem: [(e.run, e.ask, e.epoch) for e in load_scenario(p).spec.exercises] for p in EXAMPLES}
+    assert asked["lr"] == [("lr-0.0083", "regime", 10)]
+    assert asked["thermometer"] == [("raw-lr-1e-2", "regime", 2)]
+    assert asked["sse_vs_mse"] == [("mse-lr-0.1", "lr", 0)]

@@ -67,10 +67,19 @@ class FrameSource:
         self._static = canvas.copy_from_bbox(fig.bbox)
         self._renderer = canvas.get_renderer()
 
-    def poster(self) -> np.ndarray:
-        """[H, W, 4] uint8 RGBA (opaque): the last frame, drawn directly, a copy."""
+    def poster(self, state: int | None = None) -> np.ndarray:
+        """[H, W, 4] uint8 RGBA (opaque): the last frame, drawn directly, a copy; with
+        `state`, a run's figure as it stands at that state (one-run sources only)."""
+        if state is not None:
+            [cell] = self.cells
+            scheduled = cell.states
+            cell.states = np.append(scheduled[scheduled < state], state)  # the trail up to state
+            try:
+                return self.poster()
+            finally:
+                cell.states = scheduled
         self.fig.canvas.restore_region(self._static)
-        last = self.count - 1
+        last = len(self.cells[0].states) - 1
         for cell in self.cells:
             cur = int(cell.states[last])
             passed = [int(s) for s in np.unique(cell.states[:last]) if s != cur]

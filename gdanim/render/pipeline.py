@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import os
 import pickle
 import sys
@@ -28,6 +29,8 @@ from gdanim.scenario import Scenario
 from gdanim.trace import Trace
 
 COMPARE = "compare"
+STILLS = "exercises"
+"The folder of the posters that stop a run where an exercise asks about it."
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class RenderSettings:
     params: tuple[int, int]
     elev: float
     azim: float
+    stills: tuple[tuple[str, int], ...] = ()
+    "(run, epoch): a poster of the run at that epoch, for an exercise asked there."
 
     @property
     def hold_frames(self) -> int:
@@ -110,6 +115,8 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
     settings = settings_for(scenario.spec.render, formats=formats, preset=preset, fps=fps,
                             theme=theme)
     check_params(settings.params, scenario.features + 1)
+    stills = tuple(dict.fromkeys((ex.run, ex.epoch) for ex in scenario.spec.exercises if ex.ask != "lr"))
+    settings = dataclasses.replace(settings, stills=stills)
     tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
     with _workers(_job_count(jobs, tasks)) as pool:  # they import matplotlib meanwhile
         trace, folder = record_apart(scenario, Path(output))
@@ -254,8 +261,26 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
         source = run_frames(run_view(trace, run, grid), run_schedule(run, s.max_frames, s.frames),
                             look, trace.title)
     targets = {f: inside(job.folder, name + WRITERS[f].suffix) for f in s.formats}
-    return write_frames(source, targets, s.fps, s.hold_frames,
-                        progress_bar(name, source.count + s.hold_frames, position, job.progress))
+    files = write_frames(source, targets, s.fps, s.hold_frames,
+                         progress_bar(name, source.count + s.hold_frames, position, job.progress))
+    for run_name, epoch in s.stills:
+        if run_name == name:
+            files[f"epoch-{epoch}"] = write_still(source, min(epoch, trace.run(name).steps),
+                                                  still_path(job.folder, name, epoch))
+    return files
+
+
+def still_path(folder: Path, run: str, epoch: int) -> Path:
+    """Where the poster of `run` at `epoch` goes: folder/exercises/<run>-epoch-<epoch>.png."""
+    return inside(folder / STILLS, f"{run}-epoch-{epoch}.png")
+
+
+def write_still(source, state: int, path: Path) -> Path:
+    """Write the figure of a one-run source at `state` as a PNG; returns path."""
+    path.parent.mkdir(exist_ok=True)
+    with WRITERS["png"](path, source.size, 1, source.poster(state)):
+        pass
+    return path
 
 
 def write_frames(source, targets: dict[str, Path], fps: int, hold: int, bar=None) -> dict[str, Path]:
