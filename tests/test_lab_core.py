@@ -1,0 +1,376 @@
+"""lab-core.js, the lab's maths, in headless Chromium against the recorder's trace.json.
+
+Every example scenario (and one more that sets every optimizer option) is recorded once
+per module; each full-batch run is then re-run by gdanim.lab.simulate on the run's x in
+model units and compared step by step with the recorded params, and the spectrum,
+regime and contour slices are compared with the Python analysis.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gdanim.api import record_to
+from gdanim.trace import norm_key, read_trace
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB_CORE = ROOT / "templates" / "static" / "lab-core.js"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+RTOL, ATOL = 1e-4, 1e-6  # the bar: |js - recorded| <= ATOL + RTOL * |recorded|
+# Tighter bounds each optimizer meets (relative to max(|recorded|, 1)): a slip in the
+# order of operations or a scalar rounded to float32 shows up well above them.
+TIGHT = {"gd": 5e-6, "sgd": 5e-6, "momentum": 5e-6, "nesterov": 5e-6,
+         "adam": 5e-6, "rmsprop": 5e-6, "adagrad": 5e-6}
+
+# Every option of every optimizer, both stop rules and all three gradients.
+OPTIONS_SCENARIO = """\
+title: Optimizer options
+description: Every option of every optimizer, for the lab's tests.
+data:
+  synthetic: {n: 60, seed: 5, x: randn, params: [1.5, -2.0], noise: 0.7}
+init: [3.0, 2.0]
+loss: mse
+epochs: 200
+runs:
+  - {name: sgd-momentum-dampening, optimizer: sgd, lr: 0.05, momentum: 0.6, dampening: 0.3}
+  - {name: sgd-nesterov-decay, optimizer: sgd, lr: 0.05, momentum: 0.8, nesterov: true, weight_decay: 0.01}
+  - {name: momentum-dampening, optimizer: momentum, lr: 0.02, dampening: 0.5, loss: sse, epochs: 100}
+  - {name: gd-decay, optimizer: gd, lr: 0.3, weight_decay: 0.05}
+  - {name: gd-numerical-mse, optimizer: gd, lr: 0.2, gradient: numerical, delta: 0.01}
+  - {name: gd-analytic-sse, optimizer: gd, lr: 0.004, gradient: analytic, loss: sse}
+  - {name: sgd-no-zero-grad-decay, optimizer: sgd, lr: 0.02, zero_grad: false, weight_decay: 0.1}
+  - {name: gd-converges, optimizer: gd, lr: 0.1, epochs: 5000, stop: {tol: 1.0e-5}}
+  - {name: gd-diverges, optimizer: gd, lr: 1.5, stop: {max_loss: 1.0e+6}}
+  - {name: momentum-diverges, optimizer: momentum, lr: 2.5, momentum: 0.5, stop: {max_loss: 1.0e+8}}
+  - {name: adam-options, optimizer: adam, lr: 0.1, betas: [0.8, 0.99], eps: 1.0e-6, weight_decay: 0.01, epochs: 1000}
+  - {name: adam-amsgrad, optimizer: adam, lr: 0.05, amsgrad: true, epochs: 1000}
+  - {name: adam-no-zero-grad, optimizer: adam, lr: 0.05, zero_grad: false, loss: sse}
+  - {name: adam-numerical, optimizer: adam, lr: 0.2, gradient: numerical, delta: 0.05, stop: {tol: 1.0e-4}}
+  - {name: rmsprop-centered-momentum, optimizer: rmsprop, lr: 0.01, alpha: 0.9, centered: true, momentum: 0.5,
+     weight_decay: 0.02}
+  - {name: rmsprop-eps, optimizer: rmsprop, lr: 0.05, eps: 1.0e-3, gradient: analytic}
+  - {name: adagrad-options, optimizer: adagrad, lr: 1.0, lr_decay: 0.01, initial_accumulator_value: 0.5, eps: 1.0e-6,
+     weight_decay: 0.01}
+  - {name: adagrad-sse, optimizer: adagrad, lr: 0.5, loss: sse, stop: {tol: 1.0e-6}, epochs: 3000}
+"""
+
+needs_browser = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="headless Chromium is missing at /usr/bin/chromium (apt-get install chromium)")
+
+SIMULATE = """([data, runs]) => runs.map((s) => {
+  const opts = Object.assign({}, s.options, {data, lr: s.lr, loss: s.loss, optimizer: s.optimizer,
+    epochs: s.epochs, init: s.init, gradient: s.gradient, delta: s.delta, zero_grad: s.zero_grad,
+    stop: s.stop, batch_size: s.batch_size, columns: true});
+  const r = gdanim.lab.simulate(opts);
+  return {params: Array.from(r.params), loss: Array.from(r.loss, (v) => isFinite(v) ? v : null),
+          status: r.status, steps: r.steps, divergedAt: r.divergedAt};
+})"""
+
+
+class Recorded:
+    """One recorded scenario: trace.json as parsed JSON and as a Trace."""
+
+    def __init__(self, folder: Path) -> None:
+        self.doc = json.loads((folder / "trace.json").read_text(encoding="utf-8"))
+        self.trace = read_trace(folder / "trace.json")
+
+    def data(self, run) -> dict:
+        """The run's x in model units and y, as the float32 values the recorder used."""
+        x = self.trace.inputs(run)
+        return {"x": np.asarray(x, np.float32).astype(float).tolist(),
+                "y": np.asarray(self.trace.dataset.y, np.float32).astype(float).tolist()}
+
+    def full_batch(self) -> list:
+        n = self.trace.dataset.n
+        return [(r, j) for r, j in zip(self.trace.runs, self.doc["runs"])
+                if j["settings"]["batch_size"] is None or j["settings"]["batch_size"] >= n]
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> dict[str, Recorded]:
+    root = tmp_path_factory.mktemp("lab")
+    scenarios = root / "scenarios"
+    shutil.copytree(ROOT / "scenarios", scenarios)
+    (scenarios / "options.yaml").write_text(OPTIONS_SCENARIO, encoding="utf-8")
+    out = {}
+    for path in sorted(scenarios.glob("*.yaml")):
+        _, folder = record_to(path, root / "output")
+        out[path.stem] = Recorded(folder)
+    return out
+
+
+@pytest.fixture(scope="module")
+def page():
+    if not CHROMIUM.exists():
+        pytest.skip("headless Chromium is missing at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        pg = browser.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.set_content("<!doctype html><title>lab-core</title>")
+        pg.add_script_tag(path=str(LAB_CORE))
+        yield pg
+        assert errors == []
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def simulated(recorded, page) -> list[tuple[str, object, dict, dict]]:
+    """(scenario, Run, run JSON, the lab's result) for every full-batch run."""
+    out = []
+    for stem, rec in recorded.items():
+        by_units: dict[object, list] = {}
+        for run, doc in rec.full_batch():
+            by_units.setdefault(run.normalization, []).append((run, doc))
+        for members in by_units.values():
+            data = rec.data(members[0][0])
+            results = page.evaluate(SIMULATE, [data, [doc["settings"] for _, doc in members]])
+            out += [(stem, run, doc, res) for (run, doc), res in zip(members, results)]
+    return out
+
+
+def errors(run, result) -> tuple[float, float]:
+    """Largest |js - recorded| / (ATOL + RTOL |recorded|) and |js - recorded| / max(|recorded|, 1)
+    over the params of every step whose recorded loss is finite (and the final params)."""
+    p = run.path.shape[1]
+    js = np.asarray(result["params"], np.float64).reshape(-1, p)
+    rows = [i for i in range(run.steps) if math.isfinite(float(run.loss[i]))]
+    if np.isfinite(run.path[-1]).all():
+        rows.append(run.steps)
+    rec = run.path[rows].astype(np.float64)
+    diff = np.abs(js[rows] - rec)
+    return float((diff / (ATOL + RTOL * np.abs(rec))).max()), float((diff / np.maximum(np.abs(rec), 1.0)).max())
+
+
+@needs_browser
+def test_every_full_batch_run_follows_the_recorded_params_step_by_step(simulated):
+    bad = []
+    for stem, run, _, res in simulated:
+        if (res["steps"], res["status"]) != (run.steps, run.status):
+            bad.append(f"{stem}/{run.name}: {res['steps']} steps, {res['status']}; "
+                       f"recorded {run.steps}, {run.status}")
+        elif (ratio := errors(run, res)[0]) > 1.0:
+            bad.append(f"{stem}/{run.name}: off by {ratio:.3g} x the tolerance")
+    assert bad == []
+    assert len(simulated) >= 90
+
+
+@needs_browser
+def test_each_optimizer_stays_within_its_tight_bound(simulated):
+    worst: dict[str, float] = {}
+    for _, run, _, res in simulated:
+        if res["steps"] == run.steps:
+            opt = run.settings.optimizer
+            worst[opt] = max(worst.get(opt, 0.0), errors(run, res)[1])
+    print("largest error per optimizer:", {k: f"{v:.2e}" for k, v in sorted(worst.items())})
+    assert set(worst) == set(TIGHT)
+    assert {k: v for k, v in worst.items() if v > TIGHT[k]} == {}
+
+
+@needs_browser
+def test_the_recorded_losses_are_matched_where_finite(simulated):
+    worst = 0.0
+    for _, run, _, res in simulated:
+        js = np.asarray([np.nan if v is None else v for v in res["loss"]], np.float64)
+        finite = np.isfinite(run.loss)
+        assert (np.isfinite(js) == finite).all(), run.name
+        worst = max(worst, float((np.abs(js[finite] - run.loss[finite]) / np.maximum(run.loss[finite], 1e-6)).max()))
+    assert worst < 1e-4
+
+
+@needs_browser
+def test_a_diverged_run_names_the_epoch_it_diverged_at(simulated):
+    diverged = [(run, res) for _, run, _, res in simulated if run.status == "diverged"]
+    assert len(diverged) >= 4
+    assert all(res["divergedAt"] == run.steps - 1 for run, res in diverged)
+    assert all(res["divergedAt"] is None for _, run, _, res in simulated if run.status != "diverged")
+
+
+@needs_browser
+def test_the_nested_result_equals_the_columns_and_the_default_data_is_gdanim_lab_data(recorded, page):
+    rec = recorded["lr"]
+    page.evaluate("(data) => { gdanim.lab.data = data; }", rec.data(rec.trace.runs[0]))
+    same = page.evaluate("""() => {
+      const o = {lr: 0.0083, epochs: 30, init: [-5, 10]};
+      const a = gdanim.lab.simulate(o), b = gdanim.lab.simulate(Object.assign({columns: true}, o));
+      const flat = [].concat(...a.params);
+      return a.params.length === 31 && a.loss.length === 30 && a.grad.length === 30 && a.update.length === 30 &&
+        flat.every((v, i) => v === b.params[i]) && a.loss.every((v, i) => v === b.loss[i]) &&
+        a.status === "max_epochs" && a.steps === 30 && a.divergedAt === null;
+    }""")
+    assert same
+    js = page.evaluate("() => Array.from(gdanim.lab.simulate({lr: 0.0083, epochs: 30, init: [-5, 10],"
+                       " columns: true}).params)")
+    assert np.array_equal(np.asarray(js, np.float32).reshape(-1, 2), rec.trace.run("lr-0.0083").path)
+
+
+@needs_browser
+def test_simulate_into_reuses_its_buffers_and_shrinks_its_views(recorded, page):
+    rec = recorded["lr"]
+    reused = page.evaluate("""(data) => {
+      const out = gdanim.lab.simulateInto({data, lr: 0.001, epochs: 300, init: [-5, 10]});
+      const buffer = out.params.buffer;
+      gdanim.lab.simulateInto({data, lr: 0.001, epochs: 30, init: [-5, 10]}, out);
+      return [out.params.buffer === buffer, out.params.length, out.loss.length, out.steps];
+    }""", rec.data(rec.trace.runs[0]))
+    assert reused == [True, 62, 30, 30]
+
+
+@needs_browser
+def test_mini_batches_and_unknown_optimizers_are_refused_with_a_clear_error(recorded, page):
+    rec = recorded["minibatch"]
+    messages = page.evaluate("""(data) => [{batch_size: 20}, {optimizer: "lbfgs"}, {lr: 0}].map((extra) => {
+      try { gdanim.lab.simulate(Object.assign({data, lr: 0.1, epochs: 3}, extra)); return null; }
+      catch (e) { return e.message; }
+    })""", rec.data(rec.trace.runs[0]))
+    assert "full batch only" in messages[0] and "20" in messages[0]
+    assert "lbfgs" in messages[1]
+    assert "lr" in messages[2]
+    ok = page.evaluate("(data) => gdanim.lab.simulate({data, lr: 0.1, epochs: 3, batch_size: 100}).steps",
+                       rec.data(rec.trace.runs[0]))
+    assert ok == 3
+
+
+@needs_browser
+def test_a_thousand_epochs_on_a_hundred_points_take_well_under_five_milliseconds(recorded, page):
+    rec = recorded["lr"]
+    ms = page.evaluate("""(data) => {
+      const opts = {data, lr: 0.001, epochs: 1000, init: [-5, 10]};
+      let out = null;
+      for (let i = 0; i < 20; i++) out = gdanim.lab.simulateInto(opts, out);
+      const times = [];
+      for (let i = 0; i < 30; i++) {
+        const t = performance.now();
+        out = gdanim.lab.simulateInto(opts, out);
+        times.push(performance.now() - t);
+      }
+      return Math.min(...times);
+    }""", rec.data(rec.trace.runs[0]))
+    assert ms < 5.0  # the fastest of 30: other processes share the machine (about 1.5 ms alone)
+
+
+def _rel(a, b) -> float:
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float((np.abs(a - b) / np.maximum(np.abs(b), 1e-300)).max())
+
+
+@needs_browser
+def test_the_spectrum_equals_the_analysis_for_both_losses_in_every_units(recorded, page):
+    checked = 0
+    for rec in recorded.values():
+        units = {None: ({"x": rec.doc["data"]["x"], "y": rec.doc["data"]["y"]}, rec.doc["analysis"])}
+        for run in rec.trace.runs:
+            if run.normalization is not None:
+                key = norm_key(run.normalization)
+                units[key] = (rec.data(run), rec.doc["analyses"][key])
+        for data, analysis in units.values():
+            for loss, want in analysis["by_loss"].items():
+                got = page.evaluate("([d, l]) => gdanim.lab.spectrum(d, l)", [data, loss])
+                top = max(want["hessian_eigenvalues"])
+                assert np.allclose(got["eigenvalues"], want["hessian_eigenvalues"], rtol=0, atol=1e-9 * top)
+                assert _rel(got["critical_lr"], want["critical_lr"]) < 1e-9
+                assert _rel(got["best_lr"], want["best_lr"]) < 1e-9
+                assert (got["ols"] is None) == (want["ols"] is None)
+                if want["ols"] is not None:
+                    scale = max(abs(v) for v in want["ols"])
+                    assert np.allclose(got["ols"], want["ols"], rtol=1e-7, atol=1e-9 * scale)
+                    assert _rel(got["ols_loss"], want["ols_loss"]) < 1e-9
+                checked += 1
+    assert checked >= 2 * len(recorded) + 4
+
+
+@needs_browser
+def test_the_critical_rate_of_every_run_is_the_recorded_one(recorded, page):
+    for rec in recorded.values():
+        for run, doc in zip(rec.trace.runs, rec.doc["runs"]):
+            got = page.evaluate("([d, l]) => gdanim.lab.spectrum(d, l).critical_lr", [rec.data(run), run.settings.loss])
+            assert _rel(got, doc["critical_lr"]) < 1e-9, run.name
+
+
+@needs_browser
+def test_the_regime_of_every_gd_run_is_the_recorded_one(recorded, page):
+    checked = 0
+    for rec in recorded.values():
+        for run, doc in zip(rec.trace.runs, rec.doc["runs"]):
+            if doc["regime"] is None:
+                continue
+            got = page.evaluate("([d, s]) => gdanim.lab.regime(s.lr, gdanim.lab.spectrum(d, s.loss),"
+                                " s.options.weight_decay)", [rec.data(run), doc["settings"]])
+            assert got["regime"] == doc["regime"], run.name
+            assert _rel(got["contraction"], doc["contraction"]) < 1e-9, run.name
+            checked += 1
+    assert checked >= 80
+
+
+@needs_browser
+def test_the_quadratic_gives_the_loss_a_direct_sum_gives(recorded, page):
+    rec = recorded["multivariate"]
+    run = rec.trace.runs[1]
+    data, w = rec.data(run), [150.0, 3.0, -2.0, 8.0]
+    X = np.hstack([np.ones((len(data["y"]), 1)), np.asarray(data["x"])])
+    sse = float(np.sum((np.asarray(data["y"]) - X @ w) ** 2))
+    got = page.evaluate("([d, w]) => [gdanim.lab.lossAt(gdanim.lab.quadratic(d, 'sse'), w),"
+                        " gdanim.lab.lossAt(gdanim.lab.quadratic(d, 'mse'), w)]", [data, w])
+    assert _rel(got, [sse, sse / len(X)]) < 1e-12
+
+
+@needs_browser
+@pytest.mark.parametrize("stem,pair", [("lr", (0, 1)), ("multivariate", (1, 2)), ("multivariate", (0, 3)),
+                                       ("thermometer", (1, 0))])
+def test_points_on_a_slice_ellipse_have_the_contour_level_by_direct_evaluation(recorded, page, stem, pair):
+    rec = recorded[stem]
+    run = rec.trace.runs[-1]
+    data = rec.data(run)
+    p = len(data["x"][0]) + 1
+    fixed = [0.5 * (i + 1) for i in range(p)]
+    X = np.hstack([np.ones((len(data["y"]), 1)), np.asarray(data["x"])])
+    y = np.asarray(data["y"])
+    for loss in ("sse", "mse"):
+        got = page.evaluate("""([d, loss, pair, fixed]) => {
+          const q = gdanim.lab.quadratic(d, loss), s = gdanim.lab.slice(q, pair, fixed);
+          const level = 1.5 * s.min + 1, e = gdanim.lab.ellipse(s, level);
+          return {s, e, level, below: gdanim.lab.ellipse(s, s.min / 2 - 1)};
+        }""", [data, loss, list(pair), fixed])
+        s, e, level = got["s"], got["e"], got["level"]
+        assert got["below"] is None
+
+        def direct(u, loss=loss):
+            w = np.array(fixed, np.float64)
+            w[list(pair)] = u
+            sse = float(np.sum((y - X @ w) ** 2))
+            return sse if loss == "sse" else sse / len(y)
+
+        assert _rel(direct(s["center"]), s["min"]) < 1e-9
+        for a in (0.0, 0.7, 2.0, 4.4):
+            c, sn = math.cos(e["angle"]), math.sin(e["angle"])
+            u = (e["cx"] + e["rx"] * math.cos(a) * c - e["ry"] * math.sin(a) * sn,
+                 e["cy"] + e["rx"] * math.cos(a) * sn + e["ry"] * math.sin(a) * c)
+            assert abs(direct(u) - level) <= 1e-8 * level
+        # the slice is the minimum over the pair: a nudge from the center raises the loss
+        assert direct(np.add(s["center"], [1e-3, -1e-3])) > s["min"]
+
+
+def test_lab_core_is_a_plain_script_without_page_access_or_dependencies():
+    text = LAB_CORE.read_text(encoding="utf-8")
+    code = re.sub(r"//.*|/\*[\s\S]*?\*/", "", text)
+    for word in ("document", "fetch(", "XMLHttpRequest", "import ", "export ", "require(", "Math.random"):
+        assert word not in code, word
+    assert "gdanim.lab = gdanim.lab ||" in code
+    publics = re.findall(r"^\s*lab\.(\w+) = function", text, re.M)
+    assert set(publics) >= {"simulate", "simulateInto", "quadratic", "spectrum", "lossAt", "slice", "regime", "ellipse"}
+    for name in publics:  # a JSDoc comment with a usage line right above each public function
+        doc = re.search(r"/\*\*((?:(?!\*/)[\s\S])*)\*/\s*lab\." + name + " = function", text)
+        assert doc and f"lab.{name}(" in doc.group(1), name
