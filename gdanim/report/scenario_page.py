@@ -12,6 +12,7 @@ from gdanim.files import atomic_write_bytes
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
 from gdanim.report.errors import ReportError
+from gdanim.report.lab import lab_context
 from gdanim.report.media import Media, find_media, frame_indices, slider_frames, snippets
 from gdanim.report.page import copy_static, template_dirs, write_page
 from gdanim.report.strings import strings
@@ -163,6 +164,7 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
         "compare_snippets": snippets(compare, compare_alt) if compare.files else {},
         "figures": [f for f in figure_list if f[0]], "pairs": _pairs(trace, figures, s),
         "downloads": _downloads(trace, folder, s),
+        "lab": lab_context(trace, timing.surface, s),
         "media_downloads": [(m.name, m.files) for m in
                             [compare, *(find_media(folder, r.name) for r in trace.runs)] if m.files],
     }

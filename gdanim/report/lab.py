@@ -1,0 +1,171 @@
+"""What the page's live lab needs of a trace: the data, the spectra and the recorded runs.
+
+The lab re-runs full-batch training in the browser (templates/static/lab-core.js) in
+float32, so the data ride in the page as the float32 values the recorder trained on,
+written as the shortest decimal that reads back to the same float32. Everything here
+is plain JSON for a `<script type="application/json">` block (see docs/lab.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from gdanim.analysis import Analysis, Spectrum
+from gdanim.dataset import Normalization
+from gdanim.report import text as tx
+from gdanim.schema import OPTIMIZERS
+from gdanim.trace import Run, Trace, norm_key
+
+MAX_VALUES = 60_000
+"A page carries the lab only while n * (k + 1) stays under this (the data ride in the page)."
+MIN_EPOCHS_MAX = 2_000
+"The epochs field goes at least this far (further when a recorded run did)."
+SLIDER_STEPS = 240
+"Positions of the log-scale learning-rate slider."
+LOSSES = ("sse", "mse")
+MAIN = "data"
+"The key of the data's own units (runs that override `normalize` get their own)."
+
+
+def f32(v: float) -> float:
+    """The float32 nearest v, as the shortest decimal that reads back to it (non-finite: None)."""
+    v32 = np.float32(v)
+    return float(str(v32)) if math.isfinite(float(v32)) else None  # type: ignore[return-value]
+
+
+def f32_list(a: np.ndarray) -> list:
+    """An array of float32 values as nested lists of `f32` numbers."""
+    a = np.asarray(a, np.float32)
+    if a.ndim == 1:
+        return [f32(v) for v in a]
+    return [f32_list(row) for row in a]
+
+
+def _f64(v: float | None) -> float | None:
+    return float(v) if v is not None and math.isfinite(float(v)) else None
+
+
+def lab_pair(trace: Trace, surface: Sequence[int]) -> tuple[int, int] | None:
+    """The two parameters the lab's contour view spans, or None when they are not in the model."""
+    p = trace.dataset.features + 1
+    a, b = int(surface[0]), int(surface[1])
+    return (a, b) if 0 <= a < p and 0 <= b < p and a != b else None
+
+
+def has_lab(trace: Trace, surface: Sequence[int] = (0, 1)) -> bool:
+    """True when the scenario's page gets a live lab.
+
+    Features 1, or any k whose surface pair is in the model; the data must be small
+    enough to ride in the page and the loss curved (λ_max > 0). A scenario whose runs
+    are all mini-batch still gets one: the lab runs full batch on the same data."""
+    d = trace.dataset
+    if lab_pair(trace, surface) is None or d.n * (d.features + 1) > MAX_VALUES:
+        return False
+    return any(s.critical_lr is not None for s in trace.analysis.spectra.values())
+
+
+def _spectrum(s: Spectrum) -> dict[str, Any]:
+    return {"eigenvalues": [_f64(v) for v in s.eigenvalues], "critical_lr": _f64(s.critical_lr),
+            "best_lr": _f64(s.best_lr), "condition_number": _f64(s.condition_number),
+            "ols_loss": _f64(s.ols_loss)}
+
+
+def _full_batch(trace: Trace) -> list[Run]:
+    return [r for r in trace.runs if r.settings.batch_size is None or r.settings.batch_size >= trace.dataset.n]
+
+
+def _units_key(run: Run) -> str:
+    return MAIN if run.normalization is None else norm_key(run.normalization)
+
+
+def _units_label(norm: Normalization, s: Mapping[str, str]) -> str:
+    if norm.kind == "scale":
+        return s["norm_scale"].format(scale=tx.num(norm.scale[0]))
+    return s.get(f"norm_{norm.kind}", norm.kind)
+
+
+def _window(centre: np.ndarray, starts: np.ndarray) -> tuple[list[float], list[float]]:
+    """View limits around the minimum that hold every start with room to spare (as the
+    contour figure draws them). centre [2], starts [m, 2]."""
+    spread = np.abs(starts - centre).max(axis=0) if len(starts) else np.ones(2)
+    spread = np.maximum(spread * 1.5, 1e-3 + 0.1 * np.abs(centre))
+    return [float(v) for v in centre - spread], [float(v) for v in centre + spread]
+
+
+def _units(trace: Trace, pair: tuple[int, int], s: Mapping[str, str]) -> tuple[list[dict], dict[str, int]]:
+    """One entry per set of units the runs trained in: x there, OLS, spectra and view."""
+    a, b = pair
+    groups: dict[str, list[Run]] = {MAIN: []}
+    for run in trace.runs:
+        groups.setdefault(_units_key(run), []).append(run)
+    out, index = [], {}
+    for key, runs in groups.items():
+        analysis: Analysis = trace.analysis if key == MAIN else trace.analysis_of(runs[0])
+        norm = trace.dataset.normalization if key == MAIN else runs[0].normalization
+        x = trace.dataset.x if key == MAIN else trace.inputs(runs[0])
+        minimizer = np.asarray(analysis.minimizer, np.float64)
+        starts = np.asarray([np.asarray(r.path[0], np.float64)[[a, b]] for r in runs], np.float64)
+        lo, hi = _window(minimizer[[a, b]], starts.reshape(-1, 2))
+        index[key] = len(out)
+        out.append({
+            "key": key, "label": _units_label(norm, s), "x": f32_list(x),
+            "ols": [_f64(v) for v in analysis.ols] if analysis.ols is not None else None,
+            "minimizer": [_f64(v) for v in minimizer],
+            "spectra": {loss: _spectrum(analysis.spectra[loss]) for loss in LOSSES},
+            "view": {"lo": lo, "hi": hi},
+        })
+    return out, index
+
+
+def run_settings(run: Run) -> dict[str, Any]:
+    """A run's settings as the lab's simulate options (lab-core.js `simulate(opts)`)."""
+    st = run.settings
+    opts: dict[str, Any] = {
+        "lr": st.lr, "optimizer": st.optimizer, "loss": st.loss, "epochs": st.epochs,
+        "init": f32_list(run.path[0]), "gradient": st.gradient, "delta": st.delta,
+        "zero_grad": st.zero_grad, "stop": {"tol": st.tol, "max_loss": st.max_loss},
+    }
+    for k, v in st.options.items():
+        opts[k] = list(v) if isinstance(v, tuple) else v
+    return opts
+
+
+def _lr_range(trace: Trace, units: list[dict], loss: str) -> list[float]:
+    """The slider's range for one loss: whole decades around the rates recorded with that
+    loss and its critical rates, at least four decades wide."""
+    rates = [r.settings.lr for r in trace.runs if r.settings.lr > 0 and r.settings.loss == loss]
+    rates += [u["spectra"][loss]["critical_lr"] for u in units if u["spectra"][loss]["critical_lr"]]
+    hi = math.ceil(math.log10(max(rates) * 2.5))
+    lo = min(math.floor(math.log10(min(rates))) - 1, hi - 4)
+    return [10.0 ** lo, 10.0 ** hi]
+
+
+def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> dict[str, Any] | None:
+    """The lab's data block for the page, or None when the page gets no lab (see `has_lab`).
+
+    Keys: n, k, pair, loss (the scenario's), y (float32), units (x, ols, spectra and view
+    per set of units), runs (full-batch runs: name, units, settings as simulate options,
+    status, final params), defaults (settings and units of the first full-batch run),
+    lr_range (per loss), slider_steps, epochs_max, optimizers, text (the readout's sentences)."""
+    if not has_lab(trace, surface):
+        return None
+    pair = lab_pair(trace, surface) or (0, 1)
+    units, index = _units(trace, pair, s)
+    full = _full_batch(trace)
+    runs = [{"name": r.name, "units": index[_units_key(r)], "settings": run_settings(r),
+             "status": r.status, "final": [_f64(v) for v in np.asarray(r.final_params, np.float64)]}
+            for r in full]
+    first = full[0] if full else trace.runs[0]
+    defaults = {"units": index[_units_key(first)], "settings": run_settings(first)}
+    epochs = max([MIN_EPOCHS_MAX, *(r.settings.epochs for r in trace.runs)])
+    return {
+        "n": trace.dataset.n, "k": trace.dataset.features, "pair": list(pair), "loss": trace.loss,
+        "y": f32_list(trace.dataset.y), "units": units, "runs": runs, "defaults": defaults,
+        "minibatch_only": not full, "slider_steps": SLIDER_STEPS, "epochs_max": epochs,
+        "lr_range": {loss: _lr_range(trace, units, loss) for loss in LOSSES}, "optimizers": list(OPTIMIZERS),
+        "text": {k.removeprefix("lab_js_"): v for k, v in s.items() if k.startswith("lab_js_")},
+    }

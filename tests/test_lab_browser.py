@@ -1,0 +1,350 @@
+"""The live lab in headless Chromium: where it appears, keyboard and pointer, exact resets.
+
+The examples are copied as in test_site_browser.py (thumb preset, few frames) and built
+with posters only, plus one scenario too large to carry the lab. Screenshots of the lab
+at 1280 and 375 px go to tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from test_site_browser import ARGS, ARTIFACTS, CHROMIUM, ROOT, Visit, needs_browser, tiny_copy
+
+from gdanim.report import build_site
+from gdanim.report import lab as lab_module
+
+BIG_N = lab_module.MAX_VALUES // 2 + 1  # n * (k + 1) just over the limit
+BIG = f"""\
+title: Too many points for the lab
+data:
+  synthetic: {{n: {BIG_N}, seed: 1, x: randn, true: [1.0, 2.0], noise: 0.1}}
+loss: mse
+lr: 0.1
+epochs: 2
+render: {{preset: thumb, max_frames: 2}}
+"""
+POSTERS = {"formats": ["png"]}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("lab")
+    scenarios = tiny_copy(ROOT / "scenarios", root / "scenarios")
+    (scenarios / "big.yaml").write_text(BIG, encoding="utf-8")
+    result = build_site([scenarios], root / "site", jobs=2, render_options=POSTERS)
+    assert result.failures == []
+    return root / "site"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("headless Chromium is missing at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Lab(Visit):
+    """A scenario page with its lab, every request checked as in Visit."""
+
+    def __init__(self, browser, site: Path, stem: str, width: int = 1280) -> None:
+        super().__init__(browser, site, site / stem / "index.html", width)
+
+    def js(self, script: str, arg=None):
+        return self.page.evaluate(script, arg)
+
+    def result(self) -> dict:
+        return self.js("() => { const r = gdanim.lab.update(); return {final: r.final, status: r.status, "
+                       "steps: r.steps, readout: r.readout, exit: r.exit, drawn: r.drawn, divergedAt: r.divergedAt}; }")
+
+    def state(self) -> dict:
+        return self.js("() => JSON.parse(JSON.stringify(gdanim.lab.state))")
+
+    def readout(self) -> str:
+        return self.page.inner_text("#lab-readout")
+
+    def clean(self) -> list[str]:
+        return [f"console: {e}" for e in self.errors] + [f"request: {u}" for u in self.outside]
+
+
+@contextmanager
+def opened(browser, site: Path, stem: str, width: int = 1280) -> Iterator[Lab]:
+    visit = Lab(browser, site, stem, width)
+    try:
+        yield visit
+    finally:
+        visit.close()
+
+
+def scenario_stems(site: Path) -> list[str]:
+    return sorted(p.parent.name for p in site.glob("*/index.html"))
+
+
+def close_to(got: float | None, want: float | None) -> bool:
+    if want is None or not math.isfinite(want):
+        return got is None or not math.isfinite(got)
+    return got is not None and abs(got - want) <= 1e-4 * abs(want) + 1e-6
+
+
+@needs_browser
+def test_the_lab_appears_on_every_example_page_and_not_where_the_data_are_too_large(browser, site):
+    seen, problems = [], []
+    for stem in scenario_stems(site):
+        with opened(browser, site, stem) as visit:
+            shown = visit.page.is_visible("#lab")
+            link = visit.page.is_visible("a[href='#lab']")
+            if stem == "big":
+                if shown or visit.page.query_selector("#lab") or visit.js("() => !!(window.gdanim && gdanim.lab)"):
+                    problems.append("big: has a lab")
+            elif not (shown and link):
+                problems.append(f"{stem}: no lab shown (section {shown}, link {link})")
+            elif not visit.readout():
+                problems.append(f"{stem}: empty readout")
+            else:
+                seen.append(stem)
+            problems += [f"{stem}: {p}" for p in visit.clean()]
+    assert problems == []
+    assert len(seen) == 11
+
+
+@needs_browser
+def test_the_index_page_has_no_lab(browser, site):
+    visit = Visit(browser, site, site / "index.html")
+    try:
+        assert visit.page.query_selector("#lab") is None
+        assert visit.page.evaluate("() => !!(window.gdanim && window.gdanim.lab)") is False
+    finally:
+        visit.close()
+
+
+@needs_browser
+def test_without_script_the_lab_stays_hidden_and_the_rest_of_the_page_is_whole(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto((site / "lr" / "index.html").resolve().as_uri())
+        assert not page.is_visible("#lab") and not page.is_visible("a[href='#lab']")
+        assert page.is_visible("#runs") and page.is_visible("#figures")
+    finally:
+        context.close()
+
+
+@needs_browser
+def test_the_keyboard_alone_moves_the_learning_rate_and_the_path_and_readout_follow(browser, site):
+    with opened(browser, site, "lr") as visit:
+        page = visit.page
+        before, readout = visit.result(), visit.readout()
+        page.click(".lab-intro")  # sequential focus starts here; the slider is the next stop
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "lab-lr-range"
+        position = int(page.input_value("#lab-lr-range"))
+        for _ in range(6):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"document.getElementById('lab-lr-range').value == {position + 6}")
+        after = visit.result()
+        state = visit.state()
+        assert state["lr"] == pytest.approx(visit.js(f"() => gdanim.lab.lrOfPosition({position + 6})"))
+        assert state["lr"] > 0.0001 * 1.2
+        assert page.input_value("#lab-lr") == str(visit.js("() => gdanim.lab.state.lr"))
+        assert after["final"] != before["final"]
+        assert visit.readout() != readout and "monotone" in visit.readout()
+        page.keyboard.press("End")
+        assert visit.state()["lr"] == pytest.approx(visit.js("() => gdanim.lab.lrOfPosition(240)"))
+        assert "divergent" in visit.readout()
+        assert visit.clean() == []
+
+
+@needs_browser
+def test_the_slider_maps_positions_to_rates_on_a_log_scale_with_the_critical_rate_marked(browser, site):
+    with opened(browser, site, "lr") as visit:
+        data = visit.js("() => JSON.parse(document.getElementById('lab-data').textContent)")
+        lo, hi = data["lr_range"]["sse"]
+        middle = visit.js("() => gdanim.lab.lrOfPosition(120)")
+        assert middle == pytest.approx(math.sqrt(lo * hi), rel=5e-3)
+        assert visit.js("() => gdanim.lab.lrOfPosition(0)") == pytest.approx(lo)
+        critical = data["units"][0]["spectra"]["sse"]["critical_lr"]
+        tick = visit.js("() => document.querySelector('#lab-lr-ticks option').value")
+        assert int(tick) == round(math.log(critical / lo) / math.log(hi / lo) * 240)
+        mark = visit.page.inner_text("#lab-critical-mark")
+        assert mark == "2/λmax = 0.00824"
+        assert visit.page.get_attribute("#lab-lr-range", "aria-describedby") == "lab-critical-mark"
+        visit.page.fill("#lab-lr", "0.001")
+        assert visit.page.get_attribute("#lab-lr-range", "aria-valuetext") is not None
+        assert visit.js("() => { gdanim.lab.update(); return gdanim.lab.state.lr; }") == 0.001
+        assert int(visit.page.input_value("#lab-lr-range")) == round(math.log(0.001 / lo) / math.log(hi / lo) * 240)
+
+
+@needs_browser
+def test_a_click_on_the_contours_sets_the_start_and_arrow_keys_move_it(browser, site):
+    with opened(browser, site, "lr") as visit:
+        page = visit.page
+        drawn = visit.result()["drawn"]
+        plot, box = drawn["plot"], drawn["box"]
+        page.click("#lab-contour", position={"x": plot["L"] + 0.25 * plot["W"], "y": plot["T"] + 0.25 * plot["H"]})
+        init = visit.state()["init"]
+        span = [box["hi"][i] - box["lo"][i] for i in range(2)]
+        assert init[0] == pytest.approx(box["lo"][0] + 0.25 * span[0], abs=0.01 * span[0])
+        assert init[1] == pytest.approx(box["lo"][1] + 0.75 * span[1], abs=0.01 * span[1])
+        assert visit.result()["final"] != [-5.0, 10.0]
+        assert page.evaluate("document.activeElement.id") == "lab-contour"
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowUp")
+        page.keyboard.press("ArrowUp")
+        moved = visit.state()["init"]
+        assert moved[0] == pytest.approx(init[0] + 0.02 * span[0], rel=1e-6)
+        assert moved[1] == pytest.approx(init[1] + 0.04 * span[1], rel=1e-6)
+        assert page.input_value("[data-lab-init='0']") == str(float(f"{moved[0]:.6g}")).removesuffix(".0")
+        first = visit.js("() => gdanim.lab.result().params[0]")
+        assert first == pytest.approx(moved, rel=1e-6)  # float32 of the start
+        assert visit.clean() == []
+
+
+@needs_browser
+def test_resetting_to_each_recorded_run_reproduces_its_final_params(browser, site):
+    problems, checked = [], 0
+    for stem in scenario_stems(site):
+        if stem == "big":
+            continue
+        runs = {r["name"]: r for r in json.loads((site / stem / "trace.json").read_text())["runs"]}
+        with opened(browser, site, stem) as visit:
+            for value, name in visit.js("() => [...document.querySelectorAll('#lab-reset option')]"
+                                        ".filter(o => o.value).map(o => [o.value, o.textContent])"):
+                visit.page.select_option("#lab-reset", value)
+                got, want = visit.result(), runs[name]
+                if got["status"] != want["status"] or got["steps"] != len(want["steps"]):
+                    problems.append(f"{stem}/{name}: {got['status']} after {got['steps']} steps, "
+                                    f"recorded {want['status']} after {len(want['steps'])}")
+                pairs = list(zip(got["final"], want["final"]["params"], strict=True))
+                if not all(close_to(g, w) for g, w in pairs):
+                    problems.append(f"{stem}/{name}: final {got['final']} != {want['final']['params']}")
+                if visit.page.input_value("#lab-reset") != value:
+                    problems.append(f"{stem}/{name}: the select does not name the run")
+                checked += 1
+            problems += [f"{stem}: {p}" for p in visit.clean()]
+    assert problems == []
+    assert checked >= 25
+
+
+@needs_browser
+def test_a_rate_past_the_critical_one_diverges_and_the_path_stays_in_view(browser, site):
+    with opened(browser, site, "lr") as visit:
+        page = visit.page
+        view = visit.js("() => gdanim.lab.view()")
+        page.fill("#lab-epochs", "1000")
+        page.fill("#lab-lr", "0.02")
+        got = visit.result()
+        assert got["status"] == "diverged"
+        assert f"diverged at epoch {got['divergedAt']}" in visit.readout()
+        assert "divergent" in visit.readout() and "The path left the view at epoch 1" in visit.readout()
+        assert visit.js("() => gdanim.lab.view()") == view
+        drawn = got["drawn"]
+        x, y = drawn["exit"]
+        plot = drawn["plot"]
+        assert plot["L"] - 1 <= x <= plot["L"] + plot["W"] + 1 and plot["T"] - 1 <= y <= plot["T"] + plot["H"] + 1
+        assert drawn["box"] == {"lo": view["lo"], "hi": view["hi"]}
+        assert visit.clean() == []
+
+
+@needs_browser
+def test_every_optimizer_runs_from_the_select_and_shows_its_own_options(browser, site):
+    with opened(browser, site, "optimizers") as visit:
+        page = visit.page
+        seen = {}
+        for name in ("gd", "sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"):
+            page.select_option("#lab-optimizer", name)
+            got = visit.result()
+            seen[name] = (got["status"], page.is_visible("#lab-momentum"), page.is_visible("#lab-beta1"))
+        assert seen["adam"][1:] == (False, True) and seen["momentum"][1:] == (True, False)
+        assert seen["gd"][1:] == (False, False) and seen["rmsprop"][1:] == (True, False)
+        assert all(status in ("converged", "diverged", "max_epochs") for status, _, _ in seen.values())
+        page.select_option("#lab-optimizer", "adam")
+        assert visit.state()["lr"] == 0.1  # the rate stays; the options are adam's from its run
+        assert page.input_value("#lab-beta2") == "0.999"
+        page.fill("#lab-beta1", "0.5")
+        assert visit.state()["betas"] == [0.5, 0.999]
+        assert visit.clean() == []
+
+
+@needs_browser
+def test_other_units_switch_the_data_view_and_critical_rate(browser, site):
+    with opened(browser, site, "thermometer") as visit:
+        page = visit.page
+        raw = page.inner_text("#lab-critical-mark")
+        page.select_option("#lab-units", "1")
+        assert visit.state()["units"] == 1 and visit.state()["init"] == [0.0, 1.0]
+        assert page.inner_text("#lab-critical-mark") != raw
+        assert visit.result()["status"] == "max_epochs"
+
+
+@needs_browser
+def test_the_page_api_sets_state_and_reports_changes_and_picks(browser, site):
+    with opened(browser, site, "lr") as visit:
+        out = visit.js("""() => {
+            const seen = [];
+            gdanim.lab.on('change', d => seen.push(d.status));
+            gdanim.lab.set({lr: 0.0083, epochs: 200});
+            gdanim.lab.update();
+            const picks = [];
+            const off = gdanim.lab.on('pick', d => { picks.push(d.params); return false; });
+            const c = document.getElementById('lab-contour'), r = c.getBoundingClientRect();
+            const at = {clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, button: 0, pointerId: 1};
+            c.dispatchEvent(new PointerEvent('pointerdown', at));
+            off();
+            return {seen, picks, init: gdanim.lab.state.init, runs: gdanim.lab.runs};
+        }""")
+        assert out["seen"] == ["max_epochs"]
+        assert len(out["picks"]) == 1 and out["init"] == [-5.0, 10.0]  # a pick taken by a listener
+        assert out["runs"] == ["lr-0.0001", "lr-0.001", "lr-0.0083", "lr-0.0085", "lr-0.01"]
+        with pytest.raises(Exception, match="unknown property"):
+            visit.js("() => gdanim.lab.set({learning_rate: 1})")
+
+
+@needs_browser
+def test_the_korean_page_labels_the_lab_in_korean(browser, tmp_path):
+    scenarios = tiny_copy(ROOT / "scenarios", tmp_path / "scenarios")
+    result = build_site([scenarios / "lr.yaml"], tmp_path / "site", lang="ko", render_options=POSTERS)
+    assert result.failures == []
+    with opened(browser, tmp_path / "site", "lr") as visit:
+        labels = visit.js("() => [...document.querySelectorAll('#lab label, #lab legend, #lab h2')]"
+                          ".map(e => e.textContent.trim())")
+        assert "직접 해 보기" in labels and "학습률 (로그 눈금)" in labels and "옵티마이저" in labels
+        assert visit.readout().startswith("최종 손실")
+        assert visit.clean() == []
+
+
+@needs_browser
+def test_gdanim_render_writes_a_page_with_a_working_lab(browser, tmp_path):
+    scenarios = tiny_copy(ROOT / "scenarios", tmp_path / "scenarios")
+    done = subprocess.run([sys.executable, "-m", "gdanim", "render", str(scenarios / "sse_vs_mse.yaml"),
+                           "-o", str(tmp_path / "out"), "--format", "png", "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with opened(browser, tmp_path / "out", "sse_vs_mse") as visit:
+        assert visit.page.is_visible("#lab") and visit.result()["status"] == "max_epochs"
+        assert visit.clean() == []
+
+
+@needs_browser
+def test_the_lab_fits_a_phone_and_screenshots_are_saved(browser, site):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (1280, 375):
+        with opened(browser, site, "lr", width) as visit:
+            overflow = visit.js("document.documentElement.scrollWidth") - width
+            assert overflow <= 0, f"{overflow} px too wide at {width}"
+            canvas = visit.js("() => { const c = document.getElementById('lab-contour'); "
+                              "return [c.width, c.clientWidth, window.devicePixelRatio]; }")
+            assert canvas[0] == round(canvas[1] * canvas[2])
+            visit.page.locator("#lab").screenshot(path=str(ARTIFACTS / f"lab-lr-{width}.png"))
+    assert (ARTIFACTS / "lab-lr-375.png").stat().st_size > 10_000
