@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from gdanim.files import atomic_write_bytes
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
 from gdanim.report.errors import ReportError
+from gdanim.report.exercises import exercise_views
 from gdanim.report.lab import lab_context
 from gdanim.report.media import Media, find_media, frame_indices, slider_frames, snippets
 from gdanim.report.page import copy_static, template_dirs, write_page
@@ -132,8 +133,9 @@ def summary(trace: Trace, s: Mapping[str, str]) -> str:
 
 
 def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: str,
-                 timing: Timing, index_url: str | None) -> dict[str, Any]:
-    """Everything scenario.html shows, computed from the trace and the files in folder."""
+                 timing: Timing, index_url: str | None, exercises: Sequence[Any] = ()) -> dict[str, Any]:
+    """Everything scenario.html shows, computed from the trace and the files in folder
+    (and the scenario's exercises, schema.Exercise, when given)."""
     s = strings(lang)
     rows = {r.name: at.run_row(r, trace, s) for r in trace.runs}
     compare = find_media(folder, "compare")
@@ -164,6 +166,8 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
         "compare_snippets": snippets(compare, compare_alt) if compare.files else {},
         "figures": [f for f in figure_list if f[0]], "pairs": _pairs(trace, figures, s),
         "downloads": _downloads(trace, folder, s),
+        "exercises": exercise_views(exercises, trace, folder, s, timing.fps, timing.max_frames,
+                                    timing.frames, timing.surface),
         "lab": lab_context(trace, timing.surface, s),
         "media_downloads": [(m.name, m.files) for m in
                             [compare, *(find_media(folder, r.name) for r in trace.runs)] if m.files],
@@ -172,7 +176,8 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
 
 def write_report(folder: Path, *, lang: str = "en", timing: Timing | None = None,
                  templates: Path | None = None, index_url: str | None = None,
-                 scenario_text: str | None = None, figures: bool | Mapping[str, str] = True) -> Path:
+                 scenario_text: str | None = None, figures: bool | Mapping[str, str] = True,
+                 exercises: Sequence[Any] = ()) -> Path:
     """Write <folder>/index.html (and its figures and assets) from <folder>/trace.json; returns it.
 
     figures: True draws them; False keeps those in folder/assets; a mapping names the
@@ -194,7 +199,7 @@ def write_report(folder: Path, *, lang: str = "en", timing: Timing | None = None
     else:
         made = write_figures(trace, folder, s, timing) if figures else _existing_figures(folder)
     copy_static(folder / ASSETS, templates)
-    context = page_context(trace, folder, made, lang, timing, index_url)
+    context = page_context(trace, folder, made, lang, timing, index_url, exercises)
     return write_page(folder / "index.html", "scenario.html", context, templates)
 
 
@@ -224,7 +229,8 @@ def write_scenario_report(scenario, folder: Path, *, fps: int | None = None, lan
     if data is not None and data.is_file():
         atomic_write_bytes(Path(folder) / DATA_COPY, data.read_bytes())
     return write_report(folder, lang=lang, timing=timing_of(scenario, fps), templates=templates,
-                        index_url=index_url, scenario_text=scenario.text, figures=figures)
+                        index_url=index_url, scenario_text=scenario.text, figures=figures,
+                        exercises=scenario.spec.exercises)
 
 
 def _existing_figures(folder: Path) -> dict[str, str]:

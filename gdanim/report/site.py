@@ -22,12 +22,21 @@ from gdanim import __version__, interrupt
 from gdanim.errors import GdanimError
 from gdanim.files import atomic_write_text, inside
 from gdanim.report.errors import ReportError
+from gdanim.report.exercises import exercise_views
 from gdanim.report.page import copy_static, templates_digest, write_page
-from gdanim.report.scenario_page import ASSETS, poster_of, summary, write_scenario_figures, write_scenario_report
+from gdanim.report.scenario_page import (
+    ASSETS,
+    poster_of,
+    summary,
+    timing_of,
+    write_scenario_figures,
+    write_scenario_report,
+)
 from gdanim.report.strings import strings
-from gdanim.report.text import plain_first_sentence
+from gdanim.report.text import markdown, plain_first_sentence
 
 STAMP = ".gdanim-build.json"
+WORKSHEET = "exercises.html"
 RESERVED_STEMS = frozenset({ASSETS})
 PRUNED = frozenset({".mp4", ".gif", ".png", ".csv"})
 "Suffixes of the per-run files a re-render may leave behind for runs that are gone."
@@ -44,7 +53,9 @@ class Card:
     poster: str | None
     "Poster path relative to the scenario folder."
     warning: str = ""
-    "Set when a run looks settled but its regime says it diverges."
+    "Set when a run looks settled but its regime says it diverges (and no exercise asks about it)."
+    exercises: tuple[dict[str, Any], ...] = ()
+    "Each exercise: number, run, question, prompt (Markdown) and answer, for the worksheet."
 
 
 @dataclass(frozen=True)
@@ -222,10 +233,15 @@ def _card(folder: Path, scenario, lang: str) -> Card:
 
     trace = read_trace(folder / "trace.json")
     s = strings(lang)
-    hidden = [r.name for r in trace.runs if hidden_divergence(r)]
+    timing = timing_of(scenario)
+    views = exercise_views(scenario.spec.exercises, trace, folder, s, timing.fps, timing.max_frames,
+                           timing.frames, timing.surface)
+    asked = {v["run"] for v in views}  # an exercise asks about it: the card must not answer it
+    hidden = [r.name for r in trace.runs if hidden_divergence(r) and r.name not in asked]
     warning = s["card_warning"].format(runs=", ".join(hidden[:4])) if hidden else ""
+    exercises = tuple({k: v[k] for k in ("number", "id", "run", "question", "markdown", "answer")} for v in views)
     return Card(scenario.stem, trace.title, summary(trace, s), plain_first_sentence(trace.description),
-                poster_of(folder, [r.name for r in trace.runs]), warning)
+                poster_of(folder, [r.name for r in trace.runs]), warning, exercises)
 
 
 def _stored_card(stamp: dict[str, Any]) -> Card | None:
@@ -246,14 +262,30 @@ def write_index(site: Path, outcomes: Sequence[Outcome], lang: str, templates: P
         c = o.card
         cards.append({"href": f"{c.stem}/index.html", "title": c.title, "summary": c.summary,
                       "teaser": c.teaser, "poster": f"{c.stem}/{c.poster}" if c.poster else None,
-                      "warning": c.warning,
+                      "warning": c.warning, "exercises": len(c.exercises),
                       "alt": s["poster_alt"].format(title=c.title, summary=c.summary)})
     failures = [(Path(o.source).name, o.error) for o in outcomes if o.error]
     copy_static(site / ASSETS, templates)
     (site / ".nojekyll").touch()
+    worksheet = write_worksheet(site, [o.card for o in outcomes if o.card is not None], lang, templates)
     context = {"s": s, "lang": lang, "version": __version__, "assets": f"{ASSETS}/",
-               "cards": cards, "failures": failures}
+               "cards": cards, "failures": failures, "worksheet": worksheet.name if worksheet else None}
     return write_page(site / "index.html", "index.html", context, templates)
+
+
+def write_worksheet(site: Path, cards: Sequence[Card], lang: str, templates: Path | None) -> Path | None:
+    """Write exercises.html, every exercise of the site in order (a printable worksheet);
+    returns it, or None (and no file) when no scenario has exercises."""
+    path = site / WORKSHEET
+    groups = [{"title": c.title, "href": f"{c.stem}/index.html",
+               "exercises": [dict(e, prompt=markdown(e["markdown"]) if e["markdown"] else None)
+                             for e in c.exercises]} for c in cards if c.exercises]
+    if not groups:
+        path.unlink(missing_ok=True)
+        return None
+    context = {"s": strings(lang), "lang": lang, "version": __version__, "assets": f"{ASSETS}/",
+               "groups": groups}
+    return write_page(path, "exercises.html", context, templates)
 
 
 def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,

@@ -102,6 +102,50 @@ EN: dict[str, str] = {
     "regime_oscillating": "oscillating",
     "regime_divergent": "divergent",
     "regime_na": "n/a",
+    # exercises
+    "sec_exercises": "Predict, then watch",
+    "exercises_intro": "Answer first: the run's video stops where the question is asked, and the "
+                       "runs table, the comparison and the analysis stay folded until you answer.",
+    "exercise_title": "Exercise {number}",
+    "ex_q_regime": "Run {run} (lr = {lr}) at epoch {epoch}: will it converge monotonically, oscillate "
+                   "and converge, or diverge?",
+    "ex_q_next": "Run {run} at epoch {epoch}: where will the parameters be {steps} epoch(s) later? "
+                 "Click the spot on the lab's contour plot.",
+    "ex_q_lr": "Find a learning rate that brings the {loss} loss under {target} within {epochs} "
+               "epochs: set it in the lab, then check.",
+    "ex_choice_monotone": "It converges monotonically",
+    "ex_choice_oscillating": "It oscillates and converges",
+    "ex_choice_divergent": "It diverges",
+    "ex_a_monotone": "lr·λmax = {ratio} ≤ 1: every step moves the error the same way and shrinks it "
+                     "by {contraction} per step, so {run} converges without overshooting.",
+    "ex_a_oscillating": "1 < lr·λmax = {ratio} < 2: along the steepest direction each step overshoots, "
+                        "but the error still shrinks by {contraction} per step, so {run} converges "
+                        "while oscillating.",
+    "ex_a_divergent": "lr·λmax = {ratio} ≥ 2 (the critical rate 2/λmax is {critical}): along the "
+                      "steepest direction every step overshoots further and the error grows by "
+                      "×{contraction} per step, so {run} diverges, however settled it looks at first.",
+    "ex_a_diverged_at": "Its loss is infinite at epoch {epoch}.",
+    "ex_a_next": "After {steps} more epoch(s), at epoch {epoch}, ({a}, {b}) = {point}.",
+    "ex_a_lr": "The fastest constant rate is 2/(λmin + λmax) = {best}: it shrinks the error along "
+               "the steepest and the flattest direction by the same factor. At or above "
+               "2/λmax = {critical} the run diverges; the condition number {condition} says how "
+               "far apart the two directions are.",
+    "ex_answer": "Answer",
+    "ex_submit": "Check my answer",
+    "ex_pick": "Pick the spot on the lab's contour plot",
+    "ex_use_lab": "Check the lab's learning rate",
+    "ex_open_lab": "Open the lab",
+    "ex_js_right": "Right.",
+    "ex_js_wrong": "Not quite.",
+    "ex_js_guess": "Your guess ({guess}) is {distance} from the true point.",
+    "ex_js_lr_yes": "Yes: with lr = {lr} the loss is {loss} at epoch {epoch}, under {target}.",
+    "ex_js_lr_no": "Not yet: with lr = {lr} the loss is {loss} after {epochs} epochs, not under {target}.",
+    "ex_js_lr_setup": "Set the lab to the {loss} loss and plain gd first.",
+    "exercises_count": "{count} exercise(s)",
+    "worksheet_title": "Exercises",
+    "worksheet_intro": "Every question of the course, in order. Each links to its page, where the "
+                       "lab and the animations answer it.",
+    "worksheet_link": "All exercises (worksheet)",
     "warn_hidden_divergence": "Looks like it settles (the loss fell from {first} to {last}), but "
                               "lr·λmax = {ratio} ≥ 2: the error grows by ×{contraction} per step, "
                               "so this run diverges slowly.",
@@ -295,6 +339,48 @@ KO: dict[str, str] = {
     "regime_oscillating": "진동",
     "regime_divergent": "발산",
     "regime_na": "해당 없음",
+    # exercises
+    "sec_exercises": "먼저 예측하고, 그다음에 보기",
+    "exercises_intro": "먼저 답하세요. 답하기 전까지 해당 실행의 영상은 질문한 에폭에서 멈추고, 실행 표와 "
+                       "비교 영상, 분석은 접혀 있습니다.",
+    "exercise_title": "문제 {number}",
+    "ex_q_regime": "실행 {run}(학습률 {lr})의 {epoch} 에폭: 단조롭게 수렴할까요, 진동하며 수렴할까요, "
+                   "아니면 발산할까요?",
+    "ex_q_next": "실행 {run}의 {epoch} 에폭: {steps} 에폭 뒤 파라메터는 어디에 있을까요? 실험실의 "
+                 "등고선 그림에서 그 위치를 클릭하세요.",
+    "ex_q_lr": "{epochs} 에폭 안에 {loss} 손실을 {target} 아래로 낮추는 학습률을 찾으세요. 실험실에서 "
+               "설정한 다음 확인하세요.",
+    "ex_choice_monotone": "단조롭게 수렴한다",
+    "ex_choice_oscillating": "진동하며 수렴한다",
+    "ex_choice_divergent": "발산한다",
+    "ex_a_monotone": "lr·λmax = {ratio} ≤ 1: 매 단계가 오차를 같은 방향으로 움직이며 단계마다 "
+                     "{contraction}배로 줄이므로 {run}은(는) 넘어서지 않고 수렴합니다.",
+    "ex_a_oscillating": "1 < lr·λmax = {ratio} < 2: 가장 가파른 방향으로 매 단계 넘어서지만 오차는 "
+                        "단계마다 {contraction}배로 줄어들어 {run}은(는) 진동하며 수렴합니다.",
+    "ex_a_divergent": "lr·λmax = {ratio} ≥ 2 (임계 학습률 2/λmax = {critical}): 가장 가파른 방향으로 "
+                      "매 단계 더 크게 넘어서며 오차가 단계마다 ×{contraction}배로 커지므로, 처음에 "
+                      "안정되어 보여도 {run}은(는) 발산합니다.",
+    "ex_a_diverged_at": "{epoch} 에폭에서 손실이 무한대가 됩니다.",
+    "ex_a_next": "{steps} 에폭 뒤인 {epoch} 에폭에서 ({a}, {b}) = {point}입니다.",
+    "ex_a_lr": "가장 빠른 고정 학습률은 2/(λmin + λmax) = {best}입니다. 가장 가파른 방향과 가장 "
+               "완만한 방향의 오차를 같은 비율로 줄입니다. 2/λmax = {critical} 이상이면 발산하며, "
+               "조건수 {condition}은(는) 두 방향이 얼마나 다른지를 나타냅니다.",
+    "ex_answer": "정답",
+    "ex_submit": "답 확인",
+    "ex_pick": "실험실의 등고선 그림에서 위치를 고르세요",
+    "ex_use_lab": "실험실의 학습률 확인",
+    "ex_open_lab": "실험실 열기",
+    "ex_js_right": "정답입니다.",
+    "ex_js_wrong": "아닙니다.",
+    "ex_js_guess": "예측한 위치({guess})는 실제 위치에서 {distance}만큼 떨어져 있습니다.",
+    "ex_js_lr_yes": "좋습니다. 학습률 {lr}에서 {epoch} 에폭에 손실이 {loss}로 {target}보다 작습니다.",
+    "ex_js_lr_no": "아직입니다. 학습률 {lr}에서 {epochs} 에폭 후 손실이 {loss}로 {target} 아래가 아닙니다.",
+    "ex_js_lr_setup": "먼저 실험실을 {loss} 손실과 기본 경사하강법(gd)으로 설정하세요.",
+    "exercises_count": "문제 {count}개",
+    "worksheet_title": "문제 모음",
+    "worksheet_intro": "강의의 모든 문제를 순서대로 모았습니다. 각 문제는 실험실과 애니메이션으로 답을 "
+                       "확인할 수 있는 페이지로 연결됩니다.",
+    "worksheet_link": "모든 문제 (문제지)",
     "warn_hidden_divergence": "손실이 {first}에서 {last}로 줄어 수렴하는 것처럼 보이지만 "
                               "lr·λmax = {ratio} ≥ 2 입니다. 오차가 매 단계 ×{contraction}씩 커지므로 "
                               "이 실행은 천천히 발산합니다.",
