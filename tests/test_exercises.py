@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_site_browser import CHROMIUM, Visit, browser, tiny_copy  # noqa: F401 (fixture)
+from test_site_browser import Visit, browser, needs_browser, tiny_copy  # noqa: F401 (fixture)
 
 from gdanim.report import build_site
 from gdanim.report.exercises import exercise_views
@@ -21,8 +21,6 @@ from gdanim.trace import read_trace
 
 ROOT = Path(__file__).resolve().parent.parent
 ASKING = ("lr", "thermometer", "sse_vs_mse")
-
-needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is missing")
 
 
 @pytest.fixture(scope="module")
