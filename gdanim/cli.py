@@ -23,18 +23,32 @@ EXIT_INTERRUPTED = 130
 
 
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn gdanim's own errors into a message on stderr and exit code 2, and Ctrl-C
-    into "interrupted" and exit code 130, without a traceback."""
+    """Turn gdanim's own errors into a message on stderr and exit code 2 (1 when the
+    machine failed: disk, permissions, a killed process), and Ctrl-C into "interrupted"
+    and exit code 130, without a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from gdanim.errors import GdanimError
+        from concurrent.futures.process import BrokenProcessPool
+
+        from gdanim.errors import GdanimError, MachineError, cannot_write
 
         try:
             return command(*args, **kwargs)
+        except MachineError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_FAILED)
         except GdanimError as exc:
             click.echo(f"error: {exc}" if "\n" not in str(exc) else f"error:\n{exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)
+        except OSError as exc:  # the machine failed somewhere the library did not expect
+            what = cannot_write(exc.filename, exc) if exc.filename else f"{exc.strerror or exc}"
+            click.echo(f"error: {what}", err=True)
+            sys.exit(EXIT_FAILED)
+        except BrokenProcessPool:
+            click.echo("error: a worker process ended unexpectedly (killed by the system, "
+                       "out of memory?)", err=True)
+            sys.exit(EXIT_FAILED)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -168,13 +182,13 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
         result = render_scenario(scenario, output, formats=wanted, preset=preset, fps=fps,
                                  theme=theme, jobs=jobs, progress=False if quiet else None)
         failed |= not result.ok
+        for name, message in result.failures:
+            click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
         page = write_scenario_report(scenario, result.folder, fps=fps)
         if not quiet:
             made = len(result.runs) + (1 if result.compare else 0)
             click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")
             click.echo(f"{page}: report")
-        for name, message in result.failures:
-            click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
     if failed:
         sys.exit(EXIT_FAILED)
 

@@ -1,7 +1,8 @@
 """gdanim's own exception types.
 
 The library raises these for anything a user can get wrong; the command line turns
-them into one clean message and exit code 2. Any other exception is a bug.
+them into one clean message and exit code 2 (exit code 1 for a MachineError: the
+disk, a process, not the input). Any other exception is a bug.
 """
 
 from __future__ import annotations
@@ -40,3 +41,22 @@ class ScenarioError(GdanimError):
     def single(cls, file: str | Path, message: str, key: str = "", line: int | None = None):
         """An error with one problem."""
         return cls([Problem(str(file), line, key, message)])
+
+
+class MachineError(GdanimError):
+    """The machine failed, not the input: a file that cannot be written (disk full, a
+    file in the way, no permission), an encoder or a worker process that died. The
+    command line reports it in one line naming the file or the step, with exit code 1."""
+
+
+def cannot_write(path: str | Path, exc: OSError) -> MachineError:
+    """A MachineError for an OSError met while writing `path`, naming what is in the way."""
+    import errno
+
+    path = Path(path)
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            reason = f"{blocker} is a file, not a folder"
+    return MachineError(f"cannot write {path}: {reason}")

@@ -34,3 +34,15 @@ def check() -> None:
 def _note(signum, frame) -> None:
     global _NOTED
     _NOTED = True
+
+
+def worker_init() -> None:
+    """Pool initializer: Ctrl-C only takes note, and the worker ends with its parent
+    (Linux): a worker whose parent was killed would otherwise wait for work forever."""
+    note_ctrl_c()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

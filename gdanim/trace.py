@@ -21,7 +21,7 @@ import numpy as np
 
 from gdanim.analysis import Analysis, Spectrum
 from gdanim.dataset import Dataset, Normalization
-from gdanim.files import atomic_write_text
+from gdanim.files import atomic_write_text, make_folder
 
 SCHEMA = "gdanim.trace/1"
 STATUSES = ("converged", "diverged", "max_epochs")
@@ -259,7 +259,7 @@ def csv_text(run: Run) -> str:
 
 def write_trace(trace: Trace, folder: Path) -> list[Path]:
     """Write trace.json and <run>.csv into folder (each file whole or not at all)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     written = [atomic_write_text(folder / "trace.json", dumps(trace))]
     for run in trace.runs:
         written.append(atomic_write_text(folder / f"{run.name}.csv", csv_text(run)))

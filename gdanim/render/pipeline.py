@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from gdanim import interrupt, schema
-from gdanim.errors import GdanimError, ScenarioError
-from gdanim.files import inside
+from gdanim.errors import GdanimError, MachineError, ScenarioError
+from gdanim.files import inside, remove_leftovers
 from gdanim.render.schedule import compare_schedule, run_schedule
 from gdanim.render.surface import RenderError, check_params, loss_grid, same_units
 from gdanim.render.views import run_view
@@ -31,6 +31,7 @@ from gdanim.trace import Trace
 COMPARE = "compare"
 STILLS = "exercises"
 "The folder of the posters that stop a run where an exercise asks about it."
+WORKER_DIED = "its worker process ended unexpectedly (killed by the system, out of memory?)"
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,15 @@ def record_apart(scenario: Scenario, output: Path) -> tuple[Trace, Path]:
 
     Torch's few hundred MB leave with the child, so they never add up with the
     renderers and the encoders; errors are raised here as the recorder raised them."""
-    with concurrent.futures.ProcessPoolExecutor(1) as child:
-        kind, value = child.submit(_record_child, scenario, output).result()
+    try:
+        with concurrent.futures.ProcessPoolExecutor(1) as child:
+            kind, value = child.submit(_record_child, scenario, output).result()
+    except concurrent.futures.process.BrokenProcessPool:
+        interrupt.check()
+        folder = output / scenario.stem
+        remove_leftovers(folder, ["trace", *(r.name or "run" for r in scenario.runs)])
+        raise MachineError(f"{folder}: recording stopped: its process ended unexpectedly "
+                           "(killed by the system, out of memory?)") from None
     if kind == "problems":
         raise ScenarioError(value)
     if kind == "error":
@@ -201,7 +209,7 @@ def _workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor | No
     if count < 1:
         yield None
         return
-    pool = concurrent.futures.ProcessPoolExecutor(count, initializer=interrupt.note_ctrl_c)
+    pool = concurrent.futures.ProcessPoolExecutor(count, initializer=interrupt.worker_init)
     try:
         for _ in range(count):
             pool.submit(_warm)
@@ -225,8 +233,13 @@ def _run_all(job: _Job, names: list[str], pool, meanwhile: Callable[[], object] 
         for position, name in enumerate(names):
             yield _render_one(job, name, position)
         return
-    for future in futures:
-        yield future.result()
+    for name, future in zip(names, futures):
+        try:
+            yield future.result()
+        except concurrent.futures.process.BrokenProcessPool:
+            interrupt.check()
+            remove_leftovers(job.folder, names)
+            yield name, {}, WORKER_DIED
 
 
 def _render_one(job: _Job, name: str, position: int) -> tuple[str, dict[str, Path], str | None]:
@@ -236,7 +249,7 @@ def _render_one(job: _Job, name: str, position: int) -> tuple[str, dict[str, Pat
         return name, _animate(job, name, position), None
     except Exception as exc:  # one failing run must not stop the others
         interrupt.check()  # ffmpeg got the Ctrl-C too: its broken pipe is no failure
-        return name, {}, f"{type(exc).__name__}: {exc}"
+        return name, {}, str(exc) if isinstance(exc, MachineError) else f"{type(exc).__name__}: {exc}"
 
 
 def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:

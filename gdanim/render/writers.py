@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,8 +20,8 @@ from types import TracebackType
 
 import numpy as np
 
-from gdanim.errors import GdanimError
-from gdanim.files import atomic_path
+from gdanim.errors import MachineError
+from gdanim.files import atomic_path, folder_mode, make_folder
 
 WRITERS: dict[str, type[Writer]] = {}
 GIF_FPS = (10, 20, 25, 50)
@@ -31,7 +32,7 @@ MP4_ARGS = ("-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix
             "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-movflags", "+faststart")
 
 
-class WriterError(GdanimError):
+class WriterError(MachineError):
     """An encoder that failed; the message carries ffmpeg's own words."""
 
 
@@ -50,7 +51,10 @@ def ffmpeg_exe() -> str:
     """Path of the bundled ffmpeg executable."""
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:  # none bundled, none installed
+        raise WriterError(f"no ffmpeg: {exc}") from None
 
 
 def _widen_pipe(fd: int, frame_bytes: int) -> None:
@@ -65,17 +69,41 @@ def _widen_pipe(fd: int, frame_bytes: int) -> None:
         pass  # not Linux, or not allowed: the default buffer works, only slower
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec function that has the child killed when its parent dies (Linux): an
+    encoder whose worker was killed must not finish a temporary file nobody removes."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, not in the child
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+
+
 class FfmpegPipe:
     """An ffmpeg process reading raw RGBA frames on stdin; its messages go to a temp file."""
 
-    def __init__(self, size: tuple[int, int], fps: int, args: list[str]) -> None:
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close() or abort()
+    def __init__(self, size: tuple[int, int], fps: int, args: list[str], label: str = "") -> None:
+        self.label = f"{label}: " if label else ""
+        try:
+            self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close() or abort()
+        except OSError as exc:
+            raise WriterError(f"{self.label}no room for ffmpeg's messages in "
+                              f"{tempfile.gettempdir()}: {exc.strerror or exc}") from None
         w, h = size
         cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
                "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{w}x{h}", "-r", str(fps),
                "-i", "pipe:0", *args]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                     stderr=self.log)
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                         stderr=self.log, preexec_fn=_die_with_parent())
+        except OSError as exc:
+            self.log.close()
+            raise WriterError(f"{self.label}ffmpeg cannot start: {cmd[0]}: {exc.strerror or exc}"
+                              " (IMAGEIO_FFMPEG_EXE names another one)") from None
         _widen_pipe(self.proc.stdin.fileno(), w * h * 4)
 
     def write(self, frame: np.ndarray) -> None:
@@ -84,14 +112,14 @@ class FfmpegPipe:
             self.proc.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
         except BrokenPipeError:
             self.proc.wait()
-            raise WriterError(f"ffmpeg stopped: {self._message()}") from None
+            raise WriterError(f"{self.label}ffmpeg stopped{self._how()}: {self._message()}") from None
 
     def close(self) -> None:
         """Finish the stream; raises WriterError if ffmpeg failed."""
         with contextlib.suppress(BrokenPipeError):
             self.proc.stdin.close()
         if self.proc.wait() != 0:
-            raise WriterError(f"ffmpeg failed (exit {self.proc.returncode}): {self._message()}")
+            raise WriterError(f"{self.label}ffmpeg failed{self._how()}: {self._message()}")
         self.log.close()
 
     def abort(self) -> None:
@@ -102,9 +130,21 @@ class FfmpegPipe:
         self.proc.wait()
         self.log.close()
 
+    def _how(self) -> str:
+        code = self.proc.returncode
+        if code is not None and code < 0:
+            import signal
+
+            with contextlib.suppress(ValueError):
+                return f" (killed by {signal.Signals(-code).name})"
+        return f" (exit {code})"
+
     def _message(self) -> str:
         self.log.seek(0)
-        return self.log.read().decode(errors="replace").strip()[-2000:] or "no message"
+        lines = self.log.read().decode(errors="replace").strip().splitlines()
+        # "[out#0/gif @ 0x55b4...] Error writing trailer: ..." -> "Error writing trailer: ..."
+        lines = dict.fromkeys(re.sub(r"^\[[^]]* @ 0x[0-9a-f]+\] ", "", x).strip() for x in lines)
+        return "; ".join(x for x in lines if x)[-2000:] or "no message"
 
 
 class Writer:
@@ -178,7 +218,8 @@ class Mp4Writer(_PipeWriter):
     suffix = ".mp4"
 
     def open(self) -> None:
-        self.pipe = FfmpegPipe(self.size, self.fps, [*MP4_ARGS, "-f", "mp4", str(self.tmp)])
+        self.pipe = FfmpegPipe(self.size, self.fps, [*MP4_ARGS, "-f", "mp4", str(self.tmp)],
+                               label=self.final.name)
 
 
 @register("gif")
@@ -197,14 +238,15 @@ class GifWriter(_PipeWriter):
             self._make_palette(frame)
             lavfi = "[0:v][1:v]paletteuse=dither=bayer:bayer_scale=4:diff_mode=rectangle"
             self.pipe = FfmpegPipe(self.size, self.fps, ["-i", str(self._palette), "-lavfi", lavfi,
-                                                         "-loop", "0", "-f", "gif", str(self.tmp)])
+                                                         "-loop", "0", "-f", "gif", str(self.tmp)],
+                                   label=self.final.name)
         self.pipe.write(frame)
 
     def _make_palette(self, first: np.ndarray) -> None:
         both = np.concatenate([first, self.poster], axis=0)
         pipe = FfmpegPipe((both.shape[1], both.shape[0]), 1, [
             "-vf", "palettegen=max_colors=256:stats_mode=full", "-frames:v", "1",
-            "-update", "1", "-f", "image2", str(self._palette)])
+            "-update", "1", "-f", "image2", str(self._palette)], label=self.final.name)
         pipe.write(both)
         pipe.close()
 
@@ -246,7 +288,8 @@ class FrameSequenceWriter(_PipeWriter):
     def open(self) -> None:
         self.count = 0
         self.pipe = FfmpegPipe(self.size, self.fps, [
-            "-start_number", "0", "-pix_fmt", "rgb24", "-f", "image2", str(self.tmp / "frame-%05d.png")])
+            "-start_number", "0", "-pix_fmt", "rgb24", "-f", "image2", str(self.tmp / "frame-%05d.png")],
+            label=self.final.name)
 
     def write(self, frame: np.ndarray) -> None:
         super().write(frame)
@@ -266,11 +309,14 @@ class FrameSequenceWriter(_PipeWriter):
 @contextlib.contextmanager
 def atomic_folder(final: Path):
     """A temporary folder beside `final`, put in its place only if the block succeeds."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent))
+    make_folder(final.parent)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent))
+    except OSError as exc:
+        raise WriterError(f"cannot write {final}: {exc.strerror or exc}") from None
     try:
         yield tmp
-        os.chmod(tmp, 0o755)
+        os.chmod(tmp, folder_mode())
         old = None
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=final.parent))
@@ -278,5 +324,7 @@ def atomic_folder(final: Path):
         os.replace(tmp, final)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        raise WriterError(f"cannot write {final}: {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -14,13 +14,14 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gdanim import __version__, interrupt
-from gdanim.errors import GdanimError
-from gdanim.files import atomic_write_text, inside
+from gdanim.errors import GdanimError, cannot_write
+from gdanim.files import atomic_write_text, inside, make_folder, remove_leftovers
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
 from gdanim.report.page import copy_static, templates_digest, write_page
@@ -37,6 +38,7 @@ from gdanim.report.text import markdown, plain_first_sentence
 
 STAMP = ".gdanim-build.json"
 WORKSHEET = "exercises.html"
+WORKER_DIED = "its worker process ended unexpectedly (killed by the system, out of memory?)"
 RESERVED_STEMS = frozenset({ASSETS})
 PRUNED = frozenset({".mp4", ".gif", ".png", ".csv"})
 "Suffixes of the per-run files a re-render may leave behind for runs that are gone."
@@ -169,6 +171,7 @@ def build_one(job: Job) -> Outcome:
 
     interrupt.check()
     start = time.perf_counter()
+    stamp: dict[str, Any] = {}
     try:
         scenario = load_scenario(job.path)
         site = Path(job.site)
@@ -199,9 +202,12 @@ def build_one(job: Job) -> Outcome:
         atomic_write_text(folder / STAMP, json.dumps(new_stamp, ensure_ascii=False, indent=1))
         return Outcome(job.path, scenario.stem, card, rendered, paged, time.perf_counter() - start,
                        warnings=tuple(map(str, scenario.notes)) + warnings, worker=os.getpid())
-    except GdanimError as exc:
-        return Outcome(job.path, error=str(exc), seconds=time.perf_counter() - start,
-                       worker=os.getpid())
+    except (GdanimError, OSError) as exc:  # OSError: the machine failed unexpectedly
+        message = str(cannot_write(exc.filename, exc)) if isinstance(exc, OSError) and exc.filename else str(exc)
+        # the folder keeps the last good build (files are replaced whole or not at all):
+        # its card stays on the index beside the failure
+        return Outcome(job.path, stem=Path(job.path).stem if stamp else None, card=_stored_card(stamp),
+                       error=message, seconds=time.perf_counter() - start, worker=os.getpid())
 
 
 def prune(folder: Path) -> list[Path]:
@@ -266,7 +272,8 @@ def write_index(site: Path, outcomes: Sequence[Outcome], lang: str, templates: P
                       "alt": s["poster_alt"].format(title=c.title, summary=c.summary)})
     failures = [(Path(o.source).name, o.error) for o in outcomes if o.error]
     copy_static(site / ASSETS, templates)
-    (site / ".nojekyll").touch()
+    if not (site / ".nojekyll").is_file():
+        atomic_write_text(site / ".nojekyll", "")
     worksheet = write_worksheet(site, [o.card for o in outcomes if o.card is not None], lang, templates)
     context = {"s": s, "lang": lang, "version": __version__, "assets": f"{ASSETS}/",
                "cards": cards, "failures": failures, "worksheet": worksheet.name if worksheet else None}
@@ -295,8 +302,7 @@ def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | 
     """Build the site in `output` from scenario files or folders; returns what happened."""
     start = time.perf_counter()
     strings(lang)  # an unknown language fails before any work
-    site = Path(output).resolve()
-    site.mkdir(parents=True, exist_ok=True)
+    site = make_folder(Path(output).resolve())
     files = scenario_files(inputs)
     if not files:
         raise ReportError("no scenario files (*.yaml, *.yml) were given")
@@ -324,6 +330,7 @@ def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | 
 def _run(todo: list[tuple[int, Job]], jobs: int | None) -> Iterable[tuple[int, Outcome]]:
     """Build each job, in this process when up to date or jobs is 1, else in worker processes."""
     stale = []
+    todo_jobs = dict(todo)
     for i, job in todo:
         if jobs == 1 or job.force or not _up_to_date(job):
             stale.append((i, job))
@@ -335,12 +342,18 @@ def _run(todo: list[tuple[int, Job]], jobs: int | None) -> Iterable[tuple[int, O
         return
     workers = min(jobs or _cpus(), len(stale))
     share = max(1, _cpus() // workers)
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=interrupt.note_ctrl_c)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=interrupt.worker_init)
     try:
         futures = {pool.submit(build_one, Job(**{**asdict(job), "render_jobs": share})): i
                    for i, job in stale}
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            try:
+                yield futures[future], future.result()
+            except BrokenProcessPool:
+                interrupt.check()
+                job = todo_jobs[futures[future]]
+                remove_leftovers(Path(job.site) / Path(job.path).stem)
+                yield futures[future], Outcome(job.path, error=WORKER_DIED)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

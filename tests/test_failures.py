@@ -1,0 +1,256 @@
+"""A broken machine, not bad input: real faults end in one clean message and exit code 1.
+
+Every case runs the real command in its own process against a real fault (a full
+tmpfs, a file size limit, a file in the way, a read-only mount, a missing ffmpeg, a
+process killed mid-encode) and checks: exit code 1, no traceback, the file or the step
+named, no temporary file left, and what an earlier run wrote still byte for byte there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from render_support import scenario_file as _scenario_file
+
+from gdanim import schema
+
+TIMEOUT = 180
+
+
+def gdanim(*args: str, env: dict | None = None, preexec=None) -> subprocess.CompletedProcess:
+    """Run `python -m gdanim ARGS` in its own process; returns the finished process."""
+    return subprocess.run([sys.executable, "-m", "gdanim", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, preexec_fn=preexec, timeout=TIMEOUT)
+
+
+def scenario_file(folder: Path, **kwargs) -> Path:
+    """render_support's scenario, in the current format (no deprecation notes)."""
+    path = _scenario_file(folder, **kwargs)
+    if "params" in schema.Synthetic.model_fields:
+        path.write_text(path.read_text(encoding="utf-8").replace("true: [", "params: ["), encoding="utf-8")
+    return path
+
+
+def one_job(command: str) -> list[str]:
+    return [] if command == "record" else ["--jobs", "1"]
+
+
+def forced(command: str) -> list[str]:
+    return ["--force"] if command == "site" else []
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files and folders (…part…) anywhere under folder."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if ".part" in p.name)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_clean_failure(proc: subprocess.CompletedProcess, *names: str) -> None:
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr and "Exception" not in proc.stderr, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert errors, proc.stderr
+    for name in names:
+        assert name in proc.stderr, (name, proc.stderr)
+
+
+def _mount(*args: str) -> bool:
+    return subprocess.run(["mount", *args], capture_output=True).returncode == 0
+
+
+@contextlib.contextmanager
+def tmpfs(folder: Path, size: str):
+    """A tmpfs of `size` mounted on folder, unmounted afterwards; skips where not permitted."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or not _mount("-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)):
+        pytest.skip("mounting a small tmpfs needs root (or a container that allows mount)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def fill(folder: Path) -> None:
+    """Write a file into folder until its file system has no room left."""
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        with contextlib.suppress(OSError):
+            while os.write(fd, b"\0" * 4096):
+                pass
+    finally:
+        os.close(fd)
+
+
+# --- disk full -------------------------------------------------------------------------
+
+
+def test_render_into_a_disk_that_fills_up_midway_fails_cleanly(tmp_path):
+    source = scenario_file(tmp_path, epochs=30)
+    with tmpfs(tmp_path / "small", "600k") as out:
+        proc = gdanim("render", str(source), "-o", str(out), "--jobs", "2")
+        assert_clean_failure(proc, "No space left on device")
+        assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("command", ["record", "render", "site"])
+def test_a_full_disk_leaves_every_earlier_output_as_it_was(tmp_path, command):
+    source = scenario_file(tmp_path, epochs=3, formats="mp4, png", panels="fit")
+    with tmpfs(tmp_path / "disk", "4m") as out:
+        assert gdanim(command, str(source), "-o", str(out), *one_job(command)).returncode == 0
+        before = snapshot(out)
+        scenario_file(tmp_path, epochs=4, title="changed", formats="mp4, png", panels="fit")
+        fill(out)
+        proc = gdanim(command, str(source), "-o", str(out), *one_job(command), *forced(command))
+        assert_clean_failure(proc, "No space left on device", str(out))
+        (out / "filler").unlink()
+        after = snapshot(out)
+        if command == "site":  # the index lists the failure beside the last good build's card
+            assert 'href="tiny/index.html"' in after.pop("index.html").decode()
+            assert "No space left on device" in (out / "index.html").read_text(encoding="utf-8")
+            before.pop("index.html"), before.pop("tiny/.gdanim-build.json")  # stale now: built again next time
+        assert after == before
+        assert leftovers(out) == []
+
+
+def test_a_file_size_limit_is_a_clean_failure_without_root(tmp_path):
+    """RLIMIT_FSIZE: a portable full disk. Python gets EFBIG; ffmpeg is killed by SIGXFSZ."""
+    source = scenario_file(tmp_path, epochs=30, formats="mp4, gif, png")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+    proc = gdanim("render", str(source), "-o", str(tmp_path / "out"), "--jobs", "1", preexec=limit)
+    assert_clean_failure(proc, "tiny/")
+    assert "File too large" in proc.stderr or "SIGXFSZ" in proc.stderr
+    assert leftovers(tmp_path / "out") == []
+
+
+# --- a file in the way, a read-only folder ----------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["record", "render", "site"])
+def test_a_file_where_the_scenario_folder_should_be_is_named(tmp_path, command):
+    source = scenario_file(tmp_path, epochs=2, formats="png", panels="fit")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "tiny").write_text("not a folder")
+    proc = gdanim(command, str(source), "-o", str(out), *one_job(command))
+    assert_clean_failure(proc, f"{out / 'tiny'} is a file, not a folder")
+    assert (out / "tiny").read_text() == "not a folder"
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("command", ["record", "render", "site"])
+def test_a_file_in_the_way_of_the_output_folder_is_named(tmp_path, command):
+    source = scenario_file(tmp_path, epochs=2, formats="png", panels="fit")
+    (tmp_path / "blocker").write_text("a file")
+    proc = gdanim(command, str(source), "-o", str(tmp_path / "blocker" / "out"), *one_job(command))
+    assert_clean_failure(proc, f"{tmp_path / 'blocker'} is a file, not a folder")
+
+
+@pytest.mark.parametrize("command", ["record", "render", "site"])
+def test_a_read_only_output_folder_is_named_and_left_alone(tmp_path, command):
+    source = scenario_file(tmp_path, epochs=2, formats="mp4, png", panels="fit")
+    with tmpfs(tmp_path / "ro", "4m") as out:
+        assert gdanim(command, str(source), "-o", str(out), *one_job(command)).returncode == 0
+        before = snapshot(out)
+        # root ignores file modes: a read-only mount is the real thing
+        assert _mount("-o", "remount,ro", str(out)), "remounting read-only failed"
+        scenario_file(tmp_path, epochs=3, title="changed", formats="mp4, png", panels="fit")
+        proc = gdanim(command, str(source), "-o", str(out), *one_job(command), *forced(command))
+        assert_clean_failure(proc, "Read-only file system", str(out))
+        assert snapshot(out) == before
+
+
+# --- ffmpeg missing or killed, a worker killed -------------------------------------------
+
+
+def test_a_missing_ffmpeg_is_named_for_each_animation_and_the_page_is_still_written(tmp_path):
+    source = scenario_file(tmp_path, epochs=2, formats="mp4, gif, png", panels="fit")
+    proc = gdanim("render", str(source), "-o", str(tmp_path / "out"), "--jobs", "1",
+                  env={"IMAGEIO_FFMPEG_EXE": "/nonexistent/ffmpeg"})
+    assert_clean_failure(proc, "ffmpeg cannot start: /nonexistent/ffmpeg", "tiny/lr-0.01", "tiny/compare")
+    folder = tmp_path / "out" / "tiny"
+    assert (folder / "index.html").is_file() and not (folder / "lr-0.01.mp4").exists()
+    assert leftovers(folder) == []
+
+
+def children(pid: int) -> list[int]:
+    """Every descendant process of pid (from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def kill_midway(args: list[str], folder: Path, pick) -> subprocess.CompletedProcess:
+    """Start gdanim, wait until an animation is being written under folder, SIGKILL the
+    process `pick(main pid)` returns; returns the finished process."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc to find the processes to kill")
+    proc = subprocess.Popen([sys.executable, "-m", "gdanim", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    killed, deadline = False, time.time() + 60
+    while not killed and time.time() < deadline:
+        time.sleep(0.05)
+        if any(".part" in p.name for p in folder.rglob(".*")) and (victim := pick(proc.pid)):
+            with contextlib.suppress(ProcessLookupError):  # gone meanwhile: pick another
+                os.kill(victim, signal.SIGKILL)
+                killed = True
+    assert killed, "nothing to kill was found"
+    out, err = proc.communicate(timeout=TIMEOUT)
+    time.sleep(0.5)  # an orphaned encoder may still be closing its file
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def an_encoder(pid: int) -> int | None:
+    return next((p for p in children(pid) if "rawvideo" in _cmdline(p)), None)
+
+
+def a_worker_while_encoding(pid: int) -> int | None:
+    encoders = [p for p in children(pid) if "rawvideo" in _cmdline(p)]
+    workers = [p for p in children(pid) if "ffmpeg" not in _cmdline(p) and children(p)]
+    return next((w for w in workers if set(children(w)) & set(encoders)), None)
+
+
+LONG = dict(epochs=400, lrs=(0.001, 0.002, 0.003), formats="mp4, gif, png",
+            extra="  max_frames: 400\n")
+
+
+@pytest.mark.parametrize("victim, message", [
+    (an_encoder, "ffmpeg stopped (killed by SIGKILL)"),
+    (a_worker_while_encoding, "worker process ended unexpectedly"),
+], ids=["encoder", "worker"])
+def test_a_process_killed_midway_is_named_and_leaves_no_partial_file(tmp_path, victim, message):
+    source = scenario_file(tmp_path, **LONG)
+    out = tmp_path / "out"
+    proc = kill_midway(["render", str(source), "-o", str(out), "--jobs", "2", "--preset", "hd"],
+                       out, victim)
+    assert_clean_failure(proc, message)
+    assert leftovers(out) == []
+    assert (out / "tiny" / "index.html").is_file()  # the page of what did render is written
