@@ -6,7 +6,8 @@ measured in the same run, so a busy machine slows both sides alike.
 floor   300-frame 1280x720 fit+surface MP4: frames per second, against the encode-only
         floor (the same frames, already drawn, piped to the same encoder settings).
 seed    the whole `gdanim render` process against the lecture-notebook way
-        (/work/shared/bench/seed_baseline.py), same frames and size.
+        (../shared/bench/seed_baseline.py beside the repository, or --seed-baseline PATH),
+        same frames and size.
 memory  peak memory of `gdanim render` (mp4, gif, png) for 500, 5000 and 50000 epochs:
         the largest single process (RSS) and the whole process tree (PSS, sampled).
 cold    `gdanim render scenarios/lr.yaml`, whole process, all formats, against
@@ -25,7 +26,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = Path("/work/shared/bench/seed_baseline.py")
+SEED = ROOT.parent / "shared" / "bench" / "seed_baseline.py"
+"The lecture-notebook baseline, found from the repository layout unless --seed-baseline names it."
 SCENARIO = """\
 title: bench
 data:
@@ -208,7 +210,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("which", nargs="?", default="all", choices=["all", *BENCHES])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed-baseline", type=Path, default=SEED, metavar="PATH",
+                    help=f"the baseline script of the seed benchmark (default: {SEED})")
     a = ap.parse_args()
+    if a.which in ("all", "seed") and not a.seed_baseline.is_file():
+        ap.error(f"no baseline script at {a.seed_baseline}; name it with --seed-baseline PATH")
+    globals()["SEED"] = a.seed_baseline.resolve()
     print(f"load average before: {Path('/proc/loadavg').read_text().split()[:3]}")
     with tempfile.TemporaryDirectory() as tmp:
         for name, bench in BENCHES.items():

@@ -1,0 +1,85 @@
+"""A small mutation check, run by hand: plant known bugs one at a time in a copy of the
+repository and report the ones the tests let through.
+
+    python bench/mutants.py            # every mutant
+    python bench/mutants.py --only update-sign dampening
+
+Each mutant replaces one exact piece of text in one file and runs the test files that
+should catch it; "caught" means pytest failed. The copy lives in a temporary folder,
+so the checkout is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+MUTANTS = (
+    Mutant("update-sign", "gdanim/recorder/optim.py", "upd_h.append(after - before)",
+           "upd_h.append(before - after)", ("tests/test_recorder_hand_loops.py",)),
+    Mutant("dampening", "gdanim/recorder/batched.py", "buf * momentum + (1 - damp) * g",
+           "buf * momentum + g", ("tests/test_recorder_hand_loops.py",)),
+    Mutant("one-step-too-many", "gdanim/recorder/batched.py", "(steps < last_step)",
+           "(steps <= last_step)", ("tests/test_recorder_hand_loops.py",)),
+    Mutant("safe-card-title", "templates/index.html", "{{ card.title }}",
+           "{{ card.title|safe }}", ("tests/test_report_escaping.py",)),
+    Mutant("mode-0600", "gdanim/files.py", "        os.chmod(tmp_path, file_mode())\n", "",
+           ("tests/test_files.py",)),
+    Mutant("poster-frames", "gdanim/render/pipeline.py", "                writer.write(frame)",
+           "                writer.write(poster)", ("tests/test_render_pixels.py",)),
+)
+
+
+def run(mutant: Mutant, root: Path) -> bool:
+    """True when the tests catch the mutant (pytest fails)."""
+    path = root / mutant.file
+    text = path.read_text(encoding="utf-8")
+    if mutant.old not in text:
+        raise SystemExit(f"{mutant.name}: {mutant.file} no longer holds {mutant.old!r}")
+    path.write_text(text.replace(mutant.old, mutant.new, 1), encoding="utf-8")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                               *mutant.tests], cwd=root, capture_output=True, text=True)
+    finally:
+        path.write_text(text, encoding="utf-8")
+    return proc.returncode != 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="names of the mutants to run")
+    args = parser.parse_args()
+    chosen = [m for m in MUTANTS if not args.only or m.name in args.only]
+    with tempfile.TemporaryDirectory(prefix="gdanim-mutants-") as tmp:
+        root = Path(tmp) / "repo"
+        shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".venv", ".git", "output", "__pycache__",
+                                                                   "*.egg-info"))
+        (root / "gdanim_templates").symlink_to("templates")  # found before the installed theme
+        survivors = []
+        for mutant in chosen:
+            caught = run(mutant, root)
+            print(f"{mutant.name:20} {'caught' if caught else 'SURVIVED'}", flush=True)
+            survivors += [] if caught else [mutant.name]
+    print(f"{len(chosen) - len(survivors)}/{len(chosen)} caught")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
