@@ -305,7 +305,7 @@ def test_the_spectrum_equals_the_analysis_for_both_losses_in_every_units(recorde
                 assert (got["ols"] is None) == (want["ols"] is None)
                 if want["ols"] is not None:
                     scale = max(abs(v) for v in want["ols"])
-                    assert np.allclose(got["ols"], want["ols"], rtol=1e-7, atol=1e-9 * scale)
+                    assert np.allclose(got["ols"], want["ols"], rtol=1e-9, atol=1e-9 * scale)
                     assert _rel(got["ols_loss"], want["ols_loss"]) < 1e-9
                 checked += 1
     assert checked >= 2 * len(recorded) + 4

@@ -117,8 +117,9 @@
 
   function option(o, key, fallback) { return o[key] === undefined || o[key] === null ? fallback : o[key]; }
 
-  // The update rule: init(p) sets up its state, step(W, g, t) writes the new params
-  // into Wn and returns nothing. t counts steps from 1.
+  // The update rule {Wn, batched, step(W, g, t, upd)}: step writes the new params into
+  // Wn (batched rules also write the update into upd and weight decay into g); t counts
+  // steps from 1. Its state lives in the closure, one rule per run.
   function makeRule(o, p) {
     var name = o.optimizer || "gd", lr = o.lr, wd = option(o, "weight_decay", 0);
     var Wn = new Float32Array(p), u = new Float32Array(p), v = new Float32Array(p);
@@ -238,7 +239,7 @@
     var Wt = new Float32Array(p), upd = new Float32Array(p), W = new Float32Array(p);
     var tol32 = rule.batched && tol !== null ? f(tol) : tol;
     var max32 = rule.batched && maxLoss !== null ? f(maxLoss) : maxLoss;
-    for (var j = 0; j < p; j++) P[j] = o.init && o.init.length ? o.init[j] : 0;
+    for (var j = 0; j < p; j++) P[j] = o.init && o.init[j] !== undefined && o.init[j] !== null ? o.init[j] : 0;
     var status = "max_epochs", S = 0;
     while (S < epochs) {
       for (j = 0; j < p; j++) W[j] = P[S * p + j];
