@@ -99,5 +99,13 @@ def templates_digest(override: Path | None = None) -> str:
 
 
 def write_page(path: Path, name: str, context: dict[str, Any], override: Path | None = None) -> Path:
-    """Render template `name` into the file `path` atomically; returns path."""
-    return atomic_write_text(path, render(name, context, override))
+    """Render template `name` into the file `path` atomically, with the font subsets its
+    text needs written into its assets folder; returns path."""
+    from gdanim.report.fonts import font_faces
+
+    context = {"fonts": [], **context}
+    html = render(name, context, override)
+    faces = font_faces(html, Path(path).parent / context["assets"], Path(path).stem)
+    if faces:
+        html = render(name, {**context, "fonts": faces}, override)
+    return atomic_write_text(path, html)

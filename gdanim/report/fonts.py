@@ -1,0 +1,117 @@
+"""Web fonts that travel with the pages: the bundled Hangul and math fonts, cut down to the
+characters a page uses, as WOFF2 files beside it.
+
+Lab machines often have no Korean font and no math font; a page that names only system
+fonts then shows Hangul as empty boxes and MathML in whatever font is at hand. Each
+page gets its own subsets (a few kB), named by their content, so an unchanged page
+reuses its files and no request leaves the site.
+
+    faces = font_faces(html, assets, "index")  # -> [FontFace(family, file, ...)]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_module
+import io
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from gdanim.files import atomic_write_bytes
+
+FONTS = Path(__file__).resolve().parent.parent / "fonts"
+HANGUL = FONTS / "NanumGothic.ttf"
+MATH = FONTS / "STIXTwoMath-Regular.woff2"
+LICENCES = {"OFL-NanumGothic.txt": FONTS / "OFL.txt", "OFL-STIXTwoMath.txt": FONTS / "OFL-STIXTwoMath.txt"}
+_MATH_ELEMENT = re.compile(r"<math\b.*?</math>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+# MathML shows a one-letter <mi> in mathematical italic: those code points are needed too.
+_ITALIC = {**{c: 0x1D434 + i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")},
+           **{c: 0x1D44E + i for i, c in enumerate("abcdefghijklmnopqrstuvwxyz")},
+           "h": 0x210E,  # the italic h lives in the letterlike block
+           **{c: 0x1D6FC + i for i, c in enumerate("αβγδεζηθικλμνξοπρςστυφχψω")}}
+
+
+# Hangul jamo, compatibility jamo, syllables, and the CJK punctuation and full-width forms
+# Korean text uses: the only code points the Hangul face serves (everything else keeps the
+# system's font, so the face can stand first in the font list).
+HANGUL_RANGES = ((0x1100, 0x11FF), (0x3000, 0x303F), (0x3130, 0x318F), (0xA960, 0xA97F),
+                 (0xAC00, 0xD7AF), (0xD7B0, 0xD7FF), (0xFF00, 0xFFEF))
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """One @font-face rule of a page: its family name, the subset file beside the page, and
+    the code points it serves (CSS unicode-range)."""
+
+    family: str
+    file: str
+    "Relative to the page's assets folder."
+    unicode_range: str = ""
+
+
+def font_faces(html: str, assets: Path, page: str) -> list[FontFace]:
+    """Write the font subsets `html` needs into `assets` (named by page and content) and
+    return their faces; files of earlier versions of the same page are removed."""
+    faces = []
+    for family, kind, source, text in (("gdanim Hangul", "hangul", HANGUL, _hangul_text(html)),
+                                       ("gdanim Math", "math", MATH, _math_text(html))):
+        prefix = f"{page}-{kind}-"
+        chars = "".join(sorted(set(text) & _cmap(source)))
+        name = prefix + hashlib.sha256(chars.encode()).hexdigest()[:12] + ".woff2" if chars else None
+        for old in assets.glob(prefix + "*.woff2"):
+            if old.name != name:
+                old.unlink()
+        if name is None:
+            continue
+        if not (assets / name).is_file():
+            atomic_write_bytes(assets / name, subset(source, chars))
+        faces.append(FontFace(family, name, _unicode_range(HANGUL_RANGES) if kind == "hangul" else ""))
+    if faces:
+        for licence, origin in LICENCES.items():
+            if not (assets / licence).is_file():
+                atomic_write_bytes(assets / licence, origin.read_bytes())
+    return faces
+
+
+def subset(source: Path, chars: str) -> bytes:
+    """The font at `source` cut down to `chars` (and what their layout needs), as WOFF2."""
+    from fontTools import subset as ft
+
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # tables it drops are hinting sources
+    options = ft.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]  # keeps MATH's variants and assemblies, and Hangul jamo shaping
+    options.name_IDs = ["*"]  # the licence and copyright stay in the file
+    options.notdef_outline = True
+    font = ft.load_font(str(source), options, lazy=True)
+    sub = ft.Subsetter(options)
+    sub.populate(unicodes=[ord(c) for c in chars])
+    sub.subset(font)
+    out = io.BytesIO()
+    ft.save_font(font, out, options)
+    return out.getvalue()
+
+
+def _hangul_text(html: str) -> str:
+    return "".join(c for c in html if any(lo <= ord(c) <= hi for lo, hi in HANGUL_RANGES))
+
+
+def _unicode_range(ranges) -> str:
+    return ", ".join(f"U+{lo:04X}-{hi:04X}" for lo, hi in ranges)
+
+
+def _math_text(html: str) -> str:
+    inner = html_module.unescape("".join(_TAG.sub(" ", m) for m in _MATH_ELEMENT.findall(html)))
+    return inner + "".join(chr(_ITALIC[c]) for c in set(inner) if c in _ITALIC)
+
+
+@lru_cache(maxsize=4)
+def _cmap(source: Path) -> frozenset[str]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(source), lazy=True) as font:
+        return frozenset(chr(c) for c in font.getBestCmap())

@@ -1,0 +1,97 @@
+"""Fonts travel with the pages: Hangul and the formulas render from the subsets shipped
+beside each page, on a machine with no Korean or math font of its own (Chromium)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+from test_site_browser import CHROMIUM, browser, needs_browser  # noqa: F401 (fixture)
+
+from gdanim.api import record_to
+from gdanim.report import write_report
+from gdanim.report.fonts import HANGUL, MATH, font_faces, subset
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cmap(data: bytes) -> set[str]:
+    return {chr(c) for c in TTFont(io.BytesIO(data)).getBestCmap()}
+
+
+@pytest.fixture(scope="module")
+def korean_page(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("fonts")
+    text = (ROOT / "scenarios" / "lr.yaml").read_text(encoding="utf-8").replace("epochs: 30", "epochs: 3")
+    text = text[: text.index("exercises:")]
+    path = out / "lr.yaml"
+    path.write_text(text, encoding="utf-8")
+    _, folder = record_to(path, out)
+    return write_report(folder, lang="ko")
+
+
+def test_a_subset_holds_exactly_the_characters_asked_for_and_keeps_the_math_table():
+    hangul = subset(HANGUL, "학습률")
+    assert cmap(hangul) == set("학습률")
+    assert hangul[:4] == b"wOF2"
+    math = TTFont(io.BytesIO(subset(MATH, "∑=()x𝑥")))
+    assert "MATH" in math and {chr(c) for c in math.getBestCmap()} == set("∑=()x𝑥")
+
+
+def test_each_page_gets_its_own_subsets_named_by_content_and_old_ones_go(tmp_path):
+    first = font_faces("<h1>학습률</h1><math><mi>w</mi><mo>&#x0003D;</mo></math>", tmp_path, "index")
+    assert [f.family for f in first] == ["gdanim Hangul", "gdanim Math"]
+    hangul = tmp_path / first[0].file
+    assert cmap(hangul.read_bytes()) == set("학습률")
+    assert {"=", "w", "𝑤"} <= cmap((tmp_path / first[1].file).read_bytes())  # entities, italic letters
+    assert (tmp_path / "OFL-NanumGothic.txt").is_file() and (tmp_path / "OFL-STIXTwoMath.txt").is_file()
+    stamp = hangul.stat().st_mtime_ns
+    assert font_faces("<h1>학습률</h1><math><mi>w</mi><mo>&#x0003D;</mo></math>", tmp_path, "index") == first
+    assert hangul.stat().st_mtime_ns == stamp  # the same text reuses the file
+    second = font_faces("<h1>경사</h1>", tmp_path, "index")
+    assert [f.family for f in second] == ["gdanim Hangul"]
+    assert sorted(p.name for p in tmp_path.glob("index-*.woff2")) == [second[0].file]
+
+
+def test_a_page_without_hangul_or_formulas_names_no_font(tmp_path):
+    assert font_faces("<p>plain · text ≈ 1</p>", tmp_path, "index") == []
+    assert list(tmp_path.glob("*.woff2")) == []
+
+
+def test_the_korean_page_names_its_fonts_and_ships_them_with_their_licences(korean_page):
+    html = korean_page.read_text(encoding="utf-8")
+    assets = korean_page.parent / "assets"
+    files = sorted(p.name for p in assets.glob("*.woff2"))
+    assert len(files) == 2 and all(f'url("assets/{f}")' in html for f in files)
+    assert "unicode-range: U+1100-11FF" in html
+    shipped = cmap((assets / files[0]).read_bytes()) if "hangul" in files[0] else cmap((assets / files[1]).read_bytes())
+    assert set("학습률에따른경사하강법") <= shipped
+
+
+def used_fonts(page, selector: str) -> list[tuple[str, bool]]:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    out = []
+    for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
+        out += [(f["familyName"], f["isCustomFont"])
+                for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]]
+    return out
+
+
+@needs_browser
+def test_in_chromium_hangul_and_formulas_render_from_the_shipped_fonts(browser, korean_page):  # noqa: F811
+    page = browser.new_page()
+    try:
+        page.goto(korean_page.as_uri())
+        page.evaluate("document.fonts.ready.then(() => true)")
+        heading = used_fonts(page, "h1")
+        math = used_fonts(page, "math mi, math mo, math mn")
+    finally:
+        page.close()
+    assert ("NanumGothic", True) in heading  # the title's Hangul, from the page's own subset
+    assert all(custom or family.startswith("DejaVu Sans") for family, custom in heading)  # spaces only
+    assert math and set(math) == {("STIX Two Math", True)}
