@@ -44,6 +44,18 @@ MUTANTS = (
            ("tests/test_files.py",)),
     Mutant("poster-frames", "gdanim/render/pipeline.py", "                writer.write(frame)",
            "                writer.write(poster)", ("tests/test_render_pixels.py",)),
+    Mutant("schedule-per-batch", "gdanim/recorder/batched.py", "upd = -(lr_of_epoch[epoch] * d)",
+           "upd = -(lr_of_epoch[min(t, len(lr_of_epoch) - 1)] * d)", ("tests/test_schedules.py",)),
+    Mutant("schedule-per-batch-optim", "gdanim/recorder/optim.py", "float(rates[epoch])",
+           "float(rates[min(len(epoch_h), len(rates) - 1)])", ("tests/test_schedules.py",)),
+    Mutant("cosine-closed-form", "gdanim/schedules.py",
+           "    if (e - 1 - t_max) % (2 * t_max) == 0:",
+           "    return eta_min + (base - eta_min) * (1 + math.cos(math.pi * e / t_max)) / 2\n"
+           "    if (e - 1 - t_max) % (2 * t_max) == 0:", ("tests/test_schedules.py",)),
+    Mutant("linear-one-epoch-short", "gdanim/schedules.py", "    if e > total:", "    if e >= total:",
+           ("tests/test_schedules.py",)),
+    Mutant("schedule-ignored-in-optim", "gdanim/recorder/optim.py",
+           '        opt.param_groups[0]["lr"] = float(rates[epoch])\n', "", ("tests/test_schedules.py",)),
 )
 
 

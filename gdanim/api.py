@@ -31,18 +31,21 @@ def settings_of(run: schema.Training, data_normalize: str | float = "none") -> S
         loss=run.loss, optimizer=run.optimizer, options=run.optimizer_options(),
         gradient=run.gradient, delta=run.delta, batch_size=run.batch_size, seed=run.seed,
         zero_grad=run.zero_grad, tol=run.stop.tol, max_loss=run.stop.max_loss,
+        schedule=run.schedule_json(),
     )
 
 
 def with_regime(run: Run, analysis: Analysis, n: int) -> Run:
-    """The run with its regime from the spectrum: plain full-batch gd only."""
+    """The run with its regime from the spectrum: plain full-batch gd only; with a schedule,
+    the regime of the rate the last step used (where the schedule has brought it)."""
     s = run.settings
     plain = (
         s.optimizer == "gd" and s.zero_grad and (s.batch_size is None or s.batch_size >= n)
     )
     if not plain:
         return run
-    regime, contraction = analysis.spectra[s.loss].regime(s.lr, s.options.get("weight_decay", 0.0))
+    lr = s.lr if s.schedule is None or not run.steps else float(run.step_lr[-1])
+    regime, contraction = analysis.spectra[s.loss].regime(lr, s.options.get("weight_decay", 0.0))
     return dataclasses.replace(run, regime=regime, contraction=contraction)
 
 

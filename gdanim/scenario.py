@@ -177,8 +177,11 @@ def _user_loc(err: dict, data: Any) -> tuple:
 
 def _message(err: dict, loc: tuple) -> str:
     kind, got = err["type"], err.get("input")
+    if kind == "union_tag_invalid":
+        tags = ", ".join(f"'{t}'" for t in schema.SCHEDULES)
+        return f"type: one of {tags} is expected, got {_show(err.get('ctx', {}).get('tag'))}"
     if kind == "extra_forbidden" and loc:
-        parent = _model_at(loc[:-1])
+        parent = _model_at(tuple(err["loc"])[:-1])  # pydantic's own loc names a union's member
         known = list(parent.model_fields) if parent else []
         hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
         tip = f"; did you mean '{hint[0]}'?" if hint else ""
@@ -200,14 +203,28 @@ def _show(value: Any) -> str:
 def _model_at(loc: tuple) -> type[BaseModel] | None:
     """The schema class that holds keys at `loc` (for 'did you mean')."""
     model: Any = schema.ScenarioFile
+    members: list[Any] = []  # the models a union field may hold, until a part picks one
     for part in loc:
         if isinstance(part, int):
             continue
+        if members:
+            named = [t for t in members if part in (t.__name__, _tag(t))]
+            model, members = (named or members)[0], []
+            if named:
+                continue
         field = model.model_fields.get(part) if model else None
         if field is None:
             return None
-        model = next((t for t in _types(field.annotation) if isinstance(t, type) and issubclass(t, BaseModel)), None)
-    return model
+        members = [t for t in _types(field.annotation) if isinstance(t, type) and issubclass(t, BaseModel)]
+        model = None
+    return members[0] if members else model
+
+
+def _tag(model: type[BaseModel]) -> Any:
+    """The value of a tagged union member's `type` literal (a schedule's type), else None."""
+    field = model.model_fields.get("type")
+    args = getattr(field.annotation, "__args__", None) if field else None
+    return args[0] if args else None
 
 
 def _types(annotation: Any) -> list[Any]:
@@ -307,7 +324,10 @@ def _check_exercises(spec: schema.ScenarioFile, runs: tuple, doc: Document, show
             why = f"run {run.name} has {run.epochs} epochs" + (
                 f" and the answer is {ex.steps} later" if ex.ask == "next" else "")
             bad((*loc, "epoch"), f"an epoch from 0 to {last} is expected ({why}), got {ex.epoch}")
-        if run.batch_size is not None:
+        if run.schedule is not None:
+            bad((*loc, "run"), f"a run with a constant learning rate is expected (the lab and the regime "
+                f"are for constant rates), got {run.name} with schedule {run.schedule.type}")
+        elif run.batch_size is not None:
             bad((*loc, "run"), f"a full-batch run is expected (the lab and the analysis are full batch), "
                 f"got {run.name} with batch_size {run.batch_size}")
         elif ex.ask == "regime" and run.optimizer != "gd":
@@ -371,7 +391,7 @@ def _expand_runs(spec: schema.ScenarioFile, doc: Document, shown: str):
     return tuple(runs), _dedupe(problems)
 
 
-_NAME_ORDER = ("loss", "optimizer", "gradient", "normalize", "lr")
+_NAME_ORDER = ("loss", "optimizer", "gradient", "normalize", "lr", "schedule")
 _WORDS = ("loss", "optimizer", "gradient")  # keys whose value alone names the run
 
 
@@ -388,6 +408,10 @@ def _run_name(run: schema.Training, override: dict, varying: set[str]) -> str:
 
 
 def _name_part(key: str, value: Any) -> str:
+    if key == "schedule":
+        from gdanim.schedules import label
+
+        return label(schema.Training.model_validate({"schedule": value}).schedule_json())
     if key in _WORDS:
         return str(value)
     if isinstance(value, bool):

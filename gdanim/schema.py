@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad")
 LOSSES = ("sse", "mse")
+SCHEDULES = ("step", "exponential", "cosine", "linear")
 GRADIENTS = ("autograd", "analytic", "numerical")
 PANELS = ("fit", "surface", "contour", "loss")
 FORMATS = ("mp4", "gif", "png", "frames")
@@ -161,13 +162,66 @@ class Stop(Block):
     "Diverged when the loss exceeds this (a non-finite loss always counts as diverged)."
 
 
+class StepSchedule(Block):
+    """torch.optim.lr_scheduler.StepLR: the rate times gamma every step_size epochs."""
+
+    type: Literal["step"]
+    "step"
+    step_size: Annotated[int, Field(ge=1, strict=True)]
+    "Epochs between two decays."
+    gamma: PositiveFinite = 0.1
+    "Factor of each decay."
+
+
+class ExponentialSchedule(Block):
+    """torch.optim.lr_scheduler.ExponentialLR: the rate times gamma every epoch."""
+
+    type: Literal["exponential"]
+    "exponential"
+    gamma: PositiveFinite
+    "Factor per epoch."
+
+
+class CosineSchedule(Block):
+    """torch.optim.lr_scheduler.CosineAnnealingLR: from lr down to eta_min over t_max epochs
+    along half a cosine (and back up over the next t_max)."""
+
+    type: Literal["cosine"]
+    "cosine"
+    t_max: Annotated[int, Field(ge=1, strict=True)]
+    "Epochs from lr down to eta_min."
+    eta_min: NonNegative = 0.0
+    "The smallest rate."
+
+
+class LinearSchedule(Block):
+    """torch.optim.lr_scheduler.LinearLR: the rate times a factor going linearly from
+    start_factor to end_factor over total_iters epochs (a warm-up when start < end)."""
+
+    type: Literal["linear"]
+    "linear"
+    start_factor: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0 / 3
+    "Factor of the first epoch, in (0, 1]."
+    end_factor: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1.0
+    "Factor from epoch total_iters on, in [0, 1]."
+    total_iters: Annotated[int, Field(ge=0, strict=True)] = 5
+    "Epochs the factor takes to go from start to end."
+
+
+Schedule = Annotated[
+    StepSchedule | ExponentialSchedule | CosineSchedule | LinearSchedule, Field(discriminator="type")
+]
+
+
 class Training(Block):
     """Keys that can be set at the top of the scenario and overridden per run."""
 
     name: str | None = None
     "Run name (file-name safe); derived from the overrides when not given."
     lr: PositiveFinite = 0.001
-    "Learning rate."
+    "Learning rate (with a schedule, the rate it starts from)."
+    schedule: Schedule | None = None
+    "Learning-rate schedule, stepped once per epoch as torch.optim.lr_scheduler; null keeps lr constant."
     epochs: Epochs = 30
     "Passes over the data."
     init: FiniteList | None = None
@@ -223,6 +277,10 @@ class Training(Block):
                     f" (it takes: {', '.join(sorted(allowed)) or 'no options'})"
                 )
         return self
+
+    def schedule_json(self) -> dict[str, Any] | None:
+        """The schedule with its defaults filled in, as plain JSON values (None: constant rate)."""
+        return self.schedule.model_dump() if self.schedule is not None else None
 
     def optimizer_options(self) -> dict[str, Any]:
         """The optimizer options that were given, with the defaults gdanim adds."""

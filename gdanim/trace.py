@@ -1,7 +1,7 @@
 """The recorded result of a scenario: runs of steps, the data and the analysis.
 
 A `Trace` is plain numpy and frozen dataclasses (no torch), written as strict JSON
-(`gdanim.trace/1`, documented in docs/trace.md) and one CSV per run, and read back
+(`gdanim.trace/2`, documented in docs/trace.md; `/1` files are still read) and one CSV per run, and read back
 by the renderer and the report without recording again.
 """
 
@@ -23,7 +23,9 @@ from gdanim.analysis import Analysis, Spectrum
 from gdanim.dataset import Dataset, Normalization
 from gdanim.files import atomic_write_text, make_folder
 
-SCHEMA = "gdanim.trace/1"
+SCHEMA = "gdanim.trace/2"
+READABLE = ("gdanim.trace/1", SCHEMA)
+"Formats read_trace reads: /1 had no schedules (every step used settings.lr)."
 STATUSES = ("converged", "diverged", "max_epochs")
 REGIMES = ("monotone", "oscillating", "divergent")
 
@@ -49,6 +51,8 @@ class Settings:
     max_loss: float | None
     normalize: str | float = "none"
     "How x was normalized for this run (data.normalize unless the run overrides it)."
+    schedule: dict[str, Any] | None = None
+    "The learning-rate schedule ({type, ...} as in the scenario, defaults filled in), None: constant."
 
     def to_json(self) -> dict:
         """The settings as plain JSON values."""
@@ -58,7 +62,7 @@ class Settings:
             "gradient": self.gradient, "delta": self.delta, "batch_size": self.batch_size,
             "seed": self.seed, "epochs": self.epochs, "init": list(self.init),
             "zero_grad": self.zero_grad, "stop": {"tol": self.tol, "max_loss": self.max_loss},
-            "normalize": self.normalize,
+            "normalize": self.normalize, "schedule": self.schedule,
         }
 
 
@@ -87,6 +91,8 @@ class Run:
     "Full-batch loss at the final params (may be inf or nan)."
     normalization: Normalization | None = None
     "The run's own normalization when it overrides the data's; None means the data's."
+    lr: np.ndarray | None = None
+    "[S] float64: the learning rate each step used; None means settings.lr throughout."
 
     @property
     def name(self) -> str:
@@ -97,6 +103,13 @@ class Run:
     def steps(self) -> int:
         """Number of recorded steps S."""
         return int(self.loss.shape[0])
+
+    @property
+    def step_lr(self) -> np.ndarray:
+        """[S] float64: the learning rate each step used."""
+        if self.lr is not None:
+            return self.lr
+        return np.full(self.steps, float(self.settings.lr))
 
     @property
     def final_params(self) -> np.ndarray:
@@ -208,8 +221,9 @@ def to_json(trace: Trace, *, steps_marker: str | None = None) -> dict:
 
 
 def _steps(run: Run) -> Iterator[dict]:
-    for e, p, lo, g, u in zip(run.epoch, run.path[:-1], run.loss, run.grad, run.update):
-        yield {"epoch": int(e), "params": _nums(p), "loss": _num(lo), "grad": _nums(g), "update": _nums(u)}
+    for e, r, p, lo, g, u in zip(run.epoch, run.step_lr, run.path[:-1], run.loss, run.grad, run.update):
+        yield {"epoch": int(e), "lr": _num(r), "params": _nums(p), "loss": _num(lo), "grad": _nums(g),
+               "update": _nums(u)}
 
 
 def _run_json(run: Run, analysis: Analysis, steps: object = None) -> dict:
@@ -245,14 +259,14 @@ def dumps(trace: Trace) -> str:
 
 
 def csv_text(run: Run) -> str:
-    """The run as CSV: epoch, w0.., loss, grad_w0.., update_w0.. (empty cells for non-finite)."""
+    """The run as CSV: epoch, lr, w0.., loss, grad_w0.., update_w0.. (empty cells for non-finite)."""
     p = run.path.shape[1]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["epoch", *(f"w{i}" for i in range(p)), "loss",
+    writer.writerow(["epoch", "lr", *(f"w{i}" for i in range(p)), "loss",
                      *(f"grad_w{i}" for i in range(p)), *(f"update_w{i}" for i in range(p))])
-    for e, w, lo, g, u in zip(run.epoch, run.path[:-1], run.loss, run.grad, run.update):
-        cells = [*w, lo, *g, *u]
+    for e, w, lo, g, u, r in zip(run.epoch, run.path[:-1], run.loss, run.grad, run.update, run.step_lr):
+        cells = [r, *w, lo, *g, *u]
         writer.writerow([int(e), *("" if not math.isfinite(float(c)) else repr(float(c)) for c in cells)])
     return out.getvalue()
 
@@ -282,8 +296,9 @@ def _arr2(rows: list, width: int) -> np.ndarray:
 def read_trace(path: Path) -> Trace:
     """A Trace read back from trace.json (as written by `write_trace`)."""
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    if doc.get("schema") != SCHEMA:
-        raise ValueError(f"{path}: not a {SCHEMA} file")
+    if doc.get("schema") not in READABLE:
+        raise ValueError(f"{path}: a {' or '.join(READABLE)} file is expected, got schema "
+                         f"{doc.get('schema')!r}")
     d, a = doc["data"], doc["analysis"]
     k = d["features"]
     norm = _read_norm(d["normalize"])
@@ -319,7 +334,7 @@ def _read_run(r: dict, p: int) -> Run:
         options={k: tuple(v) if isinstance(v, list) else v for k, v in s["options"].items()},
         gradient=s["gradient"], delta=s["delta"], batch_size=s["batch_size"], seed=s["seed"],
         zero_grad=s["zero_grad"], tol=s["stop"]["tol"], max_loss=s["stop"]["max_loss"],
-        normalize=s["normalize"],
+        normalize=s["normalize"], schedule=s.get("schedule"),  # /1 had no schedules
     )
     steps = r["steps"]
     path = _arr2([st["params"] for st in steps] + [r["final"]["params"]], p)
@@ -330,4 +345,5 @@ def _read_run(r: dict, p: int) -> Run:
         _arr([st["loss"] for st in steps]), _arr2([st["grad"] for st in steps], p),
         _arr2([st["update"] for st in steps], p), np.nan if final_loss is None else final_loss,
         _read_norm(r["normalize"]),
+        _arr([st.get("lr", s["lr"]) for st in steps], np.float64),  # /1: settings.lr throughout
     )

@@ -24,7 +24,7 @@ def strict_json(text: str):
 def test_trace_json_has_the_documented_fields(tmp_path):
     _, folder = record_to("scenarios/lr.yaml", tmp_path)
     doc = strict_json((folder / "trace.json").read_text())
-    assert doc["schema"] == SCHEMA == "gdanim.trace/1"
+    assert doc["schema"] == SCHEMA == "gdanim.trace/2"
     assert doc["scenario"] == "lr.yaml" and doc["title"] == "학습률에 따른 경사하강법"
     assert doc["data"]["n"] == 100 and doc["data"]["features"] == 1
     assert doc["data"]["normalize"]["kind"] == "none"
@@ -34,7 +34,8 @@ def test_trace_json_has_the_documented_fields(tmp_path):
     assert run["name"] == "lr-0.0083" and run["regime"] == "divergent"
     assert set(run["settings"]) >= {"lr", "loss", "optimizer", "gradient", "batch_size", "epochs", "init", "zero_grad"}
     assert run["status"] == "max_epochs" and len(run["steps"]) == 30
-    assert set(run["steps"][0]) == {"epoch", "params", "loss", "grad", "update"}
+    assert set(run["steps"][0]) == {"epoch", "lr", "params", "loss", "grad", "update"}
+    assert run["settings"]["schedule"] is None and run["steps"][0]["lr"] == 0.0083
     assert run["final"]["params"] and run["final"]["loss"] > 0
 
 
@@ -52,13 +53,14 @@ def test_the_same_scenario_gives_the_same_bytes(tmp_path):
     assert a == b
 
 
-def test_one_csv_per_run_with_epoch_params_loss_grad_update(tmp_path):
+def test_one_csv_per_run_with_epoch_lr_params_loss_grad_update(tmp_path):
     trace, folder = record_to("scenarios/lr.yaml", tmp_path)
     assert sorted(p.name for p in folder.glob("*.csv")) == sorted(f"{r.name}.csv" for r in trace.runs)
     rows = list(csv.reader((folder / "lr-0.001.csv").open()))
-    assert rows[0] == ["epoch", "w0", "w1", "loss", "grad_w0", "grad_w1", "update_w0", "update_w1"]
+    assert rows[0] == ["epoch", "lr", "w0", "w1", "loss", "grad_w0", "grad_w1", "update_w0", "update_w1"]
+    assert {row[1] for row in rows[1:]} == {"0.001"}
     assert len(rows) == 31
-    assert [float(v) for v in rows[1][1:4]] == [-5.0, 10.0, 8587.6875]
+    assert [float(v) for v in rows[1][2:5]] == [-5.0, 10.0, 8587.6875]
 
 
 def test_reading_a_trace_back_gives_the_same_arrays(tmp_path):

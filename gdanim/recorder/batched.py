@@ -1,7 +1,9 @@
 """Many runs of gd / sgd / momentum / nesterov in one batched tensor loop.
 
 All runs share the data, loss, gradient method and batching; each has its own lr,
-epochs, init, momentum and stop rules. The loop runs over steps, never over runs:
+schedule, epochs, init, momentum and stop rules. A schedule is a column of rates per
+epoch (gdanim.schedules computes them as torch's schedulers do), so scheduled runs
+stay in the batch. The loop runs over steps, never over runs:
 params are [R, p]. A stopped run's row is frozen and no longer recorded.
 """
 
@@ -10,9 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 
 from gdanim.recorder.lossgrad import design, loss_and_grad, losses
+from gdanim.schedules import epoch_rates
 from gdanim.trace import Run, Settings
 
 BATCHED_OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov")
@@ -50,7 +54,8 @@ def record_batched(x: torch.Tensor, y: torch.Tensor, runs: Sequence[Settings]) -
     last_step = torch.tensor([s.epochs * per_epoch for s in runs])  # [R]
     T = int(last_step.max())
 
-    lr = _column([s.lr for s in runs])
+    rates = np.stack([epoch_rates(s.schedule, s.lr, T // per_epoch) for s in runs])  # [R, E] float64
+    lr_of_epoch = torch.from_numpy(rates.T.astype(np.float32))[:, :, None]  # [E, R, 1]
     momentum = _column([_momentum(s) for s in runs])
     damp = _column([s.options.get("dampening", 0.0) for s in runs])
     nesterov = _column([float(s.optimizer == "nesterov" or s.options.get("nesterov", False)) for s in runs]) > 0
@@ -85,7 +90,7 @@ def record_batched(x: torch.Tensor, y: torch.Tensor, runs: Sequence[Settings]) -
             if any_momentum:  # torch.optim.SGD's momentum buffer
                 buf = g.clone() if buf is None else buf * momentum + (1 - damp) * g
                 d = torch.where(has_momentum, torch.where(nesterov, g + momentum * buf, buf), g)
-            upd = -(lr * d)  # w - lr*g == w + (-(lr*g)) exactly
+            upd = -(lr_of_epoch[epoch] * d)  # w - lr*g == w + (-(lr*g)) exactly
             W_new = torch.where(active[:, None], W + upd, W)
             loss_h[t], grad_h[t], upd_h[t], path[t + 1], epoch_h[t] = loss, g, upd, W_new, epoch
 
@@ -109,6 +114,7 @@ def record_batched(x: torch.Tensor, y: torch.Tensor, runs: Sequence[Settings]) -
             epoch=epoch_h[:S].numpy().copy(), path=path[: S + 1, i].numpy().copy(),
             loss=loss_h[:S, i].numpy().copy(), grad=grad_h[:S, i].numpy().copy(),
             update=upd_h[:S, i].numpy().copy(), final_loss=float(final[i]),
+            lr=rates[i, epoch_h[:S].numpy()],
         ))
     return out
 

@@ -1,11 +1,16 @@
-"""One run through a torch.optim class (adam, rmsprop, adagrad), step by step."""
+"""One run through a torch.optim class (adam, rmsprop, adagrad), step by step.
+
+A schedule sets the param group's rate at each epoch to what torch's scheduler would
+hold there after one scheduler.step() per epoch (gdanim.schedules)."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from gdanim.recorder.batched import batches
 from gdanim.recorder.lossgrad import design, loss_and_grad, losses
+from gdanim.schedules import epoch_rates
 from gdanim.trace import Run, Settings
 
 OPTIM_CLASSES: dict[str, type[torch.optim.Optimizer]] = {
@@ -23,7 +28,9 @@ def record_with_optim(x: torch.Tensor, y: torch.Tensor, s: Settings) -> Run:
     opt = OPTIM_CLASSES[s.optimizer]([W], lr=s.lr, **s.options)
     path, loss_h, grad_h, upd_h, epoch_h = [W.detach().clone()], [], [], [], []
     status = "max_epochs"
+    rates = epoch_rates(s.schedule, s.lr, s.epochs)  # [epochs] float64
     for epoch, idx in batches(n, s.batch_size, s.seed, s.epochs):
+        opt.param_groups[0]["lr"] = float(rates[epoch])
         Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
         loss, g = loss_and_grad(W.detach(), Xb, yb, s.loss, s.gradient, s.delta)
         if s.zero_grad or W.grad is None:
@@ -50,7 +57,7 @@ def record_with_optim(x: torch.Tensor, y: torch.Tensor, s: Settings) -> Run:
         settings=s, status=status, regime=None, contraction=None,
         epoch=torch.tensor(epoch_h, dtype=torch.long).numpy(), path=_stack(path, p),
         loss=_stack(loss_h, 0).reshape(-1), grad=_stack(grad_h, p), update=_stack(upd_h, p),
-        final_loss=final,
+        final_loss=final, lr=rates[np.asarray(epoch_h, np.int64)],
     )
 
 
