@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from gdanim.api import record_to
+from gdanim.report.lab import lab_supports
 from gdanim.trace import norm_key, read_trace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,9 +97,9 @@ class Recorded:
                 "y": np.asarray(self.trace.dataset.y, np.float32).astype(float).tolist()}
 
     def full_batch(self) -> list:
+        """The runs the lab re-runs (the page offers the same ones)."""
         n = self.trace.dataset.n
-        return [(r, j) for r, j in zip(self.trace.runs, self.doc["runs"])
-                if j["settings"]["batch_size"] is None or j["settings"]["batch_size"] >= n]
+        return [(r, j) for r, j in zip(self.trace.runs, self.doc["runs"]) if lab_supports(r.settings, n)]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from gdanim.analysis import Analysis, Spectrum
 from gdanim.dataset import Normalization
 from gdanim.report import text as tx
 from gdanim.schema import OPTIMIZERS
-from gdanim.trace import Run, Trace, norm_key
+from gdanim.trace import Run, Settings, Trace, norm_key
 
 MAX_VALUES = 60_000
 "A page carries the lab only while n * (k + 1) stays under this (the data ride in the page)."
@@ -27,6 +27,8 @@ MIN_EPOCHS_MAX = 2_000
 SLIDER_STEPS = 240
 "Positions of the log-scale learning-rate slider."
 LOSSES = ("sse", "mse")
+SCHEDULES = ("step", "exponential", "cosine", "linear")
+"The learning-rate schedules lab-core.js steps (nextRate), as gdanim/schedules.py does."
 MAIN = "data"
 "The key of the data's own units (runs that override `normalize` get their own)."
 
@@ -74,8 +76,17 @@ def _spectrum(s: Spectrum) -> dict[str, Any]:
             "ols_loss": _f64(s.ols_loss)}
 
 
+def lab_supports(settings: Settings, n: int) -> bool:
+    """True when the lab can re-run a recorded run as the recorder did (on n points): full
+    batch, a quadratic loss (SSE or MSE) and a constant rate or a schedule lab-core.js
+    steps. The page offers only such runs, and tests/test_lab_core.py compares only them."""
+    full = settings.batch_size is None or settings.batch_size >= n
+    schedule = settings.schedule is None or settings.schedule["type"] in SCHEDULES
+    return full and settings.loss in LOSSES and schedule
+
+
 def _full_batch(trace: Trace) -> list[Run]:
-    return [r for r in trace.runs if r.settings.batch_size is None or r.settings.batch_size >= trace.dataset.n]
+    return [r for r in trace.runs if lab_supports(r.settings, trace.dataset.n)]
 
 
 def _units_key(run: Run) -> str:
@@ -131,6 +142,8 @@ def run_settings(run: Run) -> dict[str, Any]:
     }
     for k, v in st.options.items():
         opts[k] = list(v) if isinstance(v, tuple) else v
+    if st.schedule is not None:
+        opts["schedule"] = dict(st.schedule)
     return opts
 
 
