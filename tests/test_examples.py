@@ -18,7 +18,7 @@ def trace(stem: str) -> gdanim.Trace:
 @pytest.mark.parametrize(
     "stem",
     ["lr", "sse_vs_mse", "thermometer", "fahrenheit", "three_points", "gradients", "optimizers",
-     "zero_grad", "multivariate", "minibatch", "lr_sweep"],
+     "zero_grad", "multivariate", "minibatch", "lr_sweep", "schedules"],
 )
 def test_every_example_records_every_run(stem):
     t = trace(stem)
@@ -75,3 +75,21 @@ def test_optimizers_all_move_toward_the_minimum():
     start = t.runs[0].loss[0]
     for run in t.runs:
         assert run.final_loss < start / 10, run.name
+
+
+def test_a_rate_just_above_critical_diverges_constant_and_converges_with_a_schedule():
+    t = trace("schedules")
+    spectrum = t.analysis.spectra["sse"]
+    lam = max(spectrum.eigenvalues)
+    constant = t.run("constant")
+    assert constant.settings.lr == 0.0085 > spectrum.critical_lr
+    assert constant.regime == "divergent" and constant.final_loss > 400_000 > 40 * constant.loss[0]
+    crossing = {}
+    for name in ("step-decay", "cosine", "exponential"):
+        run = t.run(name)
+        ratio = run.step_lr * lam  # lr_t * lambda_max against 2, step by step
+        assert ratio[0] > 2 and ratio[-1] < 2, name
+        crossing[name] = int(np.argmax(ratio < 2))
+        assert run.regime in ("monotone", "oscillating"), name
+        assert run.final_loss == pytest.approx(spectrum.ols_loss, rel=1e-4), name
+    assert crossing == {"step-decay": 10, "cosine": 7, "exponential": 4}  # as the description says
