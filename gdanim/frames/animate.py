@@ -20,6 +20,7 @@ from gdanim.frames.glyphs import GlyphText
 from gdanim.frames.panels import ContourPanel, FitPanel, LossPanel, Panel, SurfacePanel
 from gdanim.frames.style import FONT_FAMILY, Style, make_style, new_figure, rc_params
 from gdanim.render.views import RunView
+from gdanim.schedules import label as schedule_label
 
 MAX_COLUMNS = 6
 MAX_CELLS = 24
@@ -135,6 +136,8 @@ class FrameSource:
             return f"epoch {cell.view.epoch_label(cur)}"
         v = cell.view
         info = f"epoch {v.epoch_label(cur)} · loss {v.loss[cur]:.4g}"
+        if v.scheduled:  # the rate changes from epoch to epoch: show the current one
+            info = f"epoch {v.epoch_label(cur)} · lr {v.lr_at(cur):.3g} · loss {v.loss[cur]:.4g}"
         if v.diverged_by(cur):
             info += f" · diverged at epoch {v.diverged_at:.0f}"
         return info
@@ -194,6 +197,8 @@ def run_frames(view: RunView, states: np.ndarray, look: Look, title: str) -> Fra
     with matplotlib.rc_context(rc_params(style)):
         fig = new_figure(style)
         prefix = f"{view.run.name} · lr = {view.run.settings.lr:g} · "
+        if view.scheduled:
+            prefix = f"{view.run.name} · {schedule_label(view.run.settings.schedule)} · "
         text, top = _title(fig, style, title, prefix)
         # tick marks, pads and label gap are fixed points (11), the texts scale
         bottom = (11 + 1.2 * style.tick + 1.3 * style.label) * (100 / 72) / style.height

@@ -326,6 +326,12 @@ class LossPanel(Panel):
         self.loss = loss
         ax.set_yscale("log")
         ax.plot(view.times, loss, color=t.muted, lw=style.line * 0.5, alpha=0.6)
+        spans = view.unstable_spans()  # plain gd: the steps whose lr * lambda_max >= 2
+        for a, b in spans:
+            ax.axvspan(a, b, color=t.warning, alpha=0.13, lw=0)
+        if spans and not self.compact:
+            ax.text(spans[0][0], 0.02, " lr·λmax ≥ 2", transform=ax.get_xaxis_transform(),
+                    ha="left", va="bottom", fontsize=style.note * 0.85, color=t.warning)
         ok = loss[np.isfinite(loss)]
         lo, hi = (float(ok.min()), float(ok.max())) if ok.size else (0.1, 1.0)
         hi = max(hi, lo * 10)

@@ -42,6 +42,34 @@ class RunView:
         """True once a run stopped as diverged has reached its last finite state."""
         return self.diverged_at is not None and state >= min(self.last_finite + 1, len(self.times) - 1)
 
+    @property
+    def scheduled(self) -> bool:
+        """True when the run's learning rate follows a schedule."""
+        return self.run.settings.schedule is not None
+
+    def lr_at(self, state: int) -> float:
+        """The learning rate of the step that leaves a state (the last step's at the end)."""
+        rates = self.run.step_lr
+        return float(rates[min(state, len(rates) - 1)]) if len(rates) else float(self.run.settings.lr)
+
+    def rate_ratio(self) -> np.ndarray | None:
+        """[S] lr_t * lambda_max of each step (2 and above diverges), for runs whose regime
+        the spectrum decides (plain full-batch gd); None for the others."""
+        if self.run.regime is None:
+            return None
+        spectrum = self.trace.analysis_of(self.run).spectra[self.run.settings.loss]
+        lam = max(spectrum.eigenvalues) + self.run.settings.options.get("weight_decay", 0.0)
+        return self.run.step_lr * lam
+
+    def unstable_spans(self) -> list[tuple[float, float]]:
+        """Epoch ranges [from, to) of the steps whose rate is at or above the critical one."""
+        ratio = self.rate_ratio()
+        if ratio is None or not len(ratio):
+            return []
+        edges = np.diff(np.concatenate([[0], (ratio >= 2.0).astype(np.int8), [0]]))
+        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        return [(float(self.times[a]), float(self.times[b])) for a, b in zip(starts, stops)]
+
     def epoch_label(self, state: int) -> str:
         """The epoch of a state as shown in titles."""
         t = float(self.times[state])
