@@ -73,3 +73,18 @@ def test_korean_labels_render_with_real_glyphs(lr_trace, tmp_path):
         path = fg.save_png(fig, tmp_path / "loss.png")
     assert fig.axes[0].get_xlabel() == "에폭"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_scheduled_scenarios_loss_figure_shows_the_rates_and_the_unstable_steps(lr_trace):
+    trace = record(ROOT / "scenarios" / "schedules.yaml")
+    lam = max(trace.analysis.spectra["sse"].eigenvalues)
+    step = trace.run("step-decay")
+    assert fg.step_ratio(trace, step).tolist() == (step.step_lr * lam).tolist()
+    fig = fg.loss_figure(trace, strings("en"))
+    main, rates = fig.axes
+    assert [line.get_ydata().tolist() for line in rates.lines[:4]] == [r.step_lr.tolist() for r in trace.runs]
+    assert rates.lines[4].get_ydata()[0] == pytest.approx(2 / lam)  # the critical rate
+    bands = [line for line in main.lines if line.get_linewidth() == 6]
+    band = np.asarray(bands[1].get_ydata(), np.float64)  # step decay: its first 10 epochs
+    assert np.isfinite(band[:10]).all() and np.isnan(band[10:]).all()
+    assert len(fg.loss_figure(lr_trace, strings("en")).axes) == 1  # no schedule: one axis, no bands

@@ -115,6 +115,7 @@ def loss_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
         ok = np.isfinite(loss) & (loss > 0)
         if ok.any():
             ax.plot(epochs_axis(run)[ok], loss[ok], color=color, lw=1.6, label=run.name)
+    _mark_unstable(ax, trace)
     losses = sorted({r.settings.loss for r in trace.runs})
     for loss, style in zip(losses, ("--", ":"), strict=False):
         ols = trace.analysis.spectra[loss].ols_loss
@@ -127,7 +128,61 @@ def loss_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
     ax.grid(alpha=0.3, which="both")
     if len(trace.runs) <= MAX_LEGEND:
         ax.legend(fontsize="small", loc="best")
+    _rates_axis(ax, trace, colors, labels)
     return fig
+
+
+UNSTABLE = "#d62728"
+
+
+def step_ratio(trace: Trace, run: Run) -> np.ndarray | None:
+    """[S] lr_t * lambda_max per step for runs whose regime the spectrum decides (plain
+    full-batch gd): 2 and above diverges. None for the others."""
+    if run.regime is None:
+        return None
+    spectrum = trace.analysis_of(run).spectra[run.settings.loss]
+    return run.step_lr * (max(spectrum.eigenvalues) + run.settings.options.get("weight_decay", 0.0))
+
+
+def _mark_unstable(ax, trace: Trace) -> None:
+    """When a run has a schedule: under each plain-gd run's loss, a wide band on the steps
+    whose rate is at or above the critical one, so the epoch a schedule makes the run
+    stable shows (and a constant rate above it stays banded)."""
+    if all(run.settings.schedule is None for run in trace.runs):
+        return
+    labelled = False
+    for run in trace.runs:
+        ratio = step_ratio(trace, run)
+        if ratio is None:
+            continue
+        loss = run.loss.astype(np.float64)
+        shown = np.where((ratio >= 2.0) & np.isfinite(loss) & (loss > 0), loss, np.nan)
+        if np.isfinite(shown).any():
+            ax.plot(epochs_axis(run), shown, color=UNSTABLE, lw=6, alpha=0.25, solid_capstyle="round",
+                    label=None if labelled else "lr·λmax ≥ 2")
+            labelled = True
+
+
+def _rates_axis(ax, trace: Trace, colors: list, labels: Mapping[str, str]) -> None:
+    """When a run has a schedule: each run's learning rate per step on a second axis
+    (dotted), and the critical rate 2/lambda_max there, which a decaying rate crosses."""
+    if all(run.settings.schedule is None for run in trace.runs):
+        return
+    twin = ax.twinx()
+    for run, color in zip(trace.runs, colors):
+        twin.plot(epochs_axis(run), run.step_lr, color=color, ls=":", lw=1.4)
+    critical = trace.analysis.spectra[trace.loss].critical_lr
+    if critical:
+        twin.axhline(critical, color=UNSTABLE, ls="-.", lw=1)
+        twin.annotate(f"2/λmax {critical:.3g}", (1.0, critical), xycoords=("axes fraction", "data"),
+                      ha="right", va="bottom", fontsize="small", color=UNSTABLE)
+    rates = np.concatenate([run.step_lr for run in trace.runs])
+    rates = rates[np.isfinite(rates) & (rates > 0)]
+    if rates.size and rates.max() > 20 * rates.min():
+        twin.set_yscale("log")
+    twin.set_ylabel(f"{labels['axis_lr']} (···)")
+    ax.set_zorder(twin.get_zorder() + 1)  # the losses and their legend above the rates
+    ax.patch.set_visible(False)
 
 
 def _window(trace: Trace, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
