@@ -88,7 +88,7 @@ def test_an_mse_scenario_shows_the_one_over_n_of_its_loss(tmp_path):
 def test_the_lr_page_states_the_critical_rate_and_warns_about_0_0083(lr_page):
     assert "242.8" in lr_page
     assert "0.008238" in lr_page
-    warnings = re.findall(r'<p class="warning" role="note"><strong>([^<]+)</strong>', lr_page)
+    warnings = re.findall(r'<p class="warning" role="note"[^>]*><strong>([^<]+)</strong>', lr_page)
     assert warnings == ["lr-0.0083"]
     assert "diverges slowly" in lr_page
 
@@ -225,3 +225,14 @@ def test_any_description_becomes_markup_without_scripts_images_or_script_links(t
         assert not any(name.startswith("on") for name in attrs), attrs
         href = (attrs.get("href") or "").strip().lower()
         assert not href.startswith(("javascript:", "vbscript:", "data:")), href
+
+
+def test_the_slider_of_a_scheduled_run_carries_each_frames_rate():
+    from gdanim.api import record
+    from gdanim.report.media import slider_frames
+
+    trace = record(ROOT / "scenarios" / "schedules.yaml")
+    step = slider_frames(trace.run("step-decay"), [0, 9, 10, 25, 60])
+    assert [f[3] for f in step] == [0.0085, 0.0085, 0.00425, 0.002125, 0.000265625]
+    assert [f[0] for f in step] == [0, 9, 10, 25, 60]
+    assert all(len(f) == 3 for f in slider_frames(trace.run("constant"), [0, 60]))  # constant: no lr

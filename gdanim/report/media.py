@@ -55,7 +55,8 @@ def _finite(v: float) -> float | None:
 
 
 def slider_frames(run: Run, indices: Sequence[int]) -> list[list]:
-    """Per frame [epoch, loss, [params]] for the slider: what the frame shows, from the trace."""
+    """Per frame [epoch, loss, [params]] for the slider: what the frame shows, from the trace;
+    with a schedule, [epoch, loss, [params], lr] (the rate of the step leaving that state)."""
     from gdanim.render.schedule import state_times
 
     times = state_times(run)
@@ -65,7 +66,10 @@ def slider_frames(run: Run, indices: Sequence[int]) -> list[list]:
         t = float(times[i])
         epoch = int(t) if t == int(t) else round(t, 2)
         params = [_finite(round(float(v), 6)) for v in run.path[min(i, run.path.shape[0] - 1)]]
-        out.append([epoch, _finite(float(f"{float(loss):.6g}")), params])
+        frame = [epoch, _finite(float(f"{float(loss):.6g}")), params]
+        if run.settings.schedule is not None and run.steps:
+            frame.append(_finite(float(f"{float(run.step_lr[min(i, run.steps - 1)]):.6g}")))
+        out.append(frame)
     return out
 
 

@@ -15,7 +15,8 @@
     function show(i) {
       var f = data.frames[i];
       out.textContent = out.dataset.epoch + " " + f[0] + " · " + out.dataset.loss + " " + fmt(f[1]) +
-        " · " + out.dataset.params + " = [" + f[2].map(fmt).join(", ") + "]";
+        " · " + out.dataset.params + " = [" + f[2].map(fmt).join(", ") + "]" +
+        (f.length > 3 ? " · lr = " + fmt(f[3]) : "");  // a scheduled run: the current rate
     }
     slider.addEventListener("input", function () {
       var i = Number(slider.value);
