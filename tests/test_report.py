@@ -236,3 +236,17 @@ def test_the_slider_of_a_scheduled_run_carries_each_frames_rate():
     assert [f[3] for f in step] == [0.0085, 0.0085, 0.00425, 0.002125, 0.000265625]
     assert [f[0] for f in step] == [0, 9, 10, 25, 60]
     assert all(len(f) == 3 for f in slider_frames(trace.run("constant"), [0, 60]))  # constant: no lr
+
+
+def test_the_analysis_says_where_each_schedule_crosses_the_critical_rate():
+    from gdanim.api import record
+    from gdanim.report.analysis_text import run_row, verdicts
+
+    trace = record(ROOT / "scenarios" / "schedules.yaml")
+    text = verdicts(trace, strings("en"))
+    assert "diverging, lr 0.0085;" in text  # the constant rate alone
+    assert "step-decay (step-10-0.5) starts at lr·λmax = 2.06 and is stable from epoch 10 on (lr 0.00425)" in text
+    assert "cosine (cosine-60) starts at lr·λmax = 2.06 and is stable from epoch 7 on" in text
+    assert "exponential (exp-0.99) starts at lr·λmax = 2.06 and is stable from epoch 4 on" in text
+    assert run_row(trace.run("step-decay"), trace, strings("en")).lr == "0.0085 → 0.000266 (step-10-0.5)"
+    assert "에폭 10부터" in verdicts(trace, strings("ko"))

@@ -10,6 +10,7 @@ import numpy as np
 
 from gdanim.analysis import Spectrum
 from gdanim.report.text import num, vec
+from gdanim.schedules import label as schedule_label
 from gdanim.trace import Run, Trace
 
 CONDITION_VALLEY = 10.0
@@ -79,14 +80,34 @@ def facts(trace: Trace, s: Mapping[str, str]) -> list[Fact]:
 
 
 def verdicts(trace: Trace, s: Mapping[str, str]) -> str | None:
-    """One sentence saying which rates converge and which diverge, grouped by regime."""
+    """One sentence saying which rates converge and which diverge, grouped by regime; a
+    scheduled run says where its rate crosses the critical one."""
     groups: dict[str, list[float]] = {}
     for run in trace.runs:
-        if run.regime is not None:
+        if run.regime is not None and run.settings.schedule is None:
             groups.setdefault(run.regime, []).append(run.settings.lr)
     parts = [s[f"verdict_{regime}"].format(lrs=_rates(sorted(set(groups[regime]))))
              for regime in ("monotone", "oscillating", "divergent") if regime in groups]
+    parts += [p for p in (_schedule_verdict(trace, run, s) for run in trace.runs) if p]
     return s["an_runs_verdict"].format(verdicts="; ".join(parts)) if parts else None
+
+
+def _schedule_verdict(trace: Trace, run: Run, s: Mapping[str, str]) -> str | None:
+    """Where a scheduled plain-gd run's lr_t * lambda_max falls below 2, in words."""
+    if run.regime is None or run.settings.schedule is None or not run.steps:
+        return None
+    spectrum = trace.analysis_of(run).spectra[run.settings.loss]
+    ratio = run.step_lr * (lam_max(spectrum) + run.settings.options.get("weight_decay", 0.0))
+    fields = dict(name=run.name, schedule=schedule_label(run.settings.schedule),
+                  start=num(ratio[0], 3), end=num(ratio[-1], 3))
+    if ratio[0] < 2:
+        return s["verdict_schedule_below"].format(**fields)
+    stable = np.flatnonzero(ratio < 2)
+    if not stable.size or (ratio[stable[0]:] >= 2).any():
+        return s["verdict_schedule_above"].format(**fields)
+    first = int(stable[0])
+    return s["verdict_schedule_crosses"].format(epoch=int(run.epoch[first]), lr=f"{run.step_lr[first]:.3g}",
+                                                **fields)
 
 
 def _rates(lrs: list[float]) -> str:
@@ -114,11 +135,19 @@ def hidden_divergence(run: Run) -> bool:
             and math.isfinite(last) and math.isfinite(first) and last < first)
 
 
+def rate_text(run: Run) -> str:
+    """The run's learning rate as the page writes it: 0.001, or 0.0085 → 0.000266 (step-10-0.5)."""
+    st = run.settings
+    if st.schedule is None or not run.steps:
+        return f"{st.lr:g}"
+    return f"{st.lr:g} → {run.step_lr[-1]:.3g} ({schedule_label(st.schedule)})"
+
+
 def story(run: Run, s: Mapping[str, str]) -> str:
     """What the run did, in one sentence: start, rate, loss before and after, status, regime."""
     st = run.settings
     fields = dict(
-        optimizer=st.optimizer, lr=f"{st.lr:g}", loss=st.loss.upper(), init=vec(st.init, 3),
+        optimizer=st.optimizer, lr=rate_text(run), loss=st.loss.upper(), init=vec(st.init, 3),
         epochs=int(run.epoch[-1]) + 1 if run.steps else 0,
         first=num(_first_loss(run)), last=num(run.final_loss),
         status=s[f"status_{run.status}"],
@@ -140,13 +169,13 @@ def run_row(run: Run, trace: Trace, s: Mapping[str, str]) -> RunRow:
         spectrum = analysis.spectra[st.loss]
         warning = s["warn_hidden_divergence"].format(
             first=num(_first_loss(run)), last=num(run.final_loss),
-            ratio=num(st.lr * lam_max(spectrum), 3), contraction=num(run.contraction, 4))
+            ratio=num(float(run.step_lr[-1]) * lam_max(spectrum), 3), contraction=num(run.contraction, 4))
     options = ", ".join(f"{k} {v}" for k, v in st.options.items())
     if run.normalization is not None:
         options = ", ".join(filter(None, [options, f"x {run.normalization.kind}"]))
     return RunRow(
         name=run.name, optimizer=st.optimizer + (f" ({options})" if options else ""),
-        loss=st.loss.upper(), lr=f"{st.lr:g}", epochs=int(run.epoch[-1]) + 1 if run.steps else 0,
+        loss=st.loss.upper(), lr=rate_text(run), epochs=int(run.epoch[-1]) + 1 if run.steps else 0,
         params=vec(run.final_params), final_loss=num(run.final_loss), distance=num(distance),
         status=s[f"status_{run.status}"], status_key=run.status,
         regime=s[f"regime_{run.regime}"] if run.regime else s["regime_na"],

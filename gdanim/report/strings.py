@@ -82,6 +82,10 @@ EN: dict[str, str] = {
     "verdict_monotone": "approaching monotonically, lr {lrs}",
     "verdict_oscillating": "oscillating but converging, lr {lrs}",
     "verdict_divergent": "diverging, lr {lrs}",
+    "verdict_schedule_crosses": "{name} ({schedule}) starts at lr·λmax = {start} and is stable from "
+                                "epoch {epoch} on (lr {lr})",
+    "verdict_schedule_above": "{name} ({schedule}) stays at lr·λmax ≥ 2 to its last epoch ({end})",
+    "verdict_schedule_below": "{name} ({schedule}) is below lr·λmax = 2 from the start ({start})",
     "an_mse_note": "For MSE the eigenvalues are n = {n} times smaller and the critical rate "
                    "n times larger ({critical}).",
     # runs table
@@ -321,6 +325,10 @@ KO: dict[str, str] = {
     "verdict_monotone": "단조롭게 수렴하는 학습률 {lrs}",
     "verdict_oscillating": "진동하며 수렴하는 학습률 {lrs}",
     "verdict_divergent": "발산하는 학습률 {lrs}",
+    "verdict_schedule_crosses": "{name}({schedule})은 lr·λmax = {start}에서 시작해 에폭 {epoch}부터 "
+                                "안정합니다 (학습률 {lr})",
+    "verdict_schedule_above": "{name}({schedule})은 마지막 에폭까지 lr·λmax ≥ 2입니다 ({end})",
+    "verdict_schedule_below": "{name}({schedule})은 처음부터 lr·λmax = 2 아래입니다 ({start})",
     "an_mse_note": "MSE의 고유값은 n = {n}배 작고, 임계 학습률은 n배 큽니다 ({critical}).",
     "col_name": "실행",
     "col_optimizer": "옵티마이저",
