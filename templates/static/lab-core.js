@@ -24,7 +24,8 @@
       for (var j = 0; j < k; j++) X[i * p + j + 1] = data.x[i][j];
       y[i] = data.y[i];
     }
-    var d = {n: n, p: p, X: X, y: y, r: new Float32Array(n), sq: new Float32Array(n), acc: new Float32Array(128)};
+    var d = {n: n, p: p, X: X, y: y, r: new Float32Array(n), sq: new Float32Array(n), acc: new Float32Array(128), rest: []};
+    for (j = 2; j < p; j++) d.rest.push(j);
     if (packed) packed.set(data, d);
     return d;
   }
@@ -60,27 +61,24 @@
   }
 
   // Loss at W (float32), leaving the residuals y - X W in d.r. X W as MKL's sgemm
-  // computes it here: fused multiply-adds in blocks of 4 points, separate products
-  // summed before the intercept for the last n % 4 points.
+  // computes it here (measured for k <= 3): w0 + w1*x1 fused, then the other products
+  // (x3 before x2) for the points in blocks of 4; for the last n % 4 points the
+  // products summed first, the intercept last.
   function lossOf(d, W, mse) {
     var n = d.n, p = d.p, X = d.X, y = d.y, r = d.r, sq = d.sq, block = n - n % 4, acc, e, i, j, o;
-    var w0 = W[0], w1 = W[1];
+    var w0 = W[0], w1 = W[1], rest = p === 4 ? [3, 2] : d.rest;
     if (p === 2) {
       for (i = 0; i < block; i++) { e = r[i] = f(y[i] - f(w1 * X[2 * i + 1] + w0)); sq[i] = e * e; }
     } else {
       for (i = 0, o = 0; i < block; i++, o += p) {
-        for (acc = w0, j = 1; j < p; j++) acc = fma(W[j], X[o + j], acc);
+        for (acc = fma(w1, X[o + 1], w0), j = 0; j < rest.length; j++) acc = f(acc + f(W[rest[j]] * X[o + rest[j]]));
         e = r[i] = f(y[i] - acc);
         sq[i] = e * e;
       }
     }
     for (i = block, o = block * p; i < n; i++, o += p) {
-      acc = w0;
-      if (p > 1) {
-        for (acc = f(w1 * X[o + 1]), j = 2; j < p; j++) acc = f(acc + f(W[j] * X[o + j]));
-        acc = f(acc + w0);
-      }
-      e = r[i] = f(y[i] - acc);
+      for (acc = f(w1 * X[o + 1]), j = 0; j < rest.length; j++) acc = f(acc + f(W[rest[j]] * X[o + rest[j]]));
+      e = r[i] = f(y[i] - f(acc + w0));
       sq[i] = e * e;
     }
     var sum = torchSum(sq, n, d.acc);
@@ -117,22 +115,22 @@
 
   function option(o, key, fallback) { return o[key] === undefined || o[key] === null ? fallback : o[key]; }
 
-  // The update rule {Wn, batched, step(W, g, t, upd)}: step writes the new params into
-  // Wn (batched rules also write the update into upd and weight decay into g); t counts
-  // steps from 1. Its state lives in the closure, one rule per run.
+  // The update rule {Wn, batched, step(W, g, t, upd, lr)}: step writes the new params
+  // into Wn (batched rules also write the update into upd and weight decay into g); t
+  // counts steps from 1, lr is the step's rate (a double). One rule per run.
   function makeRule(o, p) {
-    var name = o.optimizer || "gd", lr = o.lr, wd = option(o, "weight_decay", 0);
+    var name = o.optimizer || "gd", wd = option(o, "weight_decay", 0);
     var Wn = new Float32Array(p), u = new Float32Array(p), v = new Float32Array(p);
     var w2 = new Float32Array(p), buf = new Float32Array(p), gg = new Float32Array(p);
     var rule = {Wn: Wn, batched: false};
     if (name === "gd" || name === "sgd" || name === "momentum" || name === "nesterov") {
       // gdanim/recorder/batched.py: separate tensor ops, upd = -(lr * d), W + upd
       var m = name === "gd" ? 0 : option(o, "momentum", name === "sgd" ? 0 : 0.9);
-      var m32 = f(m), keep = f(1 - f(option(o, "dampening", 0))), lr32 = f(lr), wd32 = f(wd);
+      var m32 = f(m), keep = f(1 - f(option(o, "dampening", 0))), wd32 = f(wd);
       var nest = name === "nesterov" || !!o.nesterov;
       rule.batched = true;
-      rule.step = function (W, g, t, upd) {
-        for (var j = 0; j < p; j++) {
+      rule.step = function (W, g, t, upd, lr) {
+        for (var j = 0, lr32 = f(lr); j < p; j++) {
           var gj = g[j];
           if (wd > 0) gj = g[j] = f(gj + f(wd32 * W[j]));
           var dj = gj;
@@ -155,7 +153,7 @@
       var betas = option(o, "betas", [0.9, 0.999]), b1 = betas[0], b2 = betas[1];
       var eps32 = f(option(o, "eps", 1e-8)), amsgrad = !!o.amsgrad;
       var w1 = f(1 - b1), w1c = f(1 - w1), b2f = f(b2), v2 = f(1 - b2);
-      rule.step = function (W, g0, t) {
+      rule.step = function (W, g0, t, upd, lr) {
         var g = decayed(W, g0);
         var bc1 = 1 - Math.pow(b1, t), bc2 = 1 - Math.pow(b2, t); // python floats (double)
         var size = f(-(lr / bc1)), bc2s = f(Math.sqrt(bc2));
@@ -174,9 +172,9 @@
     if (name === "rmsprop") { // torch/optim/rmsprop.py, _single_tensor_rmsprop
       var alpha = option(o, "alpha", 0.99), a32 = f(alpha), a1 = f(1 - alpha), a1c = f(1 - a1);
       var reps = f(option(o, "eps", 1e-8)), rm = option(o, "momentum", 0), rm32 = f(rm);
-      var centered = !!o.centered, nlr = f(-lr);
-      rule.step = function (W, g0) {
-        var g = decayed(W, g0);
+      var centered = !!o.centered;
+      rule.step = function (W, g0, t, upd, lr) {
+        var g = decayed(W, g0), nlr = f(-lr);
         for (var j = 0; j < p; j++) {
           v[j] = fma(f(a1 * g[j]), g[j], f(v[j] * a32));
           var avg = v[j];
@@ -199,7 +197,7 @@
     if (name === "adagrad") { // torch/optim/adagrad.py, _single_tensor_adagrad
       var decay = option(o, "lr_decay", 0), geps = f(option(o, "eps", 1e-10));
       v.fill(f(option(o, "initial_accumulator_value", 0)));
-      rule.step = function (W, g0, t) {
+      rule.step = function (W, g0, t, upd, lr) {
         var g = decayed(W, g0), clr = f(-(lr / (1 + (t - 1) * decay)));
         for (var j = 0; j < p; j++) {
           v[j] = fma(g[j], g[j], v[j]);
@@ -211,13 +209,31 @@
     throw new Error("gdanim.lab: unknown optimizer " + JSON.stringify(name));
   }
 
+  // The rate of epoch e from the previous one, as torch.optim.lr_scheduler's chainable
+  // formulas compute it in Python floats (gdanim/schedules.py): {type: step | exponential
+  // | cosine | linear, ...}; epoch 0 trains with lr (linear: lr * start_factor).
+  function nextRate(s, base, lr, e) {
+    if (s.type === "step") return e % s.step_size !== 0 ? lr : lr * option(s, "gamma", 0.1);
+    if (s.type === "exponential") return lr * s.gamma;
+    if (s.type === "cosine") {
+      var tm = s.t_max, lo = option(s, "eta_min", 0), c = Math.cos;
+      if ((((e - 1 - tm) % (2 * tm)) + 2 * tm) % (2 * tm) === 0) return lr + (base - lo) * (1 - c(Math.PI / tm)) / 2;
+      return (1 + c(Math.PI * e / tm)) / (1 + c(Math.PI * (e - 1) / tm)) * (lr - lo) + lo;
+    }
+    if (s.type === "linear") {
+      var a = option(s, "start_factor", 1 / 3), z = option(s, "end_factor", 1), n = option(s, "total_iters", 5);
+      return e > n ? lr : lr * (1 + (z - a) / (n * a + (e - 1) * (z - a)));
+    }
+    throw new Error("gdanim.lab: unknown schedule " + JSON.stringify(s.type));
+  }
+
   function grow(a, size) { return a && a.length >= size ? a : new Float32Array(size); }
 
   /**
    * Train into reusable columns: the fast form of simulate for redrawing every frame.
    * `out` is a previous result (its typed arrays are reused when large enough) or
    * omitted. Returns out with params [(steps+1)*p], loss [steps], grad and update
-   * [steps*p] as Float32Array views, and p, steps, status, divergedAt.
+   * [steps*p] as Float32Array views, lr [steps] (Float64Array), p, steps, status, divergedAt.
    *   var out = gdanim.lab.simulateInto({lr: 0.001, epochs: 30, init: [-5, 10]}, out);
    */
   lab.simulateInto = function (opts, out) {
@@ -235,6 +251,8 @@
     out = out || {};
     var P = out.paramsBuf = grow(out.paramsBuf, (epochs + 1) * p), L = out.lossBuf = grow(out.lossBuf, epochs);
     var G = out.gradBuf = grow(out.gradBuf, epochs * p), U = out.updateBuf = grow(out.updateBuf, epochs * p);
+    var R = out.lrBuf = out.lrBuf && out.lrBuf.length >= epochs ? out.lrBuf : new Float64Array(epochs);
+    var sched = o.schedule || null, rate = sched && sched.type === "linear" ? o.lr * option(sched, "start_factor", 1 / 3) : o.lr;
     var rule = makeRule(o, p), Wn = rule.Wn, g = new Float32Array(p), acc = new Float32Array(p);
     var Wt = new Float32Array(p), upd = new Float32Array(p), W = new Float32Array(p);
     var tol32 = rule.batched && tol !== null ? f(tol) : tol;
@@ -247,7 +265,8 @@
       gradOf(d, W, g, mse, method, delta, Wt);
       for (j = 0; j < p; j++) acc[j] = zero || S === 0 ? g[j] : f(acc[j] + g[j]); // zero_grad false: grads pile up
       if (rule.batched) g.set(acc); // the recorded gradient includes weight decay there
-      rule.step(W, rule.batched ? g : acc, S + 1, upd);
+      if (sched && S > 0) rate = nextRate(sched, o.lr, rate, S); // scheduler.step() after each epoch
+      rule.step(W, rule.batched ? g : acc, S + 1, upd, rate);
       var big = 0;
       for (j = 0; j < p; j++) {
         var w = P[(S + 1) * p + j] = Wn[j];
@@ -256,6 +275,7 @@
         G[S * p + j] = rule.batched ? g[j] : acc[j];
         big = Math.max(big, Math.abs(dj)); // NaN stays NaN, as torch's amax
       }
+      R[S] = rate;
       L[S++] = loss;
       if (!isFinite(loss) || (max32 !== null && loss > max32)) { status = "diverged"; break; }
       if (tol32 !== null && big < tol32) { status = "converged"; break; }
@@ -268,6 +288,7 @@
     out.loss = L.subarray(0, S);
     out.grad = G.subarray(0, S * p);
     out.update = U.subarray(0, S * p);
+    out.lr = R.subarray(0, S);
     return out;
   };
 
@@ -280,9 +301,9 @@
   /**
    * Record gradient descent exactly as gdanim's recorder does (full batch, float32).
    * opts: data {x: [[..k]], y: [..]} (default gdanim.lab.data), lr, optimizer, loss,
-   * epochs, init, optimizer options, gradient, delta, zero_grad, stop {tol, max_loss};
-   * columns: true returns Float32Array columns as simulateInto does.
-   * Returns {params: [[w0..wk]] (steps+1 rows), loss, grad, update, status, steps, divergedAt}.
+   * epochs, init, optimizer options, gradient, delta, zero_grad, stop {tol, max_loss},
+   * schedule {type, ...}; columns: true returns typed arrays as simulateInto does.
+   * Returns {params: [[w0..wk]] (steps+1 rows), loss, grad, update, lr, status, steps, divergedAt}.
    *   var run = gdanim.lab.simulate({lr: 0.0083, epochs: 30, init: [-5, 10]}); run.status
    */
   lab.simulate = function (opts) {
@@ -290,8 +311,8 @@
     if (opts && opts.columns) return out;
     var p = out.p;
     return {params: rows(out.params, p), loss: Array.prototype.slice.call(out.loss),
-      grad: rows(out.grad, p), update: rows(out.update, p), status: out.status,
-      steps: out.steps, divergedAt: out.divergedAt};
+      grad: rows(out.grad, p), update: rows(out.update, p), lr: Array.prototype.slice.call(out.lr),
+      status: out.status, steps: out.steps, divergedAt: out.divergedAt};
   };
 
   // --- the quadratic view (float64) -------------------------------------------------
