@@ -16,14 +16,15 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from gdanim.frames import layout
 from gdanim.frames.glyphs import GlyphText
-from gdanim.frames.panels import ContourPanel, FitPanel, LossPanel, Panel, SurfacePanel
+from gdanim.frames.panels import ContourPanel, FitPanel, LossPanel, Panel, SurfacePanel, compact_ticks
 from gdanim.frames.style import FONT_FAMILY, Style, make_style, new_figure, rc_params
 from gdanim.render.views import RunView
 from gdanim.schedules import label as schedule_label
 
-MAX_COLUMNS = 6
-MAX_CELLS = 24
+PT = 72 / 100
+"Points per pixel of a figure at the styles' DPI."
 NUMBERS_FONT = FONT_FAMILY[0]
 "The per-frame texts hold only numbers and Latin words: one font, no fallback to lay out."
 
@@ -44,17 +45,27 @@ class _Cell:
     panels: list[Panel]
     states: np.ndarray
     "The scheduled states of this cell's run, one per frame."
-    header: GlyphText | None = None
+    header: list[GlyphText] | None = None
+    "The status lines above a compare cell (epoch or how the run ended, loss)."
+    short: bool = False
+    "Header words shortened to fit the cell."
     prev: int | None = None
+
+    def status(self, state: int) -> list[str]:
+        """The header's lines at `state`: one line, or two when the header has two."""
+        words = status_words(self.view, state, self.short)
+        if self.header is None or len(self.header) > 1 or len(words) == 1:
+            return words
+        return [" · ".join(words)]
 
 
 class FrameSource:
     """Frames of one figure: `poster()` is the last frame, iteration yields every frame."""
 
-    def __init__(self, fig: Figure, cells: list[_Cell], title: GlyphText, heading: str,
-                 compare: bool) -> None:
+    def __init__(self, fig: Figure, cells: list[_Cell], title: GlyphText | None, heading: str,
+                 compare: bool, plan: layout.GridPlan | None = None) -> None:
         self.fig, self.cells, self.title, self.compare = fig, cells, title, compare
-        self.heading = heading
+        self.heading, self.plan = heading, plan
         self.count = len(cells[0].states)
         self.size = (int(fig.bbox.width), int(fig.bbox.height))
         for cell in cells:
@@ -123,17 +134,18 @@ class FrameSource:
         buffer = np.asarray(self.fig.canvas.buffer_rgba())
         for cell in self.cells:
             if cell.header is not None:
-                cell.header.set_text(_cell_header(cell.view, int(cell.states[k])))
-                cell.header.draw_into(buffer)
-        self.title.set_text(self._title_text(k))
-        self.title.draw_into(buffer)
+                texts = cell.status(int(cell.states[k]))
+                for i, line in enumerate(cell.header):
+                    line.set_text(texts[i] if i < len(texts) else "")
+                    line.draw_into(buffer)
+        if self.title is not None:
+            self.title.set_text(self._title_text(k))
+            self.title.draw_into(buffer)
         return buffer
 
     def _title_text(self, k: int) -> str:
         cell = self.cells[0]
         cur = int(cell.states[k])
-        if self.compare:
-            return f"epoch {cell.view.epoch_label(cur)}"
         v = cell.view
         info = f"epoch {v.epoch_label(cur)} · loss {v.loss[cur]:.4g}"
         if v.scheduled:  # the rate changes from epoch to epoch: show the current one
@@ -153,9 +165,20 @@ def warm_up() -> None:
         fig.canvas.draw()
 
 
-def _cell_header(view: RunView, state: int) -> str:
-    tail = " · diverged" if view.diverged_by(state) else ""
-    return f"loss {view.loss[state]:.4g}{tail}"
+def status_words(view: RunView, state: int, short: bool = False) -> list[str]:
+    """What a compare cell says of its run at `state`: the epoch it is at, or how it
+    ended (diverged at k, converged at k, done at k), then its loss when finite."""
+    at = "at " if short else "at epoch "
+    last = len(view.times) - 1
+    if view.diverged_by(state):
+        return [f"diverged {at}{view.diverged_at:.0f}"]
+    if state >= last:
+        ended = {"converged": "converged ", "diverged": "diverged "}.get(view.run.status, "done ")
+        head = ended + at + view.epoch_label(last)
+    else:
+        head = f"epoch {view.epoch_label(state)}"
+    loss = float(view.loss[state])
+    return [head, f"loss {loss:.4g}"] if math.isfinite(loss) else [head]
 
 
 PANELS: dict[str, type[Panel]] = {"fit": FitPanel, "surface": SurfacePanel, "contour": ContourPanel,
@@ -164,10 +187,12 @@ PANELS: dict[str, type[Panel]] = {"fit": FitPanel, "surface": SurfacePanel, "con
 
 
 def _make_panel(kind: str, fig: Figure, spec, view: RunView, look: Look) -> Panel:
+    """A panel on a subplot spec, or on a rect [x0, y0, w, h] in figure fractions."""
+    add = fig.add_axes if isinstance(spec, list) else fig.add_subplot
     if kind == "surface":
-        ax = fig.add_subplot(spec, projection="3d", computed_zorder=False)
+        ax = add(spec, projection="3d", computed_zorder=False)
         return SurfacePanel(ax, view, look.style, look.elev, look.azim)
-    return PANELS[kind](fig.add_subplot(spec), view, look.style)
+    return PANELS[kind](add(spec), view, look.style)
 
 
 def _title(fig: Figure, style: Style, heading: str, prefix: str = "") -> tuple[GlyphText, float]:
@@ -211,48 +236,70 @@ def run_frames(view: RunView, states: np.ndarray, look: Look, title: str) -> Fra
 
 def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
                    title: str) -> FrameSource:
-    """All runs in one grid (states [T, R]), each cell titled with its run.
+    """All runs in one grid (states [T, R]), each cell titled with its run and its status.
 
-    Up to MAX_COLUMNS runs get a column each with every panel stacked; more runs get
-    one cell each showing the first panel, at most MAX_CELLS of them, evenly picked."""
-    style = look.style
-    runs = len(views)
-    note = ""
-    if runs <= MAX_COLUMNS and runs * len(look.panels) <= 12:
-        rows, cols, kinds, picked = len(look.panels), runs, list(look.panels), list(range(runs))
-    else:
-        picked = sorted({round(i) for i in np.linspace(0, runs - 1, min(runs, MAX_CELLS))})
-        if len(picked) < runs:
-            note = f" (showing {len(picked)} of {runs} runs)"
-        cols = math.ceil(math.sqrt(len(picked) * style.width / style.height / 1.3))
-        rows, kinds = math.ceil(len(picked) / cols), [look.panels[0]]
-    small = Style(**{**style.__dict__, "label": style.label * 0.8, "tick": style.tick * 0.75,
-                     "note": style.note * 0.75, "marker": style.marker * 0.7,
-                     "line": style.line * 0.8})
-    small_look = Look(look.panels, small, look.elev, look.azim)
-    with matplotlib.rc_context(rc_params(small)):
+    The grid (rows, columns, panels per cell, which runs) is `layout.grid_plan`'s: every
+    text at least layout.MIN_TEXT_PX at slide size; what it leaves out is said in the
+    heading."""
+    plan = layout.grid_plan(len(views), look.panels, look.style.size)
+    style, k = look.style, plan.scale
+    small = Style(**{**style.__dict__, "label": layout.NAME_PX * k * PT,
+                     "tick": layout.TICK_PX * k * PT, "note": layout.TICK_PX * k * PT,
+                     "marker": style.marker * 0.75, "line": style.line * 0.8, "grid": True})
+    small_look = Look(plan.kinds, small, look.elev, look.azim)
+    heading = f"{title} ({plan.note})" if plan.note else title
+    pads = {f"{a}tick.major.{w}": 3 * k for a in "xy" for w in ("pad", "size")}  # as the texts scale
+    with matplotlib.rc_context({**rc_params(small), **pads, "axes.labelpad": 3 * k}):
         fig = new_figure(style)
-        text, top = _title(fig, style, title + note)
-        header = 2.4 * small.label * (100 / 72) / style.height
-        stacked = len(kinds) > 1  # a column per run, headers only on the top row
-        gs = fig.add_gridspec(rows, cols, left=0.05, right=0.98, bottom=0.07,
-                              top=top - header - 0.01, wspace=0.3,
-                              hspace=0.3 if stacked or rows == 1 else 0.75)
-        cells = []
-        for n, r in enumerate(picked):
-            row0, col = (0, n) if stacked else divmod(n, cols)
-            panels = [_make_panel(kind, fig, gs[row0 + m, col], views[r], small_look)
-                      for m, kind in enumerate(kinds)]
-            if not stacked:
-                _outer_labels_only(panels[0].ax, row0, col, rows, cols, len(picked))
-            for panel in panels if n > 0 else ():  # one legend is enough
-                if panel.ax.get_legend() is not None:
-                    panel.ax.get_legend().remove()
-            box = gs[row0, col].get_position(fig)
-            x, y = (box.x0 + box.x1) / 2, box.y1 + 0.005
-            fig.text(x, y + header / 2, views[r].run.name, ha="center", va="bottom",
-                     fontsize=small.label)
-            head = GlyphText(fig, x, y, size=small.label, color=style.theme.foreground,
-                             family=NUMBERS_FONT, ha="center", va="bottom")
-            cells.append(_Cell(views[r], panels, np.asarray(states[:, r]), head))
-        return FrameSource(fig, cells, text, title + note, compare=True)
+        fig.text(0.5, 1 - 6 * k / style.height, heading, ha="center", va="top",
+                 fontsize=layout.TITLE_PX * k * PT)
+        cells = [_compare_cell(fig, plan, n, views[r], states[:, r], small_look)
+                 for n, r in enumerate(plan.picked)]
+        return FrameSource(fig, cells, None, heading, compare=True, plan=plan)
+
+
+def _compare_cell(fig: Figure, plan: layout.GridPlan, n: int, view: RunView, states: np.ndarray,
+                  look: Look) -> _Cell:
+    """The n-th cell of a compare grid: its panels, its run's name and status lines."""
+    width, height = look.style.size
+    row, col = divmod(n, plan.cols)
+    below = n + plan.cols < len(plan.picked)  # another cell under this one
+    panels = []
+    for m, kind in enumerate(plan.kinds):
+        x0, y0, w, h = plan.panel_box(n, m)
+        spec = [x0 / width, y0 / height, w / width, h / height]
+        panel = _make_panel(kind, fig, spec, view, look)
+        ax = panel.ax
+        if kind != "surface":
+            compact_ticks(ax, w / plan.scale, h / plan.scale)
+            if col > 0:
+                ax.set_ylabel("")
+            if below:
+                ax.set_xlabel("")
+        if n > 0 and ax.get_legend() is not None:  # one legend is enough
+            ax.get_legend().remove()
+        panels.append(panel)
+    cx, top, room = plan.header_anchor(n)
+    k = plan.scale
+    name = fig.text(cx / width, top / height, view.run.name, ha="center", va="top",
+                    fontsize=layout.NAME_PX * k * PT)
+    _fit_text(name, room)
+    line = layout.HEAD_LINE * layout.NAME_PX * k
+    header = [GlyphText(fig, cx / width, (top - line * (i + 1)) / height,
+                        size=layout.HEAD_PX * k * PT, color=look.style.theme.foreground,
+                        family=NUMBERS_FONT, ha="center", va="top")
+              for i in range(plan.header_lines - 1)]
+    cell = _Cell(view, panels, np.asarray(states), header)
+    shown = np.unique(cell.states)
+    if max(header[0].width(t) for s in shown for t in cell.status(int(s))) > room:
+        cell.short = True
+    return cell
+
+
+def _fit_text(text, room: float) -> None:
+    """Shorten a static text with an ellipsis until it is at most `room` pixels wide."""
+    renderer = text.figure.canvas.get_renderer()
+    words = text.get_text()
+    while len(words) > 1 and text.get_window_extent(renderer).width > room:
+        words = words[:-1]
+        text.set_text(words + "…")

@@ -84,6 +84,22 @@ class GlyphText:
         """The string drawn."""
         return self.text
 
+    def width(self, text: str | None = None) -> float:
+        """How wide `text` (by default the current text) is drawn, in pixels."""
+        key = (self.family, self.size, self.fig.dpi)
+        return sum(_advance(c, *key) for c in (self.text if text is None else text))
+
+    def extent(self) -> tuple[float, float, float, float]:
+        """(x0, y0, x1, y1) of the current text's line box in display pixels (y up, as
+        matplotlib's window extents): from the pen's start to its end, descent to ascent."""
+        width = self.width()
+        x0 = self.x - {"left": 0.0, "center": 0.5, "right": 1.0}[self.ha] * width
+        renderer = self.fig.canvas.get_renderer()
+        _, line, descent = renderer.get_text_width_height_descent(
+            "lp", FontProperties(family=self.family, size=self.size), ismath=False)
+        height = self.fig.bbox.height
+        return x0, height - self.baseline - descent, x0 + width, height - self.baseline + line - descent
+
     def draw_into(self, buffer: np.ndarray) -> None:
         """Blend the text into an [H, W, 4] uint8 RGBA buffer."""
         key = (self.family, self.size, self.fig.dpi)

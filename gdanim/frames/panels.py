@@ -15,7 +15,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 from matplotlib.transforms import IdentityTransform
 from mpl_toolkits.mplot3d import proj3d
 
@@ -39,6 +39,35 @@ def _param(i: int) -> str:
     return f"w{i}"
 
 
+def _short_number(v: float, _pos=None) -> str:
+    """A tick label of at most about five characters: 12k, 3e6, 0.25, −1.5."""
+    a = abs(v)
+    if a >= 1e4:
+        text = f"{v / 1e3:.3g}k" if a < 1e6 else f"{v:.0e}".replace("e+0", "e").replace("e+", "e")
+    else:
+        text = f"{v:.3g}"
+    return text.replace("-", "\N{MINUS SIGN}")
+
+
+def compact_ticks(ax: Axes, width: float, height: float) -> None:
+    """Few enough ticks, with short labels, that they do not run into each other on a
+    plot of width x height slide pixels (a cell of a compare grid)."""
+    ax.xaxis.set_major_locator(MaxNLocator(max(2, int(width // 50)), min_n_ticks=2))
+    ax.xaxis.set_major_formatter(FuncFormatter(_short_number))
+    if ax.get_yscale() == "log":
+        ax.yaxis.set_major_locator(LogLocator(numticks=max(2, int(height // 30))))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(max(2, int(height // 32)), min_n_ticks=2))
+        ax.yaxis.set_major_formatter(FuncFormatter(_short_number))
+
+
+def boxed(theme, edge: str | None = None) -> dict:
+    """A text box that keeps a note legible on any background (contours, surfaces)."""
+    return dict(boxstyle="round,pad=0.25", facecolor=theme.background, alpha=0.88,
+                edgecolor=edge or theme.muted, linewidth=0.8)
+
+
 class Panel:
     """Base: a panel on one axes for one run."""
 
@@ -54,12 +83,13 @@ class Panel:
     def _note(self, text: str, top: bool = True) -> None:
         place = getattr(self.ax, "text2D", self.ax.text)  # 3-D axes take (x, y, z, s) in text
         place(0.02, 0.97 if top else 0.02, text, transform=self.ax.transAxes, ha="left",
-              va="top" if top else "bottom", fontsize=self.style.note * 0.9, color=self.t.muted)
+              va="top" if top else "bottom", fontsize=self.style.note, color=self.t.foreground,
+              bbox=boxed(self.t))
 
     @property
     def compact(self) -> bool:
         """True for a small cell of a grid: fewer labels."""
-        return self.ax.get_position().width * self.style.width < 220
+        return self.style.grid or self.ax.get_position().width * self.style.width < 220
 
     def after_draw(self) -> None:
         """Called once the static layer has been drawn (projections are known then)."""
@@ -123,7 +153,7 @@ class FitPanel(Panel):
                     label="true line")
         best = predictions(self.view.trace, self.view.run, np.asarray(a.minimizer), self.xs)
         ax.plot(xs, best, color=self.t.minimum, lw=self.style.line * 0.45, label="least squares")
-        ax.legend(loc="lower right", frameon=False, fontsize=self.style.note * 0.85)
+        ax.legend(loc="best", frameon=False, fontsize=self.style.note)
 
     def set_frames(self, count: int) -> None:
         # about as dark as the lecture's 30 overlaid lines at alpha 0.1, however many frames
@@ -160,21 +190,35 @@ class _PathPanel(Panel):
         self.out_mark = self._anim(Line2D([], [], color=self.t.warning, marker="X", ls="none",
                                           markersize=st.marker * 1.2,
                                           markeredgecolor=self.t.background))
-        top = 0.98 if self.view.trace.dataset.features == 1 else 0.9  # below a slice note
+        top = 0.96 if self.view.trace.dataset.features == 1 else 0.86  # below a slice note
         self.out_text = self._anim(Text(0.5, top, self._out_label(), transform=self.ax.transAxes,
-                                        ha="center", va="top", color=self.t.warning,
-                                        fontsize=st.note))
+                                        ha="center", va="top", color=self.t.foreground,
+                                        fontsize=st.note, bbox=boxed(self.t, self.t.warning)))
         for artist in (self.path_line, self.head, self.out_mark, self.out_text):
             artist.set_figure(self.ax.figure)
             artist.set_clip_box(self.ax.bbox)
         self.out_text.set_clip_on(False)
+        self._fit_note(self.out_text)
+
+    def _fit_note(self, text: Text) -> None:
+        """Break a note onto two lines, then drop its first words, until it is no wider
+        than the panel (a small cell of a grid)."""
+        renderer = self.ax.figure.canvas.get_renderer()
+        room = self.ax.get_position().width * self.ax.figure.bbox.width
+        words = text.get_text()
+        for candidate in (words, words.replace(" at ", "\nat ", 1), words.split(" at ", 1)[-1]):
+            text.set_text(candidate)
+            if text.get_window_extent(renderer).width <= room:
+                return
 
     def _out_label(self) -> str:
+        """What the note says when it shows: where the x is (the path leaving the view, at
+        the state where the frames first show it outside), else the divergence."""
         v = self.view
-        if v.diverged_at is not None:
-            return f"diverged at epoch {v.diverged_at:.0f}"
         if v.plane.exit is not None:
             return f"leaves the view at epoch {v.epoch_label(v.plane.exit)}"
+        if v.diverged_at is not None:
+            return f"diverged at epoch {v.diverged_at:.0f}"
         return ""
 
     def _xy(self, states: slice) -> np.ndarray:
@@ -251,7 +295,7 @@ class ContourPanel(_PathPanel):
                          color=self.t.foreground, lw=self.style.line * 0.55)
             if not self.compact:
                 self.ax.text(m[0] + d[0], m[1] + d[1], f" λ={lam:.3g}", clip_on=True,
-                             fontsize=self.style.note * 0.8, color=self.t.foreground)
+                             fontsize=self.style.note, color=self.t.foreground)
 
 
 def _log_levels(loss: np.ndarray, count: int = 14) -> np.ndarray:
@@ -271,8 +315,8 @@ class SurfacePanel(_PathPanel):
         ax.plot_surface(A, B, g.loss, cmap=t.cmap, alpha=t.surface_alpha, linewidth=0.25,
                         edgecolor=t.grid, antialiased=True, rcount=24, ccount=24)
         ax.view_init(elev=elev, azim=azim)
-        compact = ax.get_position().width * style.width < 360  # no room for a z label
-        ax.set_box_aspect(None, zoom=1.3 if compact else 1.15)
+        compact = style.grid or ax.get_position().width * style.width < 360  # no room for a z label
+        ax.set_box_aspect(None, zoom=0.88 if style.grid else 1.3 if compact else 1.15)
         ax.set_xlim(g.lo[0], g.hi[0])
         ax.set_ylim(g.lo[1], g.hi[1])
         ax.set_zlim(g.zmin, g.zmax)
@@ -286,10 +330,12 @@ class SurfacePanel(_PathPanel):
         ax.set_ylabel(_param(g.params[1]), labelpad=-2)
         if not compact:
             ax.set_zlabel("loss", labelpad=2)
-        ax.tick_params(labelsize=style.tick * 0.8, pad=0)
+        ax.tick_params(labelsize=style.tick, pad=0)
         for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
             axis.set_major_locator(MaxNLocator(4))
             axis.set_pane_color((0, 0, 0, 0))
+            if style.grid:  # a cell of a grid: no room for tick labels that read
+                axis.set_major_formatter(NullFormatter())
         if view.trace.dataset.features > 1:
             self._note("slice: other params at least squares, path drawn on it")
         self._path_setup()

@@ -95,6 +95,8 @@ class Style:
     "Width of the main lines, in points."
     marker: float
     "Size of the current-position marker, in points."
+    grid: bool = False
+    "A cell of a compare grid: panels leave out what does not read at that size."
 
     @property
     def size(self) -> tuple[int, int]:
