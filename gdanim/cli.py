@@ -105,9 +105,11 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 def record(scenarios: tuple[Path, ...], output: Path) -> None:
     """Record every step of every run: trace.json and one CSV per run."""
     from gdanim.api import record_to
+    from gdanim.manifest import write_manifest
 
     for scenario in load_all(scenarios):
         trace, folder = record_to(scenario, output)
+        write_manifest(folder, scenario, command="record", options={"output": str(output)})
         statuses = ", ".join(f"{r.name} {r.status}" for r in trace.runs[:6])
         more = f", ... ({len(trace.runs)} runs)" if len(trace.runs) > 6 else ""
         click.echo(f"{folder}/trace.json: {statuses}{more}")
@@ -149,6 +151,8 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
     options = {"preset": preset} if preset else {}
     result = build_site(inputs, output, jobs=jobs, force=force, lang=lang, templates=templates,
                         render_options=options, progress=progress)
+    for stem in result.removed:
+        click.echo(f"{stem}: removed (its scenario is no longer given)")
     built = len(result.outcomes) - len(result.failures)
     click.echo(f"{result.index}: {built} scenario(s), {len(result.rendered)} rendered, "
                f"{len(result.failures)} failed ({result.seconds:.1f} s)")
@@ -171,6 +175,7 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
 def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, preset: str | None,
            fps: int | None, theme: str | None, jobs: int | None, quiet: bool) -> None:
     """Record and animate every run: <run>.mp4/.gif/.png and compare.* per scenario."""
+    from gdanim.manifest import write_manifest
     from gdanim.render import render_scenario
     from gdanim.report import write_scenario_report
 
@@ -185,12 +190,33 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
         for name, message in result.failures:
             click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
         page = write_scenario_report(scenario, result.folder, fps=fps)
+        overrides = {"formats": wanted, "preset": preset, "fps": fps, "theme": theme}
+        write_manifest(result.folder, scenario, command="render", render_options=overrides,
+                       options={**overrides, "output": str(output), "jobs": jobs})
         if not quiet:
             made = len(result.runs) + (1 if result.compare else 0)
             click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")
             click.echo(f"{page}: report")
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rerun", is_flag=True,
+              help="Also record each scenario again and compare trace.json byte for byte.")
+@friendly_errors
+def verify(folders: tuple[Path, ...], rerun: bool) -> None:
+    """Check rendered folders or sites against their manifest.json: one line per finding
+    (exit 1), nothing changed (exit 0)."""
+    from gdanim.verify import verify_paths
+
+    findings, checked = verify_paths(folders, rerun=rerun)
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
+        sys.exit(EXIT_FAILED)
+    click.echo(f"{checked} folder(s) match their manifests" + (" and record the same trace" if rerun else ""))
 
 
 @main.command()

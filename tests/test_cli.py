@@ -80,7 +80,7 @@ def test_record_writes_the_trace_and_csvs_under_the_stem(tmp_path):
     assert result.exit_code == 0, result.output
     folder = tmp_path / "gradients"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "analytic.csv", "autograd.csv", "numerical-delta-0.1.csv", "trace.json"]
+        "analytic.csv", "autograd.csv", "manifest.json", "numerical-delta-0.1.csv", "trace.json"]
     assert not list(folder.glob(".*"))  # no temporary files left behind
 
 

@@ -100,10 +100,13 @@ def templates_digest(override: Path | None = None) -> str:
 
 def write_page(path: Path, name: str, context: dict[str, Any], override: Path | None = None) -> Path:
     """Render template `name` into the file `path` atomically, with the font subsets its
-    text needs written into its assets folder; returns path."""
+    text needs written into its assets folder; returns path.
+
+    The footer's "how this was made" line (`made`) is added unless the context has one."""
+    from gdanim.manifest import provenance
     from gdanim.report.fonts import font_faces
 
-    context = {"fonts": [], **context}
+    context = {"made": provenance(Path(path).parent), "fonts": [], **context}
     html = render(name, context, override)
     faces = font_faces(html, Path(path).parent / context["assets"], Path(path).stem)
     if faces:

@@ -8,6 +8,7 @@ parallel worker processes; a scenario that fails is reported and the others stil
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,6 +23,8 @@ from typing import Any
 from gdanim import __version__, interrupt
 from gdanim.errors import GdanimError, cannot_write
 from gdanim.files import atomic_write_text, inside, make_folder, remove_leftovers
+from gdanim.manifest import NAME as MANIFEST
+from gdanim.manifest import write_manifest
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
 from gdanim.report.page import copy_static, templates_digest, write_page
@@ -85,6 +88,8 @@ class SiteResult:
     index: Path
     outcomes: tuple[Outcome, ...]
     seconds: float = 0.0
+    removed: tuple[str, ...] = ()
+    "Folders of scenarios no longer given, removed from the site."
 
     @property
     def failures(self) -> list[Outcome]:
@@ -196,6 +201,10 @@ def build_one(job: Job) -> Outcome:
                                   figures=drawn or stamp.get("figures") != figures)
             card = _card(folder, scenario, job.lang)
             paged = True
+        if paged or not (folder / MANIFEST).is_file():
+            write_manifest(folder, scenario, command="site",
+                           render_options=None if drawn is True else job.render_options,
+                           options={**job.render_options, "lang": job.lang, "force": job.force})
         # an animation that failed is tried again next time: no media stamp is kept
         new_stamp = {"media": None if warnings else media, "figures": figures, "page": page,
                      "card": asdict(card)}
@@ -323,8 +332,45 @@ def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | 
         if progress is not None:
             progress(outcome)
     ordered = tuple(outcomes[i] for i in sorted(outcomes))
+    removed = remove_gone(site, {p.stem.lower() for p in files})
     index = write_index(site, ordered, lang, Path(templates) if templates else None)
-    return SiteResult(index, ordered, time.perf_counter() - start)
+    return SiteResult(index, ordered, time.perf_counter() - start, tuple(removed))
+
+
+def remove_gone(site: Path, stems: set[str]) -> list[str]:
+    """Remove the folders gdanim built for scenarios no longer given (known by their
+    manifest or build stamp): only the files gdanim wrote, and a folder left empty;
+    anything else stays. Returns the names of the folders cleaned."""
+    gone = []
+    for folder in sorted(p for p in site.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if folder.name.lower() in stems | RESERVED_STEMS:
+            continue
+        if (folder / MANIFEST).is_file() or (folder / STAMP).is_file():
+            _remove_own_files(folder)
+            gone.append(folder.name)
+    return gone
+
+
+def _remove_own_files(folder: Path) -> None:
+    from gdanim.manifest import output_files, read_manifest
+    from gdanim.trace import read_trace
+
+    try:
+        names = list(read_manifest(folder)["outputs"])
+        own = [folder / n for n in names]
+    except (OSError, ValueError, KeyError):
+        try:
+            own = output_files(folder, [r.name for r in read_trace(folder / "trace.json").runs])
+        except (OSError, ValueError, KeyError):
+            own = []
+    for path in [*own, folder / MANIFEST, folder / STAMP]:
+        if path.resolve().is_relative_to(folder.resolve()) and path.is_file():
+            path.unlink()
+    for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        with contextlib.suppress(OSError):
+            sub.rmdir()  # only when empty
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _run(todo: list[tuple[int, Job]], jobs: int | None) -> Iterable[tuple[int, Outcome]]:

@@ -20,6 +20,8 @@ EN: dict[str, str] = {
     "card_warning": "{runs}: looks settled, yet diverges.",
     "skip_to_content": "Skip to content",
     "generated_by": "Made with gdanim {version}.",
+    "made_line": "Built {date} with {versions}.",
+    "made_scenario": "Scenario sha256 {sha}…; every file and setting is listed in",
     # sections
     "sec_data": "The data",
     "sec_model": "Model, loss and update",
@@ -267,6 +269,8 @@ KO: dict[str, str] = {
     "card_warning": "{runs}: 수렴하는 것처럼 보이지만 발산합니다.",
     "skip_to_content": "본문으로 건너뛰기",
     "generated_by": "gdanim {version}으로 만들었습니다.",
+    "made_line": "{date}에 {versions}(으)로 만들었습니다.",
+    "made_scenario": "시나리오 sha256 {sha}…; 모든 파일과 설정은 다음에 있습니다:",
     "sec_data": "데이터",
     "sec_model": "모델, 손실, 업데이트",
     "sec_analysis": "분석 결과",

@@ -1,0 +1,186 @@
+"""manifest.json: where a scenario folder came from (`gdanim.manifest/1`, docs/manifest.md).
+
+The scenario and data files by sha256, the seeds, the versions of everything that
+shaped the numbers and the pixels, the command, every output file by size and sha256,
+and for every animation the epoch each frame shows. Versions are read from package
+metadata, so writing a manifest imports neither torch nor matplotlib.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from gdanim import __version__
+from gdanim.files import atomic_write_text
+
+SCHEMA = "gdanim.manifest/1"
+NAME = "manifest.json"
+PACKAGES = ("torch", "numpy", "matplotlib", "imageio-ffmpeg")
+MEDIA = (".mp4", ".gif", ".png")
+PAGE_FILES = ("index.html", "scenario.yaml", "data.csv")
+"The page and the downloads beside it (report.scenario_page writes them)."
+OWN_FOLDERS = ("assets", "exercises")
+"Folders whose every file gdanim wrote (the page's figures and scripts, exercise posters)."
+COMPARE = "compare"
+
+
+def sha256_of(path: Path) -> str:
+    """The sha256 of a file's bytes, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_entry(path: Path) -> dict[str, Any]:
+    """{bytes, sha256} of a file."""
+    return {"bytes": Path(path).stat().st_size, "sha256": sha256_of(path)}
+
+
+@lru_cache(maxsize=1)
+def versions() -> dict[str, str | None]:
+    """Versions of gdanim, Python, the libraries and the ffmpeg binary (None when absent)."""
+    found: dict[str, str | None] = {"gdanim": __version__, "python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    found["ffmpeg"] = _ffmpeg_version()
+    return found
+
+
+def _ffmpeg_version() -> str | None:
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_version()
+    except Exception:  # noqa: BLE001 - no ffmpeg is a fact to record, not an error here
+        return None
+
+
+def created() -> str:
+    """The time of the build, UTC ISO 8601 to the second; SOURCE_DATE_EPOCH when set."""
+    stamp = os.environ.get("SOURCE_DATE_EPOCH")
+    seconds = int(stamp) if stamp and stamp.isdigit() else int(time.time())
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def output_files(folder: Path, run_names: Iterable[str]) -> list[Path]:
+    """The files in folder that gdanim writes for these runs (never anything else)."""
+    folder = Path(folder)
+    names = list(run_names)
+    media = [*names, COMPARE]
+    wanted = {"trace.json", *PAGE_FILES, *(f"{n}.csv" for n in names),
+              *(f"{n}{ext}" for n in media for ext in MEDIA)}
+    found = [folder / w for w in sorted(wanted) if (folder / w).is_file()]
+    for sub in [*OWN_FOLDERS, *(f"{n}-frames" for n in media)]:
+        if (folder / sub).is_dir():
+            found += sorted(p for p in (folder / sub).rglob("*") if p.is_file())
+    return found
+
+
+def animations(trace, settings) -> dict[str, dict[str, Any]]:
+    """{name: {fps, hold_frames, frame_epochs}} for the runs and the compare grid as the
+    render settings schedule them: frame i shows the state at frame_epochs[i] epochs."""
+    from gdanim.render.schedule import compare_schedule, run_schedule, state_times
+
+    out: dict[str, dict[str, Any]] = {}
+    hold = settings.hold_frames
+    for run in trace.runs:
+        times = state_times(run)[run_schedule(run, settings.max_frames, settings.frames)]
+        out[run.name] = _animation(times, settings.fps, hold)
+    if len(trace.runs) > 1:
+        times, _ = compare_schedule(trace.runs, settings.max_frames, settings.frames)
+        out[COMPARE] = _animation(times, settings.fps, hold)
+    return out
+
+
+def _animation(times, fps: int, hold: int) -> dict[str, Any]:
+    epochs = [round(float(t), 6) for t in times]
+    return {"fps": fps, "hold_frames": hold, "frames": len(epochs) + hold,
+            "frame_epochs": epochs + epochs[-1:] * hold}
+
+
+def seeds(scenario, trace) -> dict[str, Any]:
+    """{data: the synthetic data's seed or None, shuffle: {run: seed} for mini-batch runs}."""
+    synthetic = scenario.spec.data.synthetic
+    return {"data": synthetic.seed if synthetic is not None else None,
+            "shuffle": {r.name: r.settings.seed for r in trace.runs if r.settings.batch_size is not None}}
+
+
+def build(folder: Path, scenario, *, command: str, options: Mapping[str, Any] | None = None,
+          render_options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The manifest of folder as a dict (see docs/manifest.md); `render_options` (formats,
+    preset, fps, theme overrides) when the animations were rendered."""
+    from gdanim.trace import read_trace
+
+    settings = None
+    if render_options is not None:
+        from gdanim.render.pipeline import settings_for
+
+        keys = ("formats", "preset", "fps", "theme")
+        settings = settings_for(scenario.spec.render, **{k: render_options.get(k) for k in keys})
+    folder = Path(folder)
+    trace = read_trace(folder / "trace.json")
+    data = [scenario.data_path] if scenario.data_path is not None else []
+    outputs = {str(p.relative_to(folder)): file_entry(p)
+               for p in output_files(folder, [r.name for r in trace.runs])}
+    anim = {}
+    if settings is not None:
+        for name, entry in animations(trace, settings).items():
+            files = [n for n in (f"{name}{ext}" for ext in (".mp4", ".gif")) if n in outputs]
+            files += [f"{name}-frames"] if (folder / f"{name}-frames").is_dir() else []
+            if files:
+                anim[name] = {"files": files, **entry}
+    return {
+        "schema": SCHEMA,
+        "created": created(),
+        "scenario": {"path": str(Path(scenario.path).resolve()), "name": Path(scenario.path).name,
+                     **file_entry(scenario.path)},
+        "data": [{"path": str(p), "name": p.name, **file_entry(p)} for p in data if p.is_file()],
+        "seeds": seeds(scenario, trace),
+        "versions": versions(),
+        "command": {"name": command, "argv": ["gdanim", *sys.argv[1:]],
+                    "options": {k: v for k, v in sorted((options or {}).items()) if v is not None}},
+        "outputs": outputs,
+        "animations": anim,
+    }
+
+
+def write_manifest(folder: Path, scenario, *, command: str, options: Mapping[str, Any] | None = None,
+                   render_options: Mapping[str, Any] | None = None) -> Path:
+    """Write folder/manifest.json for what is in folder now (see `build`); returns its path."""
+    manifest = build(folder, scenario, command=command, options=options, render_options=render_options)
+    text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"
+    return atomic_write_text(Path(folder) / NAME, text)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest in folder; raises OSError or ValueError when missing or unreadable."""
+    manifest = json.loads((Path(folder) / NAME).read_text(encoding="utf-8"))
+    if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA:
+        raise ValueError(f"not a {SCHEMA} manifest")
+    return manifest
+
+
+def provenance(folder: Path) -> dict[str, str]:
+    """What a page's "how this was made" line shows: versions, the date and, for a
+    scenario's page, the short sha256 of the scenario copy beside it and the manifest."""
+    copy = Path(folder) / "scenario.yaml"
+    v = versions()
+    shown = ", ".join(f"{k} {v[k]}" for k in ("gdanim", "python", "torch", "numpy", "matplotlib", "ffmpeg")
+                      if v.get(k))
+    return {"versions": shown, "date": created()[:10],
+            "scenario_sha256": sha256_of(copy)[:12] if copy.is_file() else "", "manifest": NAME}

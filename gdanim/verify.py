@@ -1,0 +1,143 @@
+"""`gdanim verify`: a rendered folder or a whole site checked against its manifests.
+
+    findings, checked = verify_paths(["output/site"], rerun=True)
+
+A finding is one line: a scenario or data file changed since the build, an output
+changed or missing, or (rerun) a trace recorded again that is not byte for byte the same.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gdanim.errors import GdanimError
+from gdanim.manifest import NAME, read_manifest, sha256_of, versions
+
+
+class VerifyError(GdanimError):
+    """Folders that cannot be verified as asked (missing, or no manifest in them)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing that no longer holds, in one scenario folder."""
+
+    folder: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.folder}: {self.message}"
+
+
+def manifest_folders(paths: Iterable[str | Path]) -> list[Path]:
+    """The scenario folders to check: each path holding a manifest.json, else its
+    subfolders that do (a site); VerifyError when a path has none."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            raise VerifyError(f"{path}: a rendered folder or a site is expected, got "
+                              f"{'a file' if path.exists() else 'nothing'}")
+        if (path / NAME).is_file():
+            found.append(path)
+            continue
+        inner = sorted(p for p in path.iterdir() if p.is_dir() and (p / NAME).is_file())
+        if not inner:
+            raise VerifyError(f"{path}: no {NAME} in it or in its folders (built before manifests? "
+                              "render it again)")
+        found += inner
+    return found
+
+
+def verify_paths(paths: Iterable[str | Path], *, rerun: bool = False) -> tuple[list[Finding], int]:
+    """(every finding, how many folders were checked)."""
+    folders = manifest_folders(paths)
+    findings = [f for folder in folders for f in verify_folder(folder, rerun=rerun)]
+    return findings, len(folders)
+
+
+def verify_folder(folder: Path, *, rerun: bool = False) -> list[Finding]:
+    """What no longer holds in one scenario folder; [] when all does."""
+    folder = Path(folder)
+    try:
+        manifest = read_manifest(folder)
+    except (OSError, ValueError) as exc:
+        return [Finding(folder, f"{NAME} cannot be read: {exc}")]
+    found = [Finding(folder, m) for m in _sources(manifest)]
+    found += [Finding(folder, m) for m in _outputs(folder, manifest)]
+    if rerun:
+        found += [Finding(folder, m) for m in _rerun(folder, manifest)]
+    return found
+
+
+def _sources(manifest: dict) -> Iterator[str]:
+    """The scenario and data files, where they still are (a copied site has only the copies
+    beside its pages, which are checked as outputs)."""
+    for kind, entry in [("scenario", manifest["scenario"]), *(("data file", d) for d in manifest["data"])]:
+        path = Path(entry["path"])
+        if path.is_file() and sha256_of(path) != entry["sha256"]:
+            yield f"{kind} changed since the build: {path}"
+
+
+def _outputs(folder: Path, manifest: dict) -> Iterator[str]:
+    for name, entry in sorted(manifest["outputs"].items()):
+        path = folder / name
+        if not path.is_file():
+            yield f"output missing: {name}"
+        elif path.stat().st_size != entry["bytes"] or sha256_of(path) != entry["sha256"]:
+            yield f"output changed since the build: {name}"
+
+
+def _rerun(folder: Path, manifest: dict) -> Iterator[str]:
+    """Record the scenario again into a temporary folder and compare trace.json byte for byte."""
+    from gdanim.api import record_to
+    from gdanim.scenario import load_scenario
+
+    source = Path(manifest["scenario"]["path"])
+    if not source.is_file():
+        source = folder / "scenario.yaml"
+    if not source.is_file():
+        yield f"rerun: the scenario is gone ({manifest['scenario']['path']}) and no copy is beside the page"
+        return
+    with tempfile.TemporaryDirectory(prefix="gdanim-verify-") as tmp:
+        _, again = record_to(load_scenario(source), Path(tmp))
+        new = (again / "trace.json").read_bytes()
+    try:
+        old = (folder / "trace.json").read_bytes()
+    except OSError:
+        yield "rerun: trace.json is missing"
+        return
+    if new == old:
+        return
+    where, size = largest_difference(json.loads(old), json.loads(new))
+    now = versions()
+    changed = [f"{k} {v} -> {now.get(k)}" for k, v in manifest["versions"].items() if now.get(k) != v]
+    what = f"first difference at {where}" if math.isinf(size) else f"largest difference {size:.6g} at {where}"
+    yield (f"rerun: trace.json differs; {what}; "
+           + (f"versions differ: {', '.join(changed)}" if changed else "same versions"))
+
+
+def largest_difference(a: Any, b: Any, where: str = "") -> tuple[str, float]:
+    """(the place, the size) of the largest difference between two JSON values: numbers
+    by absolute difference, anything else that differs (shape, text, null) as infinite."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        parts = [largest_difference(a.get(k), b.get(k), f"{where}.{k}" if where else k)
+                 for k in sorted(set(a) | set(b))]
+    elif isinstance(a, list) and isinstance(b, list):
+        parts = [largest_difference(x, y, f"{where}[{i}]") for i, (x, y) in enumerate(zip(a, b))]
+        if len(a) != len(b):
+            parts.append((f"{where} (length {len(a)} -> {len(b)})", math.inf))
+    elif _number(a) and _number(b):
+        return where, abs(float(a) - float(b))
+    else:
+        return where, 0.0 if a == b else math.inf
+    return max(parts, key=lambda p: p[1], default=(where, 0.0))
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
