@@ -181,7 +181,7 @@ def test_a_run_with_its_own_normalization_is_drawn_in_its_own_units(tmp_path):
 def test_several_features_draw_every_panel_as_a_slice_and_say_so(tmp_path, params):
     path = tmp_path / "three.yaml"
     path.write_text(
-        "data: {synthetic: {n: 30, true: [1.0, 2.0, -1.0, 0.5]}}\nmodel: {features: 3}\n"
+        "data: {synthetic: {n: 30, params: [1.0, 2.0, -1.0, 0.5]}}\nmodel: {features: 3}\n"
         "lr: 0.005\nepochs: 6\n")
     trace = record(path)
     run = trace.runs[0]

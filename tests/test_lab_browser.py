@@ -25,7 +25,7 @@ BIG_N = lab_module.MAX_VALUES // 2 + 1  # n * (k + 1) just over the limit
 BIG = f"""\
 title: Too many points for the lab
 data:
-  synthetic: {{n: {BIG_N}, seed: 1, x: randn, true: [1.0, 2.0], noise: 0.1}}
+  synthetic: {{n: {BIG_N}, seed: 1, x: randn, params: [1.0, 2.0], noise: 0.1}}
 loss: mse
 lr: 0.1
 epochs: 2

@@ -24,7 +24,7 @@ EN = strings("en")
 SCENARIO = """\
 title: Lab
 data:
-  synthetic: {{n: {n}, seed: 3, x: randn, true: [1.0, 2.0], noise: 0.2}}
+  synthetic: {{n: {n}, seed: 3, x: randn, params: [1.0, 2.0], noise: 0.2}}
 init: [0.5, -1.0]
 loss: sse
 optimizer: gd

@@ -10,7 +10,7 @@ import gdanim
 from gdanim import parse_scenario
 
 LECTURE = """
-data: {synthetic: {n: 100, seed: 43052, x: randn, true: [2.5, 4.0], noise: 0.5}}
+data: {synthetic: {n: 100, seed: 43052, x: randn, params: [2.5, 4.0], noise: 0.5}}
 init: [-5.0, 10.0]
 """
 

@@ -23,7 +23,7 @@ title: {title}
 description: |
   {description}
 data:
-  synthetic: {{n: 20, seed: 1, x: randn, true: [1.0, 2.0], noise: 0.1}}
+  synthetic: {{n: 20, seed: 1, x: randn, params: [1.0, 2.0], noise: 0.1}}
 init: [0.0, 0.0]
 loss: {loss}
 epochs: 4

@@ -18,7 +18,7 @@ SCENARIO = """\
 title: {title}
 description: A tiny scenario for the site tests.
 data:
-  synthetic: {{n: 12, seed: {seed}, x: randn, true: [1.0, 2.0], noise: 0.1}}
+  synthetic: {{n: 12, seed: {seed}, x: randn, params: [1.0, 2.0], noise: 0.1}}
 init: [0.0, 0.0]
 loss: mse
 epochs: 3

@@ -73,16 +73,19 @@ def slider_frames(run: Run, indices: Sequence[int]) -> list[list]:
     return out
 
 
-def snippets(media: Media, alt: str) -> dict[str, str]:
-    """Copy-ready code to show the animation in HTML, Marp, Reveal.js and Beamer."""
+def snippets(media: Media, alt: str, captions: str | None = None, label: str = "") -> dict[str, str]:
+    """Copy-ready code to show the animation in HTML, Marp, Reveal.js and Beamer (with its
+    captions track where the format takes one)."""
     mp4, gif, png = media.video, media.files.get("gif"), media.poster
     out: dict[str, str] = {}
     if mp4:
         poster = f' poster="{png}"' if png else ""
+        track = (f'<track kind="captions" src="{captions}" label="{html.escape(label)}" default>'
+                 if captions else "")
         out["HTML"] = (f'<video src="{mp4}"{poster} controls loop muted playsinline '
-                       f'aria-label="{html.escape(alt)}" style="max-width:100%"></video>')
+                       f'aria-label="{html.escape(alt)}" style="max-width:100%">{track}</video>')
         out["Reveal.js"] = (
-            f'<section>\n  <video data-autoplay loop muted playsinline src="{mp4}"></video>\n</section>\n'
+            f'<section>\n  <video data-autoplay loop muted playsinline src="{mp4}">{track}</video>\n</section>\n'
             f'<section data-background-video="{mp4}" data-background-video-loop '
             f'data-background-video-muted data-background-size="contain"></section>')
     if gif or png:

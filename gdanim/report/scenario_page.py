@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from gdanim import __version__
 from gdanim.files import atomic_write_bytes
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
+from gdanim.report.captions import run_captions
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
 from gdanim.report.lab import lab_context
@@ -34,6 +36,8 @@ class Timing:
     max_frames: int = 150
     frames: tuple[int, ...] | None = None
     surface: tuple[int, int] = (0, 1)
+    hold: float = 1.0
+    "Seconds the last frame is held."
 
 
 def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], timing: Timing) -> dict[str, str]:
@@ -90,13 +94,27 @@ def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mappin
         if not media.files or len(out) >= MAX_VIDEOS:
             continue
         alt = s["video_alt"].format(name=run.name, story=rows[run.name].story)
-        slider = None
+        slider, captions = None, None
         if media.video:
             indices = frame_indices(run, timing.max_frames, timing.frames)
             slider = {"fps": timing.fps, "frames": slider_frames(run, indices)}
-        out.append({"name": run.name, "media": media, "alt": alt, "slider": slider,
-                    "row": rows[run.name], "snippets": snippets(media, alt)})
+            captions = _write_captions(folder, run.name, run_captions(
+                trace, run, indices, timing.fps, round(timing.hold * timing.fps), s, timing.surface))
+        out.append({"name": run.name, "media": media, "alt": alt, "slider": slider, "captions": captions,
+                    "row": rows[run.name],
+                    "snippets": snippets(media, alt, captions and captions["file"], s["captions_label"])})
     return out
+
+
+def _write_captions(folder: Path, name: str, vtt: str) -> dict[str, str]:
+    """Write <name>.vtt beside the video, for slides (only when its text changed); returns
+    its file name and a data: URL of it for the page's <track> (a page opened from disk may
+    not load a file beside it as a track: file: URLs are unique origins to the browser)."""
+    path = Path(folder) / f"{name}.vtt"
+    data = vtt.encode("utf-8")
+    if not path.is_file() or path.read_bytes() != data:
+        atomic_write_bytes(path, data)
+    return {"file": path.name, "url": "data:text/vtt;charset=utf-8;base64," + base64.b64encode(data).decode()}
 
 
 def _downloads(trace: Trace, folder: Path, s: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -208,7 +226,7 @@ def timing_of(scenario, fps: int | None = None) -> Timing:
     r = scenario.spec.render
     return Timing(fps=float(fps or r.fps), max_frames=int(r.max_frames),
                   frames=tuple(r.frames) if r.frames is not None else None,
-                  surface=tuple(r.surface.params))
+                  surface=tuple(r.surface.params), hold=float(r.hold))
 
 
 def write_scenario_figures(scenario, trace: Trace, folder: Path, *, fps: int | None = None,

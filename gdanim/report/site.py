@@ -43,7 +43,7 @@ STAMP = ".gdanim-build.json"
 WORKSHEET = "exercises.html"
 WORKER_DIED = "its worker process ended unexpectedly (killed by the system, out of memory?)"
 RESERVED_STEMS = frozenset({ASSETS})
-PRUNED = frozenset({".mp4", ".gif", ".png", ".csv"})
+PRUNED = frozenset({".mp4", ".gif", ".png", ".csv", ".vtt"})
 "Suffixes of the per-run files a re-render may leave behind for runs that are gone."
 
 

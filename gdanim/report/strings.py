@@ -152,6 +152,17 @@ EN: dict[str, str] = {
     "worksheet_intro": "Every question of the course, in order. Each links to its page, where the "
                        "lab and the animations answer it.",
     "worksheet_link": "All exercises (worksheet)",
+    # captions of the videos
+    "captions_label": "English",
+    "cap_epoch": "epoch {epoch}",
+    "cap_start": "start at w = {params}, loss {loss}",
+    "cap_overshoot": "a step overshoots: a parameter swings back past where it was heading",
+    "cap_grows": "the loss starts to grow again",
+    "cap_divergent": "lr·λmax = {ratio} ≥ 2: every step overshoots further.",
+    "cap_leaves": "the path leaves the view",
+    "cap_end_converged": "converged: the steps became smaller than the tolerance; loss {loss}",
+    "cap_end_diverged": "diverged: the loss is no longer finite",
+    "cap_end_max_epochs": "last epoch: loss {loss} at w = {params}",
     "warn_hidden_divergence": "Looks like it settles (the loss fell from {first} to {last}), but "
                               "lr·λmax = {ratio} ≥ 2: the error grows by ×{contraction} per step, "
                               "so this run diverges slowly.",
@@ -393,6 +404,17 @@ KO: dict[str, str] = {
     "worksheet_intro": "강의의 모든 문제를 순서대로 모았습니다. 각 문제는 실험실과 애니메이션으로 답을 "
                        "확인할 수 있는 페이지로 연결됩니다.",
     "worksheet_link": "모든 문제 (문제지)",
+    # captions of the videos
+    "captions_label": "한국어",
+    "cap_epoch": "{epoch} 에폭",
+    "cap_start": "w = {params}에서 시작, 손실 {loss}",
+    "cap_overshoot": "한 단계가 넘어섭니다: 파라메터가 가던 방향을 지나쳐 되돌아옵니다",
+    "cap_grows": "손실이 다시 커지기 시작합니다",
+    "cap_divergent": "lr·λmax = {ratio} ≥ 2: 매 단계 더 크게 넘어섭니다.",
+    "cap_leaves": "경로가 화면 밖으로 나갑니다",
+    "cap_end_converged": "수렴: 단계가 허용 오차보다 작아졌습니다. 손실 {loss}",
+    "cap_end_diverged": "발산: 손실이 더 이상 유한하지 않습니다",
+    "cap_end_max_epochs": "마지막 에폭: w = {params}에서 손실 {loss}",
     "warn_hidden_divergence": "손실이 {first}에서 {last}로 줄어 수렴하는 것처럼 보이지만 "
                               "lr·λmax = {ratio} ≥ 2 입니다. 오차가 매 단계 ×{contraction}씩 커지므로 "
                               "이 실행은 천천히 발산합니다.",

@@ -1,10 +1,15 @@
 // gdanim report: scrub each run's video by step, and copy embed snippets. No network.
 (function () {
   "use strict";
+  // Numbers as the page writes them: 8587.7, 5.188e11, 1.2e-5; null (not finite) is ∞.
   function fmt(v) {
     if (v === null) return "∞";
     var a = Math.abs(v);
-    return (a !== 0 && (a >= 1e6 || a < 1e-3)) ? v.toExponential(3) : String(+v.toPrecision(5));
+    if (a !== 0 && (a >= 1e6 || a < 1e-4)) {
+      var parts = v.toExponential(3).split("e");
+      return parts[0].replace(/\.?0+$/, "") + "e" + Number(parts[1]);
+    }
+    return String(+v.toPrecision(5));
   }
   document.querySelectorAll("input[data-video-slider]").forEach(function (slider) {
     var id = slider.getAttribute("data-video-slider");

@@ -1,0 +1,106 @@
+"""WebVTT captions for the animations, written from the trace in the page's language.
+
+A reader who cannot see the video hears what happens and when: where the run starts,
+the first step that overshoots, the epoch the loss starts to grow, where the path
+leaves the view, and how the run ends. Each cue starts on the frame that first shows
+its epoch; cues closer than a second apart are merged, so there is at most about one
+cue per second.
+
+    vtt = run_captions(trace, run, frame_states, fps=10, hold=10, s=strings("en"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from gdanim.report import analysis_text as at
+from gdanim.report import text as tx
+from gdanim.trace import Run, Trace
+
+MIN_GAP = 1.0
+"Seconds between cue starts; events closer than this share a cue."
+
+
+def run_events(trace: Trace, run: Run, s: Mapping[str, str], pair: tuple[int, int]) -> list[tuple[int, str]]:
+    """(state, sentence) for what happens in `run`, in order of state."""
+    from gdanim.render.surface import loss_grid, plane_path  # numpy only
+
+    events = [(0, s["cap_start"].format(params=tx.vec(run.path[0]), loss=tx.num(_loss(run, 0))))]
+    update = np.asarray(run.update, np.float64)
+    if len(update) > 1:  # a step that reverses the previous one along some parameter
+        flips = np.nonzero((np.sign(update[1:]) * np.sign(update[:-1]) < 0).any(axis=1))[0]
+        if flips.size:
+            events.append((int(flips[0]) + 1, s["cap_overshoot"]))
+    loss = np.append(np.asarray(run.loss, np.float64), run.final_loss)
+    with np.errstate(invalid="ignore"):
+        grows = np.nonzero(~(loss[1:] <= loss[:-1]))[0]  # inf and nan count as growth
+    if grows.size:
+        state = int(grows[0]) + 1
+        text = s["cap_grows"]
+        if run.regime == "divergent":
+            lam = at.lam_max(trace.analysis_of(run).spectra[run.settings.loss])
+            text += "; " + s["cap_divergent"].format(ratio=tx.num(run.settings.lr * lam, 3))
+        events.append((state, text))
+    if max(pair) <= trace.dataset.features:
+        exit_ = plane_path(run, loss_grid(trace, [run], pair)).exit
+        if exit_ is not None:
+            events.append((exit_, s["cap_leaves"]))
+    events.append((run.steps, _ending(run, s)))
+    return sorted(events, key=lambda e: e[0])
+
+
+def _loss(run: Run, state: int) -> float:
+    return float(run.loss[state]) if state < run.steps else float(run.final_loss)
+
+
+def _ending(run: Run, s: Mapping[str, str]) -> str:
+    loss = tx.num(_loss(run, run.steps))
+    return s[f"cap_end_{run.status}"].format(loss=loss, params=tx.vec(run.path[-1]))
+
+
+def run_captions(trace: Trace, run: Run, frame_states: Sequence[int], fps: float, hold: int,
+                 s: Mapping[str, str], pair: tuple[int, int] = (0, 1)) -> str:
+    """The WebVTT text of the run's video: frame k shows state frame_states[k]; `hold`
+    copies of the last frame follow."""
+    times = run_times(run)
+    states = np.asarray(frame_states)
+    cues: list[list] = []
+    for state, text in run_events(trace, run, s, pair):
+        frame = int(np.searchsorted(states, state))  # the first frame that shows this state
+        if frame >= len(states):
+            frame = len(states) - 1
+        start = frame / fps
+        line = s["cap_epoch"].format(epoch=_epoch(times[min(state, len(times) - 1)])) + ": " + text
+        if cues and start - cues[-1][0] < MIN_GAP:
+            cues[-1][1].append(line)
+        else:
+            cues.append([start, [line]])
+    end = (len(states) + hold) / fps
+    return webvtt([(start, (cues[i + 1][0] if i + 1 < len(cues) else max(end, start + MIN_GAP)), "\n".join(lines))
+                   for i, (start, lines) in enumerate(cues)])
+
+
+def run_times(run: Run) -> np.ndarray:
+    """[S+1] the epoch of each state (fractional within an epoch of mini-batches)."""
+    from gdanim.render.schedule import state_times
+
+    return state_times(run)
+
+
+def _epoch(t: float) -> str:
+    return f"{t:.0f}" if float(t) == int(t) else f"{t:.2f}"
+
+
+def webvtt(cues: Sequence[tuple[float, float, str]]) -> str:
+    """A WebVTT file of (start s, end s, text) cues."""
+    out = ["WEBVTT", ""]
+    for start, end, text in cues:
+        out += [f"{_stamp(start)} --> {_stamp(end)}", text.replace("-->", "->"), ""]
+    return "\n".join(out)
+
+
+def _stamp(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
