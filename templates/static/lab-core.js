@@ -245,6 +245,7 @@
     }
     if (!(o.lr > 0)) throw new Error("gdanim.lab.simulate: lr > 0 is expected, got " + o.lr);
     var epochs = option(o, "epochs", 100), mse = option(o, "loss", "sse") === "mse";
+    if (!(epochs >= 0 && epochs % 1 === 0)) throw new Error("gdanim.lab.simulate: whole epochs >= 0 are expected, got " + epochs);
     var method = option(o, "gradient", "autograd"), delta = option(o, "delta", 0.1);
     var zero = option(o, "zero_grad", true), stop = o.stop || {};
     var tol = option(stop, "tol", null), maxLoss = option(stop, "max_loss", null);
