@@ -92,6 +92,7 @@ def test_a_regime_answered_right_reveals_the_answer_the_row_and_the_analysis(bro
         assert page.evaluate(hidden, "#analysis") and page.evaluate(hidden, "#compare")
         assert page.evaluate(hidden, "#exercise-1 details.answer")
         assert not page.evaluate(hidden, "tr[data-run='lr-0.001']")
+        assert page.is_visible("#run-lr-0\\.001 .scrub")  # the script shows what needs it
         video = page.query_selector("#run-lr-0\\.0083 video")
         assert video.get_attribute("poster") == "exercises/lr-0.0083-epoch-10.png"
         slider = page.query_selector("#run-lr-0\\.0083 input[data-video-slider]")
@@ -151,6 +152,8 @@ def test_without_javascript_the_question_shows_with_its_answer_in_a_closed_detai
         assert page.is_visible("#exercise-1 details.answer summary")
         assert not page.evaluate("document.querySelector('#exercise-1 details.answer').open")
         assert page.is_visible("tr[data-run='lr-0.0083']") and page.is_visible("#analysis")
+        shown = "s => [...document.querySelectorAll(s)].filter(e => getComputedStyle(e).display !== 'none').length"
+        assert page.evaluate(shown, ".scrub") == 0 and page.evaluate(shown, "button.copy") == 0
     finally:
         context.close()
 

@@ -143,7 +143,8 @@ def _pairs(trace: Trace, figures: Mapping[str, str], s: Mapping[str, str]) -> li
 
 def summary(trace: Trace, s: Mapping[str, str]) -> str:
     """One line about the scenario: runs, loss, n and the critical rate."""
-    critical = trace.analysis.spectra[trace.loss].critical_lr
+    spectrum = trace.analysis.spectra.get(trace.loss)  # none for a robust main loss
+    critical = spectrum.critical_lr if spectrum is not None else None
     fields = dict(runs=len(trace.runs), loss=trace.loss.upper(), n=trace.dataset.n)
     if critical is None:
         return s["summary_no_critical"].format(**fields)
@@ -165,7 +166,7 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
                    (figures.get("contour"), s["fig_contour"],
                     s["fig_contour_alt"].format(a=f"w{timing.surface[0]}", b=f"w{timing.surface[1]}"))]
     if "sweep" in figures:
-        critical = trace.analysis.spectra[trace.loss].critical_lr
+        critical = trace.analysis.spectra[trace.loss].critical_lr if trace.loss in trace.analysis.spectra else None
         figure_list.append((figures["sweep"], s["fig_sweep"], s["fig_sweep_alt"].format(
             count=len(trace.runs), critical=tx.num(critical, 3))))
     videos = _videos(trace, folder, rows, s, timing)

@@ -49,6 +49,10 @@
     }
     show(Number(slider.value));  // the poster is the last frame
   });
+  // Controls that need this script are shown by it: without script they would do nothing.
+  document.querySelectorAll(".scrub[hidden], button[data-copy][hidden]").forEach(function (el) {
+    el.hidden = false;
+  });
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {
       var pre = document.getElementById(button.getAttribute("data-copy"));
