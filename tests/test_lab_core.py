@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gdanim.analysis import analyze
 from gdanim.api import record_to
 from gdanim.report.lab import lab_supports
 from gdanim.trace import norm_key, read_trace
@@ -419,6 +420,21 @@ def test_points_on_a_slice_ellipse_have_the_contour_level_by_direct_evaluation(r
             assert abs(direct(u) - level) <= 1e-8 * level
         # the slice is the minimum over the pair: a nudge from the center raises the loss
         assert direct(np.add(s["center"], [1e-3, -1e-3])) > s["min"]
+
+
+@needs_browser
+def test_data_without_a_unique_minimum_have_no_ols_and_a_slice_without_center(page):
+    x, y = [[2.0], [2.0], [2.0]], [1.0, 2.0, 4.0]  # constant x: X'X is singular
+    want = analyze(np.asarray(x, np.float32), np.asarray(y, np.float32)).spectra["mse"]
+    got = page.evaluate("""([x, y]) => {
+      const d = {x, y}, s = gdanim.lab.spectrum(d, "mse"), q = gdanim.lab.quadratic(d, "mse");
+      const sl = gdanim.lab.slice(q, [0, 1], [0, 0]);
+      return {s, center: sl.center, min: sl.min, ellipse: gdanim.lab.ellipse(sl, 10)};
+    }""", [x, y])
+    assert got["s"]["ols"] is None and got["s"]["condition_number"] is None and want.condition_number is None
+    assert _rel(got["s"]["critical_lr"], want.critical_lr) < 1e-9
+    assert _rel(got["s"]["best_lr"], want.best_lr) < 1e-9
+    assert got["center"] is None and got["min"] is None and got["ellipse"] is None
 
 
 def test_lab_core_is_a_plain_script_without_page_access_or_dependencies():
