@@ -389,6 +389,10 @@ class Render(Block):
     "Explicit steps to show, e.g. [0, 1, 2, 3, 10, 100, 1000]."
     hold: NonNegative = 1.0
     "Seconds to hold the last frame."
+    poster: Literal["first", "last", "key"] = "key"
+    ("The still that stands for an animation (PNG, the video's poster, the site's cards): the"
+     " first frame, the last, or key: the most telling one found in the trace (the last step"
+     " before the path leaves the view, else the first overshoot, divergence or convergence).")
     formats: Annotated[
         list[Literal["mp4", "gif", "png", "frames"]], Field(min_length=1)
     ] = Field(default_factory=lambda: ["mp4", "gif", "png"])

@@ -33,7 +33,8 @@ def differ(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     root = tmp_path_factory.mktemp("pixels")
-    path = scenario_file(root, epochs=8, lrs=(0.02,), formats="mp4, gif, png", panels="fit, loss")
+    path = scenario_file(root, epochs=8, lrs=(0.02,), formats="mp4, gif, png", panels="fit, loss",
+                         extra="  poster: last\n")
     result = render_scenario(path, root, jobs=1)
     assert result.ok, result.failures
     return result.runs["lr-0.02"]

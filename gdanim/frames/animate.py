@@ -79,9 +79,19 @@ class FrameSource:
         self._static = canvas.copy_from_bbox(fig.bbox)
         self._renderer = canvas.get_renderer()
 
-    def poster(self, state: int | None = None) -> np.ndarray:
+    def poster(self, state: int | None = None, frame: int | None = None) -> np.ndarray:
         """[H, W, 4] uint8 RGBA (opaque): the last frame, drawn directly, a copy; with
-        `state`, a run's figure as it stands at that state (one-run sources only)."""
+        `frame`, that frame instead; with `state`, a run's figure as it stands at that
+        state (one-run sources only)."""
+        if frame is not None:
+            scheduled = [cell.states for cell in self.cells]
+            for cell in self.cells:
+                cell.states = cell.states[:frame + 1]
+            try:
+                return self.poster()
+            finally:
+                for cell, states in zip(self.cells, scheduled):
+                    cell.states = states
         if state is not None:
             [cell] = self.cells
             scheduled = cell.states

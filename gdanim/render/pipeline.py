@@ -51,6 +51,8 @@ class RenderSettings:
     azim: float
     stills: tuple[tuple[str, int], ...] = ()
     "(run, epoch): a poster of the run at that epoch, for an exercise asked there."
+    poster: str = "key"
+    "Which frame the PNG and the videos' posters show: first, last or key."
 
     @property
     def hold_frames(self) -> int:
@@ -97,7 +99,7 @@ def settings_for(render: schema.Render, *, formats: Sequence[str] | None = None,
         theme=theme or render.theme, fps=fps, max_frames=render.max_frames,
         frames=tuple(render.frames) if render.frames is not None else None, hold=render.hold,
         formats=tuple(dict.fromkeys(formats)), params=tuple(render.surface.params),
-        elev=render.surface.elev, azim=render.surface.azim)
+        elev=render.surface.elev, azim=render.surface.azim, poster=render.poster)
 
 
 def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path("output"), *,
@@ -255,12 +257,13 @@ def _render_one(job: _Job, name: str, position: int) -> tuple[str, dict[str, Pat
 def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
     from gdanim.frames.animate import Look, compare_frames, run_frames
     from gdanim.frames.style import make_style
+    from gdanim.render.keyframes import compare_poster_frame, poster_frame
 
     s, trace = job.settings, job.trace
     look = Look(s.panels, make_style(s.size, s.theme), s.elev, s.azim)
     needs_grid = bool({"surface", "contour"} & set(s.panels))
     if name == COMPARE:
-        _, states = compare_schedule(trace.runs, s.max_frames, s.frames)
+        times, states = compare_schedule(trace.runs, s.max_frames, s.frames)
         grids = {}
         if needs_grid:  # one grid per group of runs trained in the same units and loss
             for group in same_units(trace, trace.runs):
@@ -268,14 +271,17 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
                 grids.update({r.name: grid for r in group})
         views = [run_view(trace, r, grids.get(r.name)) for r in trace.runs]
         source = compare_frames(views, states, look, trace.title)
+        poster = compare_poster_frame(s.poster, trace, trace.runs, times, states, grids)
     else:
         run = trace.run(name)
         grid = loss_grid(trace, [run], s.params) if needs_grid else None
-        source = run_frames(run_view(trace, run, grid), run_schedule(run, s.max_frames, s.frames),
-                            look, trace.title)
+        schedule = run_schedule(run, s.max_frames, s.frames)
+        source = run_frames(run_view(trace, run, grid), schedule, look, trace.title)
+        poster = poster_frame(s.poster, trace, run, schedule, grid)
     targets = {f: inside(job.folder, name + WRITERS[f].suffix) for f in s.formats}
     files = write_frames(source, targets, s.fps, s.hold_frames,
-                         progress_bar(name, source.count + s.hold_frames, position, job.progress))
+                         progress_bar(name, source.count + s.hold_frames, position, job.progress),
+                         poster=poster)
     for run_name, epoch in s.stills:
         if run_name == name:
             files[f"epoch-{epoch}"] = write_still(source, min(epoch, trace.run(name).steps),
@@ -296,10 +302,12 @@ def write_still(source, state: int, path: Path) -> Path:
     return path
 
 
-def write_frames(source, targets: dict[str, Path], fps: int, hold: int, bar=None) -> dict[str, Path]:
+def write_frames(source, targets: dict[str, Path], fps: int, hold: int, bar=None,
+                 poster: int | None = None) -> dict[str, Path]:
     """Stream the frames of `source` (poster() and iteration) to one writer per format;
-    returns {format: file}. Every file is complete, or none is left under its name."""
-    poster = source.poster()
+    returns {format: file}. Every file is complete, or none is left under its name.
+    The poster is frame `poster` (by default the last)."""
+    poster = source.poster(frame=poster)
     with contextlib.ExitStack() as stack:
         writers = [stack.enter_context(WRITERS[f](path, source.size, fps, poster))
                    for f, path in targets.items()]

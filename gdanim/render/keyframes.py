@@ -1,0 +1,147 @@
+"""The telling moments of a run, found in its trace: where a poster or a handout stops.
+
+    moments(trace, run, grid)   # [Moment(0, 'start'), Moment(1, 'overshoot'), ..., Moment(30, 'end')]
+    poster_frame("key", trace, run, schedule, grid)   # index into the run's frames
+
+States are indices into `run.path` (S + 1 of them). Only numpy: the page computes the
+same frames as the renderer without drawing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdanim.analysis import quadratic
+from gdanim.render.surface import LossGrid, plane_path
+from gdanim.trace import Run, Trace
+
+POSTERS = ("first", "last", "key")
+KINDS = ("start", "overshoot", "leaves", "diverges", "converges", "end")
+KEY_ORDER = ("leaves", "overshoot", "diverges", "converges")
+"Which moment a `key` poster shows, the first found in this order."
+SETTLED = 0.01
+"Converged: the loss has come this close (as a share of where it started) to its minimum."
+BLOWN = 10.0
+"Diverging: the loss has grown to this many times its start."
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A state of a run worth stopping at, and what happens there."""
+
+    state: int
+    kind: str
+    "start, overshoot (passes the minimum), leaves (last state in view), diverges, converges or end."
+
+
+def _best(trace: Trace, run: Run) -> tuple[np.ndarray, float] | None:
+    a = trace.analysis_of(run)
+    loss = run.settings.loss
+    if loss in a.spectra:
+        return np.asarray(a.minimizer, np.float64), float(a.spectra[loss].ols_loss)
+    best = a.best(loss) if hasattr(a, "best") else None
+    return None if best is None else (np.asarray(best[0], np.float64), float(best[1]))
+
+
+def _losses(run: Run) -> np.ndarray:
+    """[S+1] the loss at each state (the final loss last); inf where not finite."""
+    loss = np.append(np.asarray(run.loss, np.float64), run.final_loss)
+    return np.where(np.isfinite(loss), loss, np.inf)
+
+
+def overshoot(trace: Trace, run: Run) -> int | None:
+    """The first state past the minimum along one of the loss's principal directions
+    (the sign of that coordinate flips), ignoring wobbles within 1% of the start."""
+    best = _best(trace, run)
+    path = np.asarray(run.path, np.float64)
+    if best is None or len(path) < 2:
+        return None
+    _, vecs = np.linalg.eigh(quadratic(trace.inputs(run), trace.dataset.y).gram)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = (path - best[0]) @ vecs  # [S+1, p] in the principal directions
+    z = np.where(np.isfinite(z), z, 0.0)
+    big = np.abs(z) > 0.01 * np.abs(z[0]).max(initial=0.0)
+    flips = (z[1:] * z[:-1] < 0) & big[1:] & big[:-1]  # [S, p]
+    hit = np.flatnonzero(flips.any(axis=1))
+    return int(hit[0]) + 1 if hit.size else None
+
+
+def moments(trace: Trace, run: Run, grid: LossGrid | None = None) -> list[Moment]:
+    """The run's telling states in order, each once: start, first overshoot, the last
+    state in view (with `grid`, the view the frames draw), divergence (the loss at
+    BLOWN times its start, or the last finite state of a run stopped as diverged),
+    convergence (SETTLED of the way from the start to the minimum), end."""
+    loss = _losses(run)
+    last = len(loss) - 1
+    found: dict[str, int] = {"start": 0}
+    hit = overshoot(trace, run)
+    if hit is not None:
+        found["overshoot"] = hit
+    if grid is not None:
+        exit_ = plane_path(run, grid).exit
+        if exit_ is not None and exit_ > 0:
+            found["leaves"] = exit_ - 1
+    finite = np.flatnonzero(np.isfinite(np.asarray(run.path, np.float64)).all(axis=1))
+    blown = np.flatnonzero(loss > BLOWN * loss[0]) if np.isfinite(loss[0]) else np.array([], int)
+    if blown.size:
+        found["diverges"] = int(blown[0])
+    elif run.status == "diverged" and finite.size:
+        found["diverges"] = int(finite[-1])
+    best = _best(trace, run)
+    if "diverges" not in found and best is not None and loss[0] > best[1]:
+        near = np.flatnonzero(loss - best[1] <= SETTLED * (loss[0] - best[1]))
+        if near.size:
+            found["converges"] = int(near[0])
+    found["end"] = last
+    ordered = sorted(found.items(), key=lambda kv: (kv[1], KINDS.index(kv[0])))
+    out: list[Moment] = []
+    for kind, state in ordered:
+        if not out or out[-1].state != state:
+            out.append(Moment(min(state, last), kind))
+    return out
+
+
+def key_state(trace: Trace, run: Run, grid: LossGrid | None = None) -> int:
+    """The most telling state: the last one in view, else the first overshoot, the
+    divergence or the convergence, else halfway; never the end when there is another."""
+    last = len(run.path) - 1
+    found = {m.kind: m.state for m in moments(trace, run, grid)}
+    for kind in KEY_ORDER:
+        if kind in found and 0 < found[kind] < last:
+            return found[kind]
+    return last // 2 if last > 1 else last
+
+
+def frame_of(schedule: Sequence[int], state: int) -> int:
+    """The index of the last frame showing `state` or an earlier one."""
+    states = np.asarray(schedule)
+    return max(int(np.searchsorted(states, state, side="right")) - 1, 0)
+
+
+def poster_frame(choice: str, trace: Trace, run: Run, schedule: Sequence[int],
+                 grid: LossGrid | None = None) -> int:
+    """Which frame of the run's `schedule` its poster shows: first, last or key."""
+    if choice == "first":
+        return 0
+    if choice == "last":
+        return len(schedule) - 1
+    return frame_of(schedule, key_state(trace, run, grid))
+
+
+def compare_poster_frame(choice: str, trace: Trace, runs: Sequence[Run], times: np.ndarray,
+                         states: np.ndarray, grids: dict[str, LossGrid] | None = None) -> int:
+    """Which frame of a compare grid (its union `times` and [T, R] `states`) the poster
+    shows: first, last, or key (the median of the runs' key times)."""
+    if choice == "first":
+        return 0
+    if choice == "last" or len(times) < 2:
+        return len(times) - 1
+    keys = []
+    for r, run in enumerate(runs):
+        state = key_state(trace, run, (grids or {}).get(run.name))
+        frame = int(np.searchsorted(states[:, r], state, side="right")) - 1
+        keys.append(max(frame, 0))
+    return min(int(np.median(keys)), len(times) - 2)
