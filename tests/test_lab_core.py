@@ -284,10 +284,11 @@ def test_simulate_into_reuses_its_buffers_and_shrinks_its_views(recorded, page):
 
 
 @needs_browser
-def test_mini_batches_and_unknown_optimizers_are_refused_with_a_clear_error(recorded, page):
+def test_mini_batches_and_unknown_settings_are_refused_with_a_clear_error(recorded, page):
     rec = recorded["minibatch"]
     messages = page.evaluate("""(data) => [{batch_size: 20}, {optimizer: "lbfgs"}, {lr: 0}, {epochs: 2.5},
-                                           {schedule: {type: "cyclic"}}].map((extra) => {
+                                           {schedule: {type: "cyclic"}}, {loss: "mae"}, {gradient: "adjoint"}
+                                          ].map((extra) => {
       try { gdanim.lab.simulate(Object.assign({data, lr: 0.1, epochs: 3}, extra)); return null; }
       catch (e) { return e.message; }
     })""", rec.data(rec.trace.runs[0]))
@@ -296,6 +297,7 @@ def test_mini_batches_and_unknown_optimizers_are_refused_with_a_clear_error(reco
     assert "lr" in messages[2]
     assert "epochs" in messages[3] and "2.5" in messages[3]
     assert "cyclic" in messages[4]
+    assert "mae" in messages[5] and "adjoint" in messages[6]
     ok = page.evaluate("(data) => gdanim.lab.simulate({data, lr: 0.1, epochs: 3, batch_size: 100}).steps",
                        rec.data(rec.trace.runs[0]))
     assert ok == 3

@@ -244,9 +244,11 @@
       throw new Error("gdanim.lab.simulate: full batch only, got batch_size " + o.batch_size + " < n = " + n);
     }
     if (!(o.lr > 0)) throw new Error("gdanim.lab.simulate: lr > 0 is expected, got " + o.lr);
-    var epochs = option(o, "epochs", 100), mse = option(o, "loss", "sse") === "mse";
+    var epochs = option(o, "epochs", 100), kind = option(o, "loss", "sse"), mse = kind === "mse";
+    if (kind !== "sse" && !mse) throw new Error("gdanim.lab.simulate: loss sse or mse is expected, got " + kind);
     if (!(epochs >= 0 && epochs % 1 === 0)) throw new Error("gdanim.lab.simulate: whole epochs >= 0 are expected, got " + epochs);
     var method = option(o, "gradient", "autograd"), delta = option(o, "delta", 0.1);
+    if (!/^(autograd|analytic|numerical)$/.test(method)) throw new Error("gdanim.lab.simulate: unknown gradient " + method);
     var zero = option(o, "zero_grad", true), stop = o.stop || {};
     var tol = option(stop, "tol", null), maxLoss = option(stop, "max_loss", null);
     out = out || {};
