@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from gdanim import __version__
+from gdanim.schema import LANGUAGES
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
@@ -122,8 +123,8 @@ def record(scenarios: tuple[Path, ...], output: Path) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Scenarios built at once (default: one per CPU).")
 @click.option("--force", is_flag=True, help="Record and render every scenario again.")
-@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
-              help="Language of the pages.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+              help="Language of every page (default: each scenario's lang).")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True),
               default=None, help="Folder of templates searched before the built-in theme.")
 @click.option("--preset", type=click.Choice(["hd", "slides", "4x3", "square", "thumb"]),
@@ -170,10 +171,12 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
 @click.option("--theme", default=None, help="light or dark [default: the scenario's].")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Runs rendered at once [default: the number of cores].")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+              help="Language of the page and captions [default: the scenario's lang].")
 @click.option("--quiet", is_flag=True, help="No progress bars and no summary.")
 @friendly_errors
 def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, preset: str | None,
-           fps: int | None, theme: str | None, jobs: int | None, quiet: bool) -> None:
+           fps: int | None, theme: str | None, jobs: int | None, lang: str | None, quiet: bool) -> None:
     """Record and animate every run: <run>.mp4/.gif/.png and compare.* per scenario."""
     from gdanim.manifest import write_manifest
     from gdanim.render import render_scenario
@@ -189,10 +192,10 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
         failed |= not result.ok
         for name, message in result.failures:
             click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
-        page = write_scenario_report(scenario, result.folder, fps=fps)
+        page = write_scenario_report(scenario, result.folder, fps=fps, lang=lang or scenario.spec.lang)
         overrides = {"formats": wanted, "preset": preset, "fps": fps, "theme": theme}
         write_manifest(result.folder, scenario, command="render", render_options=overrides,
-                       options={**overrides, "output": str(output), "jobs": jobs})
+                       options={**overrides, "output": str(output), "jobs": jobs, "lang": lang})
         if not quiet:
             made = len(result.runs) + (1 if result.compare else 0)
             click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")

@@ -27,6 +27,8 @@ PRESETS = {  # name -> (width, height) in pixels
 }
 THEMES = ("light", "dark")
 ASKS = ("regime", "next", "lr")
+LANGUAGES = ("en", "ko")
+"The languages a scenario's page can speak (a test ties them to the message catalogs)."
 # Options each optimizer accepts besides lr, as torch.optim takes them.
 OPTIMIZER_OPTIONS: dict[str, frozenset[str]] = {
     "gd": frozenset({"weight_decay"}),
@@ -443,6 +445,8 @@ class ScenarioFile(Training):
     "Shown on animations and in the report (any language)."
     description: str = ""
     "Markdown, shown in the report."
+    lang: Literal["en", "ko"] = "en"
+    "The language of the page, its captions and the animations' words (--lang overrides it)."
     data: Data
     "The data set."
     model: Model = Field(default_factory=Model)

@@ -262,3 +262,39 @@ def test_ctrl_c_stops_the_site_at_once_and_leaves_no_partial_file(tmp_path):
     assert seconds < 5  # the queued scenario is not built after Ctrl-C
     assert not list(site.rglob("*.mp4")) and not list(site.rglob("*.gif"))
     assert not list(site.rglob(".*.part*")) and not (site / "index.html").exists()
+
+
+def test_each_page_speaks_its_scenarios_lang_and_the_index_the_most_spoken(tmp_path):
+    write(tmp_path / "src", "one", title="하나")
+    write(tmp_path / "src", "two", title="둘", seed=2)
+    write(tmp_path / "src", "three", title="Three", seed=3)
+    for name in ("one", "two"):
+        path = tmp_path / "src" / f"{name}.yaml"
+        path.write_text("lang: ko\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1, render_options={"formats": ["png"]})
+    langs = {name: (tmp_path / "site" / name / "index.html").read_text(encoding="utf-8")
+             for name in ("one", "two", "three", ".")}
+    assert '<html lang="ko">' in langs["one"] and "실행 결과" in langs["one"]
+    assert '<html lang="en">' in langs["three"] and "실행 결과" not in langs["three"]
+    assert '<html lang="ko">' in langs["."]  # two of three scenarios speak Korean
+    result = CliRunner().invoke(main, ["site", str(tmp_path / "src"), "-o", str(tmp_path / "site"), "-q",
+                                       "--lang", "en", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert '<html lang="en">' in (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
+
+
+def test_render_writes_the_page_in_the_scenarios_lang_unless_told_otherwise(tmp_path):
+    path = write(tmp_path, "one", title="하나")
+    path.write_text("lang: ko\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    args = ["render", str(path), "-o", str(tmp_path / "out"), "--format", "png", "--quiet"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert '<html lang="ko">' in (tmp_path / "out" / "one" / "index.html").read_text(encoding="utf-8")
+    assert CliRunner().invoke(main, [*args, "--lang", "en"]).exit_code == 0
+    assert '<html lang="en">' in (tmp_path / "out" / "one" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_schemas_languages_are_the_ones_the_pages_speak():
+    from gdanim.report.strings import LANGS
+    from gdanim.schema import LANGUAGES
+
+    assert tuple(LANGUAGES) == tuple(LANGS)

@@ -61,6 +61,8 @@ class Card:
     "Set when a run looks settled but its regime says it diverges (and no exercise asks about it)."
     exercises: tuple[dict[str, Any], ...] = ()
     "Each exercise: number, run, question, prompt (Markdown) and answer, for the worksheet."
+    lang: str = "en"
+    "The language of the scenario's page."
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ class Job:
 
     path: str
     site: str
-    lang: str
+    lang: str | None
+    "The pages' language; None: each scenario's own."
     templates: str | None
     render_options: dict[str, Any] = field(default_factory=dict)
     force: bool = False
@@ -179,32 +182,33 @@ def build_one(job: Job) -> Outcome:
     stamp: dict[str, Any] = {}
     try:
         scenario = load_scenario(job.path)
+        lang = job.lang or scenario.spec.lang
         site = Path(job.site)
         folder = scenario_folder(site, scenario.stem)
         templates = Path(job.templates) if job.templates else None
         stamp = read_stamp(folder)
         media = media_key(scenario.content_hash(), job.render_options)
-        page = page_key(media, job.lang, templates_digest(templates))
+        page = page_key(media, lang, templates_digest(templates))
         rendered = job.force or stamp.get("media") != media or not (folder / "trace.json").is_file()
         warnings: tuple[str, ...] = ()
         drawn: dict[str, str] | bool = False
         if rendered:
             (folder / STAMP).unlink(missing_ok=True)
-            warnings, drawn = _render(scenario, site, job.render_options, job.render_jobs, job.lang)
+            warnings, drawn = _render(scenario, site, job.render_options, job.render_jobs, lang)
             prune(folder)
-        figures = page_key(media, job.lang, "figures")
+        figures = page_key(media, lang, "figures")
         paged = rendered or stamp.get("page") != page or not (folder / "index.html").is_file()
         card = _stored_card(stamp) if not paged else None
         if paged or card is None:
-            write_scenario_report(scenario, folder, fps=job.render_options.get("fps"), lang=job.lang,
+            write_scenario_report(scenario, folder, fps=job.render_options.get("fps"), lang=lang,
                                   templates=templates, index_url="../index.html",
                                   figures=drawn or stamp.get("figures") != figures)
-            card = _card(folder, scenario, job.lang)
+            card = _card(folder, scenario, lang)
             paged = True
         if paged or not (folder / MANIFEST).is_file():
             write_manifest(folder, scenario, command="site",
                            render_options=None if drawn is True else job.render_options,
-                           options={**job.render_options, "lang": job.lang, "force": job.force})
+                           options={**job.render_options, "lang": lang, "force": job.force})
         # an animation that failed is tried again next time: no media stamp is kept
         new_stamp = {"media": None if warnings else media, "figures": figures, "page": page,
                      "card": asdict(card)}
@@ -256,7 +260,7 @@ def _card(folder: Path, scenario, lang: str) -> Card:
     warning = s["card_warning"].format(runs=", ".join(hidden[:4])) if hidden else ""
     exercises = tuple({k: v[k] for k in ("number", "id", "run", "question", "markdown", "answer")} for v in views)
     return Card(scenario.stem, trace.title, summary(trace, s), plain_first_sentence(trace.description),
-                poster_of(folder, [r.name for r in trace.runs]), warning, exercises)
+                poster_of(folder, [r.name for r in trace.runs]), warning, exercises, lang)
 
 
 def _stored_card(stamp: dict[str, Any]) -> Card | None:
@@ -305,12 +309,16 @@ def write_worksheet(site: Path, cards: Sequence[Card], lang: str, templates: Pat
 
 
 def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,
-               force: bool = False, lang: str = "en", templates: str | Path | None = None,
+               force: bool = False, lang: str | None = None, templates: str | Path | None = None,
                render_options: dict[str, Any] | None = None,
                progress: Callable[[Outcome], None] | None = None) -> SiteResult:
-    """Build the site in `output` from scenario files or folders; returns what happened."""
+    """Build the site in `output` from scenario files or folders; returns what happened.
+
+    lang: the language of every page; None gives each scenario's page its own `lang`, and
+    the index the language most scenarios speak."""
     start = time.perf_counter()
-    strings(lang)  # an unknown language fails before any work
+    if lang is not None:
+        strings(lang)  # an unknown language fails before any work
     site = make_folder(Path(output).resolve())
     files = scenario_files(inputs)
     if not files:
@@ -333,7 +341,9 @@ def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | 
             progress(outcome)
     ordered = tuple(outcomes[i] for i in sorted(outcomes))
     removed = remove_gone(site, {p.stem.lower() for p in files})
-    index = write_index(site, ordered, lang, Path(templates) if templates else None)
+    spoken = [o.card.lang for o in ordered if o.card is not None]
+    index_lang = lang or (max(sorted(set(spoken)), key=spoken.count) if spoken else "en")
+    index = write_index(site, ordered, index_lang, Path(templates) if templates else None)
     return SiteResult(index, ordered, time.perf_counter() - start, tuple(removed))
 
 
