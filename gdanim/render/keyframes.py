@@ -145,3 +145,33 @@ def compare_poster_frame(choice: str, trace: Trace, runs: Sequence[Run], times: 
         frame = int(np.searchsorted(states[:, r], state, side="right")) - 1
         keys.append(max(frame, 0))
     return min(int(np.median(keys)), len(times) - 2)
+
+
+def _drawn_grids(trace: Trace, runs: Sequence[Run], panels: Sequence[str], params: tuple[int, int],
+                 together: bool) -> dict[str, LossGrid]:
+    """The loss grids the frames draw (none without a surface or contour panel): each
+    run's own, or, `together`, one per group of runs in the same units, as the grid."""
+    from gdanim.render.surface import loss_grid, same_units
+
+    if not {"surface", "contour"} & set(panels):
+        return {}
+    groups = same_units(trace, runs) if together else [[r] for r in runs]
+    out: dict[str, LossGrid] = {}
+    for group in groups:
+        grid = loss_grid(trace, group, params)
+        out.update({r.name: grid for r in group})
+    return out
+
+
+def video_poster(choice: str, trace: Trace, run: Run, schedule: Sequence[int],
+                 panels: Sequence[str], params: tuple[int, int] = (0, 1)) -> int:
+    """`poster_frame` of a run's own video, with the view its frames draw."""
+    grid = _drawn_grids(trace, [run], panels, params, False).get(run.name) if choice == "key" else None
+    return poster_frame(choice, trace, run, schedule, grid)
+
+
+def compare_poster(choice: str, trace: Trace, times: np.ndarray, states: np.ndarray,
+                   panels: Sequence[str], params: tuple[int, int] = (0, 1)) -> int:
+    """`compare_poster_frame` of the grid of all runs, with the views it draws."""
+    grids = _drawn_grids(trace, trace.runs, panels, params, True) if choice == "key" else {}
+    return compare_poster_frame(choice, trace, trace.runs, times, states, grids)

@@ -73,6 +73,33 @@ def slider_frames(run: Run, indices: Sequence[int]) -> list[list]:
     return out
 
 
+def compare_slider(trace, fps: float, max_frames: int, explicit: Sequence[int] | None,
+                   panels: Sequence[str], size: tuple[int, int], poster: str,
+                   params: tuple[int, int] = (0, 1)) -> dict:
+    """The compare video's slider: per frame, each run shown in the grid at its own epoch
+    and loss ({fps, runs, frames: [[[epoch, loss] per run]], poster: frame index,
+    note: what the grid leaves out})."""
+    from gdanim.frames.layout import grid_plan  # arithmetic only: no drawing here
+    from gdanim.render.keyframes import compare_poster
+    from gdanim.render.schedule import compare_schedule, state_times
+
+    times, states = compare_schedule(trace.runs, max_frames, explicit)
+    plan = grid_plan(len(trace.runs), tuple(panels), size)
+    runs = [trace.runs[r] for r in plan.picked]
+    epochs = [state_times(run) for run in runs]
+    frames = []
+    for k in range(len(times)):
+        row = []
+        for j, r in enumerate(plan.picked):
+            i = int(states[k, r])
+            run, t = runs[j], float(epochs[j][i])
+            loss = run.loss[i] if i < run.steps else run.final_loss
+            row.append([int(t) if t == int(t) else round(t, 2), _finite(float(f"{float(loss):.6g}"))])
+        frames.append(row)
+    return {"fps": fps, "runs": [r.name for r in runs], "frames": frames, "note": plan.note,
+            "poster": compare_poster(poster, trace, times, states, panels, params)}
+
+
 def snippets(media: Media, alt: str, captions: str | None = None, label: str = "") -> dict[str, str]:
     """Copy-ready code to show the animation in HTML, Marp, Reveal.js and Beamer (with its
     captions track where the format takes one)."""

@@ -10,13 +10,14 @@ from typing import Any
 
 from gdanim import __version__
 from gdanim.files import atomic_write_bytes
+from gdanim.render.keyframes import video_poster
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
 from gdanim.report.captions import run_captions
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
 from gdanim.report.lab import lab_context
-from gdanim.report.media import Media, find_media, frame_indices, slider_frames, snippets
+from gdanim.report.media import Media, compare_slider, find_media, frame_indices, slider_frames, snippets
 from gdanim.report.page import copy_static, template_dirs, write_page
 from gdanim.report.strings import strings
 from gdanim.trace import Trace, read_trace
@@ -38,6 +39,10 @@ class Timing:
     surface: tuple[int, int] = (0, 1)
     hold: float = 1.0
     "Seconds the last frame is held."
+    panels: tuple[str, ...] = ("fit", "surface")
+    size: tuple[int, int] = (1280, 720)
+    poster: str = "key"
+    "Which frame the posters show (first, last, key): where the slider starts."
 
 
 def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], timing: Timing) -> dict[str, str]:
@@ -97,7 +102,9 @@ def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mappin
         slider, captions = None, None
         if media.video:
             indices = frame_indices(run, timing.max_frames, timing.frames)
-            slider = {"fps": timing.fps, "frames": slider_frames(run, indices)}
+            slider = {"fps": timing.fps, "frames": slider_frames(run, indices),
+                      "poster": video_poster(timing.poster, trace, run, indices, timing.panels,
+                                             timing.surface)}
             captions = _write_captions(folder, run.name, run_captions(
                 trace, run, indices, timing.fps, round(timing.hold * timing.fps), s, timing.surface))
         out.append({"name": run.name, "media": media, "alt": alt, "slider": slider, "captions": captions,
@@ -183,6 +190,9 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
         "videos": videos, "hidden_videos": max(0, len(trace.runs) - len(videos)),
         "compare": compare if compare.files else None, "compare_alt": compare_alt,
         "compare_snippets": snippets(compare, compare_alt) if compare.files else {},
+        "compare_slider": compare_slider(trace, timing.fps, timing.max_frames, timing.frames,
+                                         timing.panels, timing.size, timing.poster, timing.surface)
+        if compare.files else None,
         "figures": [f for f in figure_list if f[0]], "pairs": _pairs(trace, figures, s),
         "downloads": _downloads(trace, folder, s),
         "exercises": exercise_views(exercises, trace, folder, s, timing.fps, timing.max_frames,
@@ -227,7 +237,8 @@ def timing_of(scenario, fps: int | None = None) -> Timing:
     r = scenario.spec.render
     return Timing(fps=float(fps or r.fps), max_frames=int(r.max_frames),
                   frames=tuple(r.frames) if r.frames is not None else None,
-                  surface=tuple(r.surface.params), hold=float(r.hold))
+                  surface=tuple(r.surface.params), hold=float(r.hold), panels=tuple(r.panels),
+                  size=tuple(r.size), poster=getattr(r, "poster", "key"))
 
 
 def write_scenario_figures(scenario, trace: Trace, folder: Path, *, fps: int | None = None,

@@ -19,6 +19,12 @@
     var last = data.frames.length - 1;
     function show(i) {
       var f = data.frames[i];
+      if (data.runs) {  // the grid of all runs: each at its own epoch
+        out.textContent = data.runs.map(function (name, j) {
+          return name + ": " + out.dataset.epoch + " " + f[j][0] + " · " + out.dataset.loss + " " + fmt(f[j][1]);
+        }).join("; ");
+        return;
+      }
       out.textContent = out.dataset.epoch + " " + f[0] + " · " + out.dataset.loss + " " + fmt(f[1]) +
         " · " + out.dataset.params + " = [" + f[2].map(fmt).join(", ") + "]" +
         (f.length > 3 ? " · lr = " + fmt(f[3]) : "");  // a scheduled run: the current rate
@@ -47,7 +53,7 @@
         if (i < last) video.currentTime = (i + 0.5) / data.fps;
       });
     }
-    show(Number(slider.value));  // the poster is the last frame
+    show(Number(slider.value));  // the slider starts on the poster's frame
   });
   // Controls that need this script are shown by it: without script they would do nothing.
   document.querySelectorAll(".scrub[hidden], button[data-copy][hidden]").forEach(function (el) {
