@@ -56,6 +56,17 @@ MUTANTS = (
            ("tests/test_schedules.py",)),
     Mutant("schedule-ignored-in-optim", "gdanim/recorder/optim.py",
            '        opt.param_groups[0]["lr"] = float(rates[epoch])\n', "", ("tests/test_schedules.py",)),
+    Mutant("subgradient-at-zero", "gdanim/recorder/lossgrad.py", "grad = torch.sign(err) @ X",
+           "grad = torch.where(err >= 0, 1.0, -1.0) @ X", ("tests/test_robust.py",)),
+    Mutant("huber-delta-ignored", "gdanim/recorder/lossgrad.py",
+           'F.huber_loss(yhat, target, reduction="none", delta=huber_delta)',
+           'F.huber_loss(yhat, target, reduction="none")', ("tests/test_robust.py",)),
+    Mutant("huber-analytic-delta-1", "gdanim/recorder/lossgrad.py", "err.clamp(-huber_delta, huber_delta)",
+           "err.clamp(-1.0, 1.0)", ("tests/test_robust.py",)),
+    Mutant("mae-summed", "gdanim/recorder/lossgrad.py", 'return each.sum(1) if kind == "sae" else each.mean(1)',
+           "return each.sum(1)", ("tests/test_robust.py",)),
+    Mutant("lad-without-corner", "gdanim/analysis.py", "        w = _corner(X, y64, w)\n", "",
+           ("tests/test_robust.py",)),
 )
 
 

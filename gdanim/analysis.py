@@ -5,15 +5,24 @@ For yhat = X w the loss is quadratic: SSE has Hessian H = 2 X'X, MSE has 2 X'X /
 multiplies the error along each eigenvector by (1 - lr * lambda) per step, so it
 converges monotonically for lr <= 1/lambda_max, oscillates but converges below
 2/lambda_max, and diverges at or above it.
+
+The robust losses (SAE, MAE, Huber) are not quadratic: no spectrum, no regime. Their
+own minimizers are computed here in float64 by iteratively reweighted least squares
+(`robust_fit`), beside the least-squares line the outliers pull.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 _RANK_TOL = 1e-10
+ROBUST = ("sae", "mae", "huber")
+"Losses without a constant Hessian."
 
 
 @dataclass(frozen=True)
@@ -56,15 +65,128 @@ class Analysis:
     "A least-squares solution (the minimum-norm one when not unique)."
     spectra: dict[str, Spectrum]
     "Per loss ('sse', 'mse')."
+    robust: dict[str, RobustFit] = field(default_factory=dict)
+    "The robust losses' own minimizers, keyed by `robust_key` (only the ones the runs use)."
 
     @property
     def unique(self) -> bool:
         """True when the least-squares solution is unique."""
         return self.ols is not None
 
+    def best(self, loss: str, huber_delta: float = 1.0) -> tuple[tuple[float, ...], float] | None:
+        """(minimizer, smallest loss) for any loss; None for a robust loss not fitted."""
+        if loss in self.spectra:
+            return self.minimizer, self.spectra[loss].ols_loss
+        fit = self.robust.get(robust_key(loss, huber_delta))
+        return None if fit is None else (fit.params, fit.value)
 
-def analyze(x: np.ndarray, y: np.ndarray) -> Analysis:
-    """OLS and Hessian spectra for the design [1, x]. x [n, k], y [n]."""
+
+@dataclass(frozen=True)
+class RobustFit:
+    """A robust loss's own minimizer and the loss there (float64)."""
+
+    loss: str
+    huber_delta: float
+    params: tuple[float, ...]
+    value: float
+    iterations: int
+    "Reweighting rounds taken."
+
+
+def robust_key(loss: str, huber_delta: float = 1.0) -> str:
+    """The key of a robust fit: sae, mae, or huber:<delta>."""
+    return f"huber:{huber_delta!r}" if loss == "huber" else loss
+
+
+def design(x: np.ndarray) -> np.ndarray:
+    """[1, x] in float64. [n, k] -> [n, k+1]"""
+    return np.hstack([np.ones((x.shape[0], 1)), np.asarray(x, np.float64)])
+
+
+def loss_values(X: np.ndarray, y: np.ndarray, params: np.ndarray, loss: str,
+                huber_delta: float = 1.0) -> np.ndarray:
+    """Any loss at each row of params, in float64 (evaluated on the data, not a quadratic
+    form). X [n, p], y [n], params [..., p] -> [...]"""
+    w = np.asarray(params, np.float64)
+    flat = w.reshape(-1, w.shape[-1])  # [m, p]
+    out = np.empty(flat.shape[0])
+    step = max(1, 4_000_000 // max(len(y), 1))  # rows per chunk: [rows, n] stays small
+    for start in range(0, flat.shape[0], step):
+        err = flat[start:start + step] @ X.T - y  # [rows, n]
+        out[start:start + step] = _reduce(err, loss, huber_delta)
+    return out.reshape(w.shape[:-1])
+
+
+def _reduce(err: np.ndarray, loss: str, huber_delta: float) -> np.ndarray:
+    """The loss of errors err [..., n] (yhat - y). -> [...]"""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if loss in ("sse", "mse"):
+            each = err * err
+        elif loss in ("sae", "mae"):
+            each = np.abs(err)
+        else:
+            a = np.abs(err)
+            each = np.where(a < huber_delta, 0.5 * a * a, huber_delta * (a - 0.5 * huber_delta))
+        return each.sum(-1) if loss in ("sse", "sae") else each.mean(-1)
+
+
+def robust_fit(x: np.ndarray, y: np.ndarray, loss: str, huber_delta: float = 1.0,
+               rounds: int = 200) -> RobustFit:
+    """The minimizer of SAE/MAE (least absolute deviations) or the mean Huber loss, by
+    iteratively reweighted least squares from the OLS line; for absolute errors the
+    answer is then moved to the nearest corner of the loss (a line through p points),
+    where its minimum lies. x [n, k], y [n]"""
+    X, y64 = design(x), np.asarray(y, np.float64)
+    w = np.linalg.lstsq(X, y64, rcond=None)[0]
+    scale = max(float(np.abs(y64 - X @ w).max()), 1e-300)
+    done = 0
+    while done < rounds:
+        done += 1
+        r = np.abs(y64 - X @ w)
+        if loss == "huber":
+            weight = np.minimum(1.0, huber_delta / np.maximum(r, 1e-300))
+        else:
+            weight = 1.0 / np.maximum(r, 1e-12 * scale)
+        root = np.sqrt(weight)[:, None]
+        new = np.linalg.lstsq(root * X, root[:, 0] * y64, rcond=None)[0]
+        moved = float(np.abs(new - w).max())
+        w = new
+        if moved <= (1e-15 if loss == "huber" else 1e-10) * (1.0 + float(np.abs(w).max())):  # LAD: the corner finishes
+            break
+    if loss != "huber":
+        w = _corner(X, y64, w)
+    value = float(loss_values(X, y64, w, loss, huber_delta))
+    return RobustFit(loss, float(huber_delta), tuple(map(float, w)), value, done)
+
+
+def _corner(X: np.ndarray, y: np.ndarray, w: np.ndarray, budget: int = 2000) -> np.ndarray:
+    """Least absolute deviations has its minimum where p residuals are zero (a corner):
+    try every corner through p of the points nearest the line, move to the lowest, and
+    repeat from there until no corner is lower."""
+    p = X.shape[1]
+    m = p
+    while m < len(y) and math.comb(m + 1, p) <= budget:
+        m += 1
+    best, best_value = w, float(np.abs(X @ w - y).sum())
+    for _ in range(50):
+        near = np.argsort(np.abs(X @ best - y), kind="stable")[:m]
+        picks = np.asarray(list(itertools.combinations(near, p)))  # [C, p]
+        A = X[picks]  # [C, p, p]
+        ok = np.abs(np.linalg.det(A)) > 1e-12 * np.abs(A).max(axis=(1, 2)) ** p
+        if not ok.any():
+            break
+        corners = np.linalg.solve(A[ok], y[picks[ok]][..., None])[..., 0]  # [C', p]
+        values = np.abs(corners @ X.T - y).sum(axis=1)  # [C']
+        k = int(np.argmin(values))
+        if not values[k] < best_value * (1 - 1e-15):
+            break
+        best, best_value = corners[k], float(values[k])
+    return best
+
+
+def analyze(x: np.ndarray, y: np.ndarray, robust: Iterable[tuple[str, float]] = ()) -> Analysis:
+    """OLS and Hessian spectra for the design [1, x], and the own minimizer of each robust
+    (loss, huber_delta) asked for. x [n, k], y [n]"""
     n = x.shape[0]
     X = np.hstack([np.ones((n, 1)), np.asarray(x, np.float64)])  # [n, k+1]
     y64 = np.asarray(y, np.float64)
@@ -77,7 +199,12 @@ def analyze(x: np.ndarray, y: np.ndarray) -> Analysis:
         "sse": _spectrum("sse", 2.0 * lams, sse_min, unique),
         "mse": _spectrum("mse", 2.0 * lams / n, sse_min / n, unique),
     }
-    return Analysis(tuple(map(float, w)) if unique else None, int(rank), tuple(map(float, w)), spectra)
+    fits = {}
+    for loss, huber_delta in robust:
+        key = robust_key(loss, huber_delta)
+        if key not in fits:
+            fits[key] = robust_fit(x, y, loss, huber_delta)
+    return Analysis(tuple(map(float, w)) if unique else None, int(rank), tuple(map(float, w)), spectra, fits)
 
 
 def _spectrum(loss: str, lams: np.ndarray, ols_loss: float, unique: bool) -> Spectrum:
@@ -111,6 +238,26 @@ class Quadratic:
         sse = self.yty - 2.0 * (w @ self.xty) + np.einsum("...i,ij,...j->...", w, self.gram, w)
         sse = np.maximum(sse, 0.0)
         return sse if loss == "sse" else sse / self.n
+
+
+@dataclass(frozen=True, eq=False)
+class DataLoss:
+    """A loss evaluated on the data itself (any loss, robust ones included), float64."""
+
+    X: np.ndarray
+    "[n, p] the design [1, x]."
+    y: np.ndarray
+    "[n]"
+    huber_delta: float = 1.0
+
+    def __call__(self, params: np.ndarray, loss: str = "sse") -> np.ndarray:
+        """The loss at each row of params. params [..., p] -> [...]"""
+        return loss_values(self.X, self.y, params, loss, self.huber_delta)
+
+
+def data_loss(x: np.ndarray, y: np.ndarray, huber_delta: float = 1.0) -> DataLoss:
+    """The loss on the data x [n, k], y [n], callable like a Quadratic."""
+    return DataLoss(design(x), np.asarray(y, np.float64), float(huber_delta))
 
 
 def quadratic(x: np.ndarray, y: np.ndarray) -> Quadratic:

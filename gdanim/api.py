@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 
 from gdanim import schema
-from gdanim.analysis import Analysis, analyze
+from gdanim.analysis import ROBUST, Analysis, analyze
 from gdanim.dataset import Dataset, Normalization, make_dataset, normalization
 from gdanim.scenario import Scenario, load_scenario
 from gdanim.trace import Run, Settings, Trace, norm_key, write_trace
@@ -31,7 +31,7 @@ def settings_of(run: schema.Training, data_normalize: str | float = "none") -> S
         loss=run.loss, optimizer=run.optimizer, options=run.optimizer_options(),
         gradient=run.gradient, delta=run.delta, batch_size=run.batch_size, seed=run.seed,
         zero_grad=run.zero_grad, tol=run.stop.tol, max_loss=run.stop.max_loss,
-        schedule=run.schedule_json(),
+        schedule=run.schedule_json(), huber_delta=run.huber_delta,
     )
 
 
@@ -39,8 +39,9 @@ def with_regime(run: Run, analysis: Analysis, n: int) -> Run:
     """The run with its regime from the spectrum: plain full-batch gd only; with a schedule,
     the regime of the rate the last step used (where the schedule has brought it)."""
     s = run.settings
-    plain = (
+    plain = (  # and a quadratic loss: a robust loss's Hessian is not constant (no regime)
         s.optimizer == "gd" and s.zero_grad and (s.batch_size is None or s.batch_size >= n)
+        and s.loss in analysis.spectra
     )
     if not plain:
         return run
@@ -55,8 +56,9 @@ def record(scenario: Scenario | str | Path, dataset: Dataset | None = None) -> T
 
     scenario = as_scenario(scenario)
     dataset = dataset if dataset is not None else make_dataset(scenario)
-    analysis = analyze(dataset.x, dataset.y)
     settings = [settings_of(r, scenario.spec.data.normalize) for r in scenario.runs]
+    robust = [(s.loss, s.huber_delta) for s in settings if s.loss in ROBUST]  # their own minimizers
+    analysis = analyze(dataset.x, dataset.y, robust)
     groups: dict[str, list[int]] = {}  # runs that share a normalization record together
     norms: dict[str, Normalization] = {}
     for i, s in enumerate(settings):
@@ -65,7 +67,7 @@ def record(scenario: Scenario | str | Path, dataset: Dataset | None = None) -> T
         norms[key] = norm
         groups.setdefault(key, []).append(i)
     own = {k for k, norm in norms.items() if norm != dataset.normalization}
-    analyses = {k: analyze(norms[k].apply(dataset.x_raw), dataset.y) for k in own}
+    analyses = {k: analyze(norms[k].apply(dataset.x_raw), dataset.y, robust) for k in own}
     runs: list[Run | None] = [None] * len(settings)
     for key, members in groups.items():
         x = norms[key].apply(dataset.x_raw) if key in own else dataset.x

@@ -58,6 +58,16 @@ class Dataset:
     "For synthetic data, the parameters it was drawn with (raw units)."
     columns: tuple[str, ...] = ()
     "Names of the x columns, for CSV data."
+    outliers: int = 0
+    "How many of the last points are the scenario's data.outliers (added after the source's)."
+
+    @property
+    def is_outlier(self) -> np.ndarray:
+        """[n] bool: True for the points data.outliers added."""
+        mask = np.zeros(self.n, bool)
+        if self.outliers:
+            mask[-self.outliers:] = True
+        return mask
 
     @property
     def n(self) -> int:
@@ -93,8 +103,14 @@ def make_dataset(scenario) -> Dataset:
             x_raw, y = read_csv(scenario.data_path, list(columns), data.csv.y)
         except DataError as exc:
             raise ScenarioError.single(scenario.path, str(exc), key=f"data.csv.{exc.key}") from None
+    added = 0
+    if data.outliers is not None:
+        x_out = np.asarray([[v] if not isinstance(v, list) else v for v in data.outliers.x], np.float32)
+        x_raw = np.vstack([x_raw, x_out.reshape(-1, x_raw.shape[1])])
+        y = np.concatenate([y, np.asarray(data.outliers.y, np.float32)])
+        added = len(data.outliers.y)
     norm = normalization(data.normalize, x_raw)
-    return Dataset(norm.apply(x_raw), y, x_raw, norm, data.source, true, columns)
+    return Dataset(norm.apply(x_raw), y, x_raw, norm, data.source, true, columns, added)
 
 
 def normalization(spec: str | float, x_raw: np.ndarray) -> Normalization:

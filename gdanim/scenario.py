@@ -260,19 +260,22 @@ def _check_shapes(spec: schema.ScenarioFile, doc: Document, shown: str, path: Pa
         bad(("data", "synthetic", "x"), f"linspace draws one feature, got model.features {k}")
     if data.points is not None:
         out += _check_points(data.points, k, doc, shown)
+    if data.outliers is not None:
+        out += _check_points(data.outliers, k, doc, shown, ("data", "outliers"), least=1)
     if data.csv is not None:
         out += _check_csv(data.csv, k, (path.parent / data.csv.path), doc, shown)
     return out
 
 
-def _check_points(points: schema.Points, k: int, doc: Document, shown: str) -> list[Problem]:
-    loc = ("data", "points")
+def _check_points(points: schema.Points | schema.Outliers, k: int, doc: Document, shown: str,
+                  loc: tuple = ("data", "points"), least: int = 2) -> list[Problem]:
     x = points.x
     rows = [[v] if not isinstance(v, list) else v for v in x]
     out = []
-    if len(points.y) < 2:
+    if len(points.y) < least:
         out.append(Problem(shown, doc.line((*loc, "y")), _dotted((*loc, "y")),
-                           f"at least 2 points are expected, got {len(points.y)}"))
+                           (f"at least {least} points are expected" if least > 1 else "at least one point is expected")
+                           + f", got {len(points.y)}"))
     if len(rows) != len(points.y):
         out.append(Problem(shown, doc.line((*loc, "x")), _dotted((*loc, "x")),
                            f"as many x as y are expected ({len(points.y)}), got {len(rows)}"))

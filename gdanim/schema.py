@@ -13,7 +13,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad")
-LOSSES = ("sse", "mse")
+LOSSES = ("sse", "mse", "sae", "mae", "huber")
+QUADRATIC_LOSSES = ("sse", "mse")
+"Losses whose Hessian is constant: the spectrum gives critical rates and regimes."
 SCHEDULES = ("step", "exponential", "cosine", "linear")
 GRADIENTS = ("autograd", "analytic", "numerical")
 PANELS = ("fit", "surface", "contour", "loss")
@@ -120,6 +122,15 @@ class Csv(Block):
     "Column name of the target."
 
 
+class Outliers(Block):
+    """Points added to the data, whatever its source, and marked as outliers."""
+
+    x: list[Finite] | list[list[Finite]]
+    "Their inputs (a number per point for one feature, a k-list each for k)."
+    y: list[Finite]
+    "Their targets, one per x."
+
+
 class Data(Block):
     """Exactly one of synthetic, points or csv, and how x is normalized."""
 
@@ -131,6 +142,8 @@ class Data(Block):
     "Data read from a CSV file."
     normalize: Literal["none", "standardize"] | PositiveFinite = "none"
     "none, standardize (zero mean, unit variance per feature) or a number that multiplies x."
+    outliers: Outliers | None = None
+    "Points added after the source's (normalization is fitted to all of them); marked in the fit panel."
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> Data:
@@ -228,8 +241,11 @@ class Training(Block):
     "Passes over the data."
     init: FiniteList | None = None
     "Starting parameters [w0, w1 .. wk]; zeros when not given."
-    loss: Literal["sse", "mse"] = "sse"
-    "sse: sum of squared errors; mse: their mean."
+    loss: Literal["sse", "mse", "sae", "mae", "huber"] = "sse"
+    ("sse: sum of squared errors; mse: their mean; sae: sum of absolute errors and mae their mean"
+     " (torch.nn.functional.l1_loss); huber: torch.nn.functional.huber_loss, mean, with huber_delta.")
+    huber_delta: PositiveFinite = 1.0
+    "huber: errors up to this size count squared (halved), larger ones linearly."
     optimizer: Literal["gd", "sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"] = "gd"
     "gd is w <- w - lr * grad; the others are the torch.optim classes with their defaults."
     momentum: Fraction | None = None
@@ -302,7 +318,8 @@ class Run(Training):
     # Every key is optional in a run; only the ones given override.
     lr: PositiveFinite | None = None  # type: ignore[assignment]
     epochs: Epochs | None = None  # type: ignore[assignment]
-    loss: Literal["sse", "mse"] | None = None  # type: ignore[assignment]
+    loss: Literal["sse", "mse", "sae", "mae", "huber"] | None = None  # type: ignore[assignment]
+    huber_delta: PositiveFinite | None = None  # type: ignore[assignment]
     optimizer: (  # type: ignore[assignment]
         Literal["gd", "sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"] | None
     ) = None

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from gdanim.analysis import Analysis, Spectrum
+from gdanim.analysis import Analysis, RobustFit, Spectrum
 from gdanim.dataset import Dataset, Normalization
 from gdanim.files import atomic_write_text, make_folder
 
@@ -53,6 +53,8 @@ class Settings:
     "How x was normalized for this run (data.normalize unless the run overrides it)."
     schedule: dict[str, Any] | None = None
     "The learning-rate schedule ({type, ...} as in the scenario, defaults filled in), None: constant."
+    huber_delta: float = 1.0
+    "The Huber loss's delta (loss huber only)."
 
     def to_json(self) -> dict:
         """The settings as plain JSON values."""
@@ -62,7 +64,7 @@ class Settings:
             "gradient": self.gradient, "delta": self.delta, "batch_size": self.batch_size,
             "seed": self.seed, "epochs": self.epochs, "init": list(self.init),
             "zero_grad": self.zero_grad, "stop": {"tol": self.tol, "max_loss": self.max_loss},
-            "normalize": self.normalize, "schedule": self.schedule,
+            "normalize": self.normalize, "schedule": self.schedule, "huber_delta": self.huber_delta,
         }
 
 
@@ -189,11 +191,25 @@ def _spectrum_json(s: Spectrum, analysis: Analysis) -> dict:
     }
 
 
+def _no_spectrum_json(analysis: Analysis) -> dict:
+    """A robust main loss: the least-squares fields, no spectrum (its Hessian is not constant)."""
+    return {"ols": list(analysis.ols) if analysis.ols is not None else None, "ols_unique": analysis.unique,
+            "ols_loss": None, "hessian_eigenvalues": None, "critical_lr": None, "best_lr": None,
+            "condition_number": None}
+
+
+def _robust_json(fit: RobustFit) -> dict:
+    return {"loss": fit.loss, "huber_delta": fit.huber_delta, "params": _nums(np.asarray(fit.params)),
+            "value": _num(fit.value), "iterations": fit.iterations}
+
+
 def _analysis_json(a: Analysis, loss: str) -> dict:
+    main = a.spectra.get(loss)
     return {
         "loss": loss, "rank": a.rank, "minimizer": list(a.minimizer),
-        **_spectrum_json(a.spectra[loss], a),
+        **(_spectrum_json(main, a) if main is not None else _no_spectrum_json(a)),
         "by_loss": {k: _spectrum_json(s, a) for k, s in a.spectra.items()},
+        "robust": {k: _robust_json(f) for k, f in a.robust.items()},
     }
 
 
@@ -211,7 +227,7 @@ def to_json(trace: Trace, *, steps_marker: str | None = None) -> dict:
             "normalize": d.normalization.to_json(),
             "true": list(d.true_params) if d.true_params is not None else None,
             "columns": list(d.columns),
-            "x": _nums2(d.x), "x_raw": _nums2(d.x_raw), "y": _nums(d.y),
+            "x": _nums2(d.x), "x_raw": _nums2(d.x_raw), "y": _nums(d.y), "outliers": d.outliers,
         },
         "analysis": _analysis_json(a, trace.loss),
         "analyses": {k: _analysis_json(a, trace.loss) for k, a in (trace.analyses or {}).items()},
@@ -228,12 +244,15 @@ def _steps(run: Run) -> Iterator[dict]:
 
 def _run_json(run: Run, analysis: Analysis, steps: object = None) -> dict:
     """The run as a JSON-ready dict; `steps` stands in for the list of steps when given."""
-    spectrum, ols = analysis.spectra[run.settings.loss], analysis.ols
+    spectrum, ols = analysis.spectra.get(run.settings.loss), analysis.ols
+    best = analysis.best(run.settings.loss, run.settings.huber_delta)
     return {
         "name": run.name, "settings": run.settings.to_json(), "status": run.status,
         "regime": run.regime, "contraction": run.contraction,
         "normalize": run.normalization.to_json() if run.normalization is not None else None,
-        "critical_lr": spectrum.critical_lr, "ols": list(ols) if ols is not None else None,
+        "critical_lr": spectrum.critical_lr if spectrum is not None else None,
+        "ols": list(ols) if ols is not None else None,
+        "best": None if best is None else {"params": _nums(np.asarray(best[0])), "loss": _num(best[1])},
         "epochs_run": int(run.epoch[-1]) + 1 if run.steps else 0,
         "steps": list(_steps(run)) if steps is None else steps,
         "final": {"params": _nums(run.final_params), "loss": _num(run.final_loss)},
@@ -303,7 +322,8 @@ def read_trace(path: Path) -> Trace:
     k = d["features"]
     norm = _read_norm(d["normalize"])
     dataset = Dataset(_arr2(d["x"], k), _arr(d["y"]), _arr2(d["x_raw"], k), norm, d["source"],
-                      tuple(d["true"]) if d["true"] is not None else None, tuple(d["columns"]))
+                      tuple(d["true"]) if d["true"] is not None else None, tuple(d["columns"]),
+                      d.get("outliers", 0))
     runs = tuple(_read_run(r, k + 1) for r in doc["runs"])
     stem = Path(doc["scenario"]).stem
     analyses = {key: _read_analysis(v) for key, v in doc.get("analyses", {}).items()}
@@ -318,8 +338,11 @@ def _read_analysis(a: dict) -> Analysis:
                        np.nan if s["ols_loss"] is None else s["ols_loss"])
         for loss, s in a["by_loss"].items()
     }
+    robust = {key: RobustFit(f["loss"], f["huber_delta"], tuple(np.nan if v is None else v for v in f["params"]),
+                             np.nan if f["value"] is None else f["value"], f["iterations"])
+              for key, f in a.get("robust", {}).items()}
     return Analysis(tuple(a["ols"]) if a["ols"] is not None else None, a["rank"],
-                    tuple(a["minimizer"]), spectra)
+                    tuple(a["minimizer"]), spectra, robust)
 
 
 def _read_norm(d: dict | None) -> Normalization | None:
@@ -335,6 +358,7 @@ def _read_run(r: dict, p: int) -> Run:
         gradient=s["gradient"], delta=s["delta"], batch_size=s["batch_size"], seed=s["seed"],
         zero_grad=s["zero_grad"], tol=s["stop"]["tol"], max_loss=s["stop"]["max_loss"],
         normalize=s["normalize"], schedule=s.get("schedule"),  # /1 had no schedules
+        huber_delta=s.get("huber_delta", 1.0),
     )
     steps = r["steps"]
     path = _arr2([st["params"] for st in steps] + [r["final"]["params"]], p)

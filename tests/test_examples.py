@@ -18,7 +18,7 @@ def trace(stem: str) -> gdanim.Trace:
 @pytest.mark.parametrize(
     "stem",
     ["lr", "sse_vs_mse", "thermometer", "fahrenheit", "three_points", "gradients", "optimizers",
-     "zero_grad", "multivariate", "minibatch", "lr_sweep", "schedules"],
+     "zero_grad", "multivariate", "minibatch", "lr_sweep", "schedules", "robust"],
 )
 def test_every_example_records_every_run(stem):
     t = trace(stem)
@@ -93,3 +93,23 @@ def test_a_rate_just_above_critical_diverges_constant_and_converges_with_a_sched
         assert run.regime in ("monotone", "oscillating"), name
         assert run.final_loss == pytest.approx(spectrum.ols_loss, rel=1e-4), name
     assert crossing == {"step-decay": 10, "cosine": 7, "exponential": 4}  # as the description says
+
+
+def test_outliers_pull_least_squares_while_mae_and_huber_stay_near_the_true_line():
+    t = trace("robust")
+    a = t.analysis
+    assert t.dataset.outliers == 3 and t.dataset.n == 103
+    assert a.minimizer[1] == pytest.approx(3.43, abs=0.005)  # the slopes the description gives
+    assert a.robust["mae"].params[1] == pytest.approx(3.94, abs=0.005)
+    assert a.robust["huber:1.0"].params[1] == pytest.approx(3.96, abs=0.005)
+    for name in ("sse", "mae", "huber"):  # each run walks to its own loss's minimum
+        run = t.run(name)
+        params, value = a.best(run.settings.loss, run.settings.huber_delta)
+        assert np.linalg.norm(run.final_params - np.asarray(params)) < 0.005, name
+        assert run.final_loss == pytest.approx(value, rel=1e-4), name
+    assert t.run("sse").regime == "monotone"
+    assert t.run("mae").regime is None and t.run("huber").regime is None
+    mae = t.run("mae")  # hovers: its steps stay far larger than its distance to the minimum
+    gap = np.linalg.norm(mae.final_params - np.asarray(a.robust["mae"].params))
+    assert np.abs(mae.update[-10:]).max() > 5 * gap
+    assert np.abs(t.run("huber").update[-10:]).max() < 1e-5  # Huber settles

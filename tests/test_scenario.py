@@ -34,11 +34,11 @@ def problems(text: str, name: str = "s.yaml") -> list[str]:
     return [str(p) for p in info.value.problems]
 
 
-def test_there_are_twelve_example_scenarios_and_all_of_them_load():
+def test_there_are_thirteen_example_scenarios_and_all_of_them_load():
     names = {p.stem for p in EXAMPLES}
     assert names == {
         "lr", "sse_vs_mse", "thermometer", "fahrenheit", "three_points", "gradients",
-        "optimizers", "zero_grad", "multivariate", "minibatch", "lr_sweep", "schedules",
+        "optimizers", "zero_grad", "multivariate", "minibatch", "lr_sweep", "schedules", "robust",
     }
     for path in EXAMPLES:
         scenario = load_scenario(path)
@@ -143,7 +143,7 @@ def test_every_problem_is_reported_at_once():
         (("init: [-5.0, 10.0]", "init: [1, 2, 3]"), "init", "2 numbers"),
         (("init: [-5.0, 10.0]", "init: [1, .nan]"), "init.1", "finite"),
         (("lr: 0.001", "lr: 0.001\noptimizer: lbfgs"), "optimizer", "'gd'"),
-        (("lr: 0.001", "lr: 0.001\nloss: mae"), "loss", "'sse'"),
+        (("lr: 0.001", "lr: 0.001\nloss: l2"), "loss", "'sse'"),
         (("lr: 0.001", "lr: 0.001\nmomentum: 0.9"), "", "momentum does not apply to optimizer gd"),
     ],
 )

@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from gdanim.analysis import quadratic
+from gdanim.analysis import data_loss, quadratic
 from gdanim.files import atomic_write_bytes
 from gdanim.frames.style import CYCLE, make_style, rc_params
 from gdanim.trace import Run, Trace
@@ -117,11 +117,15 @@ def loss_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
             ax.plot(epochs_axis(run)[ok], loss[ok], color=color, lw=1.6, label=run.name)
     _mark_unstable(ax, trace)
     losses = sorted({r.settings.loss for r in trace.runs})
-    for loss, style in zip(losses, ("--", ":"), strict=False):
-        ols = trace.analysis.spectra[loss].ols_loss
-        if math.isfinite(ols) and ols > 0:
-            name = labels["legend_ols"] + (f" ({loss.upper()})" if len(losses) > 1 else "")
-            ax.axhline(ols, color="0.3", ls=style, lw=1, label=name)
+    kinds = sorted({(r.settings.loss, r.settings.huber_delta if r.settings.loss == "huber" else 1.0)
+                    for r in trace.runs})
+    for (loss, delta), style in zip(kinds, ("--", ":", "-.", (0, (1, 3))), strict=False):
+        best = trace.analysis.best(loss, delta)  # least squares, or a robust loss's own minimum
+        value = best[1] if best is not None else math.nan
+        if math.isfinite(value) and value > 0:
+            name = labels["legend_ols"] if loss in trace.analysis.spectra else "min"
+            name += f" ({loss.upper()})" if len(kinds) > 1 or loss not in trace.analysis.spectra else ""
+            ax.axhline(value, color="0.3", ls=style, lw=1, label=name)
     ax.set_yscale("log")
     ax.set_xlabel(labels["axis_epoch"])
     ax.set_ylabel(f"{labels['axis_loss']} ({' / '.join(x.upper() for x in losses)}, log)")
@@ -171,7 +175,8 @@ def _rates_axis(ax, trace: Trace, colors: list, labels: Mapping[str, str]) -> No
     twin = ax.twinx()
     for run, color in zip(trace.runs, colors):
         twin.plot(epochs_axis(run), run.step_lr, color=color, ls=":", lw=1.4)
-    critical = trace.analysis.spectra[trace.loss].critical_lr
+    spectrum = trace.analysis.spectra.get(trace.loss)
+    critical = spectrum.critical_lr if spectrum is not None else None
     if critical:
         twin.axhline(critical, color=UNSTABLE, ls="-.", lw=1)
         twin.annotate(f"2/λmax {critical:.3g}", (1.0, critical), xycoords=("axes fraction", "data"),
@@ -207,9 +212,12 @@ def contour_figure(trace: Trace, labels: Mapping[str, str], params: tuple[int, i
     """Loss contours over two parameters (the others at the minimum) with every run's path."""
     a, b = params
     q = quadratic(trace.dataset.x, trace.dataset.y)
+    if trace.loss not in trace.analysis.spectra:  # a robust main loss: its true level sets
+        q = data_loss(trace.dataset.x, trace.dataset.y, next(
+            (r.settings.huber_delta for r in trace.runs if r.settings.loss == trace.loss), 1.0))
     lo, hi = _window(trace, a, b)
     g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 160), np.linspace(lo[1], hi[1], 160))
-    grid = np.broadcast_to(np.asarray(trace.analysis.minimizer), (*g0.shape, len(q.xty))).copy()
+    grid = np.broadcast_to(np.asarray(trace.analysis.minimizer), (*g0.shape, trace.dataset.features + 1)).copy()
     grid[..., a], grid[..., b] = g0, g1  # [160, 160, p]
     z = q(grid, trace.loss)  # [160, 160]
     fig = _figure(6.4, 5.0)
@@ -257,7 +265,7 @@ def sweep_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
     if (~ok).any():
         top = float(final[ok].max()) * 3 if ok.any() else 1.0
         ax.plot(lrs[~ok], np.full((~ok).sum(), top), "x", color="#d62728", ms=7, mew=2)
-    critical = trace.analysis.spectra[trace.loss].critical_lr
+    critical = trace.analysis.spectra[trace.loss].critical_lr if trace.loss in trace.analysis.spectra else None
     if critical:
         ax.axvline(critical, color="#d62728", ls="--", lw=1.3,
                    label=f"{labels['legend_critical']} {critical:.3g}")

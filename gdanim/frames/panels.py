@@ -122,6 +122,10 @@ class FitPanel(Panel):
             self.lines = predictions(view.trace, view.run, path, self.xs)  # [S+1, 2]
             ax.scatter(xr, y, s=(style.marker * 0.7) ** 2, color=self.t.data, alpha=0.75,
                        edgecolors="none", zorder=2)
+            out = d.is_outlier
+            if out.any():  # data.outliers: marked apart from the rest
+                ax.scatter(xr[out], y[out], s=(style.marker * 1.2) ** 2, marker="X", color=self.t.warning,
+                           edgecolors=self.t.background, linewidths=0.6, zorder=3, label="outliers")
             ax.set_xlim(x0, x1)
             ax.set_xlabel(d.columns[0] if d.columns else "x")
             self._reference_lines()
@@ -152,7 +156,14 @@ class FitPanel(Panel):
             ax.plot(xs, t0 + t1 * xs, ls="--", color=self.t.true, lw=self.style.line * 0.7,
                     label="true line")
         best = predictions(self.view.trace, self.view.run, np.asarray(a.minimizer), self.xs)
-        ax.plot(xs, best, color=self.t.minimum, lw=self.style.line * 0.45, label="least squares")
+        st = self.view.run.settings
+        own = a.best(st.loss, st.huber_delta) if st.loss not in a.spectra else None
+        if own is None:
+            ax.plot(xs, best, color=self.t.minimum, lw=self.style.line * 0.45, label="least squares")
+        else:  # a robust loss: its own minimum, and the least-squares line the outliers pull
+            ax.plot(xs, best, color=self.t.muted, lw=self.style.line * 0.5, ls=":", label="least squares")
+            mine = predictions(self.view.trace, self.view.run, np.asarray(own[0]), self.xs)
+            ax.plot(xs, mine, color=self.t.minimum, lw=self.style.line * 0.55, label=f"{st.loss.upper()} minimum")
         ax.legend(loc="best", frameon=False, fontsize=self.style.note)
 
     def set_frames(self, count: int) -> None:
@@ -269,7 +280,8 @@ class ContourPanel(_PathPanel):
         ax.contourf(g.a, g.b, g.loss, levels=levels, cmap=t.cmap, alpha=0.55, extend="both")
         ax.contour(g.a, g.b, g.loss, levels=levels, colors=t.muted, linewidths=0.6, alpha=0.7)
         m = g.base[list(g.params)]
-        self._eigen(m)
+        if g.hessian is not None:  # a robust loss has no constant Hessian: no eigen-directions
+            self._eigen(m)
         ax.plot(*m, marker="*", ms=style.marker * 1.8, color=t.minimum, ls="none",
                 markeredgecolor=t.background)
         ax.plot(*view.plane.points[0], marker="*", ms=style.marker * 1.6, color=t.start,

@@ -58,7 +58,7 @@ def _record_runs(x: np.ndarray, y: np.ndarray, runs: Sequence[Settings]) -> list
     groups: dict[tuple, list[int]] = {}
     for i, s in enumerate(runs):
         if s.optimizer in BATCHED_OPTIMIZERS:
-            key = (s.loss, s.gradient, s.delta, s.batch_size, s.seed, s.zero_grad)
+            key = (s.loss, s.huber_delta, s.gradient, s.delta, s.batch_size, s.seed, s.zero_grad)
             groups.setdefault(key, []).append(i)
         else:
             out[i] = record_with_optim(xt, yt, s)

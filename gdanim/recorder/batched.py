@@ -1,6 +1,6 @@
 """Many runs of gd / sgd / momentum / nesterov in one batched tensor loop.
 
-All runs share the data, loss, gradient method and batching; each has its own lr,
+All runs share the data, loss (and huber_delta), gradient method and batching; each has its own lr,
 schedule, epochs, init, momentum and stop rules. A schedule is a column of rates per
 epoch (gdanim.schedules computes them as torch's schedulers do), so scheduled runs
 stay in the batch. The loop runs over steps, never over runs:
@@ -80,7 +80,7 @@ def record_batched(x: torch.Tensor, y: torch.Tensor, runs: Sequence[Settings]) -
         for t, (epoch, idx) in enumerate(batches(n, first.batch_size, first.seed, T // per_epoch)):
             Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
             with torch.enable_grad():
-                loss, g = loss_and_grad(W, Xb, yb, first.loss, first.gradient, first.delta)
+                loss, g = loss_and_grad(W, Xb, yb, first.loss, first.gradient, first.delta, first.huber_delta)
             if not first.zero_grad:  # the forgotten optimizer.zero_grad(): gradients pile up
                 acc = acc + g
                 g = acc
@@ -104,7 +104,7 @@ def record_batched(x: torch.Tensor, y: torch.Tensor, runs: Sequence[Settings]) -
             if not bool(active.any()):
                 break
 
-        final = losses(W, X, y, first.loss)  # [R]: full-batch loss at the final params
+        final = losses(W, X, y, first.loss, first.huber_delta)  # [R]: full-batch loss at the final params
 
     out = []
     for i, s in enumerate(runs):

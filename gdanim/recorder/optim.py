@@ -32,7 +32,7 @@ def record_with_optim(x: torch.Tensor, y: torch.Tensor, s: Settings) -> Run:
     for epoch, idx in batches(n, s.batch_size, s.seed, s.epochs):
         opt.param_groups[0]["lr"] = float(rates[epoch])
         Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
-        loss, g = loss_and_grad(W.detach(), Xb, yb, s.loss, s.gradient, s.delta)
+        loss, g = loss_and_grad(W.detach(), Xb, yb, s.loss, s.gradient, s.delta, s.huber_delta)
         if s.zero_grad or W.grad is None:
             W.grad = g.clone()
         else:  # the forgotten optimizer.zero_grad(): gradients pile up
@@ -52,7 +52,7 @@ def record_with_optim(x: torch.Tensor, y: torch.Tensor, s: Settings) -> Run:
             status = "converged"
             break
     with torch.no_grad():
-        final = float(losses(W.detach(), X, y, s.loss)[0])
+        final = float(losses(W.detach(), X, y, s.loss, s.huber_delta)[0])
     return Run(
         settings=s, status=status, regime=None, contraction=None,
         epoch=torch.tensor(epoch_h, dtype=torch.long).numpy(), path=_stack(path, p),

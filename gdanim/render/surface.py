@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdanim.analysis import Quadratic, quadratic
+from gdanim.analysis import DataLoss, Quadratic, data_loss, quadratic
 from gdanim.errors import GdanimError
 from gdanim.trace import Run, Trace
 
@@ -42,12 +42,12 @@ class LossGrid:
     "[2] lower corner of the view."
     hi: np.ndarray
     "[2] upper corner of the view."
-    hessian: np.ndarray
-    "[2, 2] the loss's Hessian in the (i, j) plane."
-    quad: Quadratic
-    "The loss as a quadratic form, in the units the runs trained in."
+    hessian: np.ndarray | None
+    "[2, 2] the loss's Hessian in the (i, j) plane; None for a robust loss (not constant)."
+    quad: Quadratic | DataLoss
+    "The loss as a quadratic form (SSE, MSE) or on the data (robust), in the runs' units."
     kind: str
-    "sse or mse."
+    "The loss: sse, mse, sae, mae or huber."
 
     def slice_loss(self, points: np.ndarray) -> np.ndarray:
         """The loss on the slice at plane points [m, 2] (the other params held at `base`,
@@ -122,18 +122,22 @@ def same_units(trace: Trace, runs: Sequence[Run]) -> list[list[Run]]:
     groups: dict[tuple, list[Run]] = {}
     for run in runs:
         norm = trace.normalization_of(run)
-        groups.setdefault((norm.kind, norm.shift, norm.scale, run.settings.loss), []).append(run)
+        key = (norm.kind, norm.shift, norm.scale, run.settings.loss, run.settings.huber_delta)
+        groups.setdefault(key, []).append(run)
     return list(groups.values())
 
 
 def loss_grid(trace: Trace, runs: Sequence[Run], params: Sequence[int] = (0, 1),
               size: int = GRID) -> LossGrid:
     """The loss grid for showing `runs` (all in the same units and loss, see `same_units`)
-    over params (i, j); the others are held at the least-squares minimum."""
+    over params (i, j); the others are held at the loss's minimum (least squares for SSE
+    and MSE, the robust fit for the others, whose true level sets are drawn)."""
     p = trace.dataset.features + 1
     i, j = check_params(params, p)
     first = runs[0]
-    base = np.asarray(trace.analysis_of(first).minimizer, np.float64)  # [p]
+    kind = first.settings.loss
+    best = trace.analysis_of(first).best(kind, first.settings.huber_delta)
+    base = np.asarray(best[0] if best is not None else trace.analysis_of(first).minimizer, np.float64)  # [p]
     starts = np.stack([r.path[0, [i, j]] for r in runs]).astype(np.float64)
     anchors = np.vstack([starts, base[[i, j]][None]])
     points = np.vstack([r.path[:, [i, j]] for r in runs]).astype(np.float64)
@@ -142,8 +146,10 @@ def loss_grid(trace: Trace, runs: Sequence[Run], params: Sequence[int] = (0, 1),
     grid = np.broadcast_to(base, (size, size, p)).copy()  # [ny, nx, p]
     grid[..., i] = a[None, :]
     grid[..., j] = b[:, None]
+    if kind not in ("sse", "mse"):
+        robust = data_loss(trace.inputs(first), trace.dataset.y, first.settings.huber_delta)
+        return LossGrid((i, j), base, a, b, robust(grid, kind), lo, hi, None, robust, kind)
     q = quadratic(trace.inputs(first), trace.dataset.y)
-    kind = first.settings.loss
     hessian = 2.0 * q.gram[np.ix_([i, j], [i, j])]
     if kind == "mse":
         hessian = hessian / q.n

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdanim.analysis import Spectrum
+from gdanim.analysis import Spectrum, loss_values
 from gdanim.report.text import num, vec
 from gdanim.schedules import label as schedule_label
 from gdanim.trace import Run, Trace
@@ -54,8 +54,10 @@ def lam_max(spectrum: Spectrum) -> float:
 
 
 def facts(trace: Trace, s: Mapping[str, str]) -> list[Fact]:
-    """The analysis lines for the scenario's main loss: OLS, its loss, spectrum, rates."""
-    a, spec = trace.analysis, trace.analysis.spectra[trace.loss]
+    """The analysis lines for the scenario's main loss: OLS, its loss, spectrum, rates (for
+    SSE when the main loss is robust), then each robust loss's own minimum beside OLS."""
+    quadratic = trace.loss if trace.loss in trace.analysis.spectra else "sse"
+    a, spec = trace.analysis, trace.analysis.spectra[quadratic]
     p = trace.dataset.features + 1
     out = []
     if a.ols is not None:
@@ -63,7 +65,7 @@ def facts(trace: Trace, s: Mapping[str, str]) -> list[Fact]:
     else:
         out.append(Fact(s["an_ols"], vec(a.minimizer),
                         s["an_ols_not_unique"].format(rank=a.rank, p=p, w=vec(a.minimizer))))
-    out.append(Fact(s["an_ols_loss"], num(spec.ols_loss), s["an_ols_loss_text"].format(loss=trace.loss.upper())))
+    out.append(Fact(s["an_ols_loss"], num(spec.ols_loss), s["an_ols_loss_text"].format(loss=quadratic.upper())))
     eig = ", ".join(num(v) for v in spec.eigenvalues[:8]) + (" …" if len(spec.eigenvalues) > 8 else "")
     out.append(Fact(s["an_eigen"], eig, s["an_eigen_text"]))
     if spec.critical_lr is not None:
@@ -76,6 +78,23 @@ def facts(trace: Trace, s: Mapping[str, str]) -> list[Fact]:
     meaning = s["cond_none"] if cond is None else (
         s["cond_valley"] if cond > CONDITION_VALLEY else s["cond_round"])
     out.append(Fact(s["an_condition"], num(cond), meaning))
+    return out + robust_facts(trace, s)
+
+
+def robust_facts(trace: Trace, s: Mapping[str, str]) -> list[Fact]:
+    """Each robust loss's own minimizer and loss, the OLS line's loss under it, and why
+    there is no regime."""
+    a = trace.analysis
+    if not a.robust:
+        return []
+    X, y = trace.dataset.design(), trace.dataset.y.astype(np.float64)
+    out = []
+    for fit in a.robust.values():
+        name = fit.loss.upper() + (f" (δ = {fit.huber_delta:g})" if fit.loss == "huber" else "")
+        ols_value = float(loss_values(X, y, np.asarray(a.minimizer), fit.loss, fit.huber_delta))
+        out.append(Fact(s["an_robust"].format(loss=name), vec(fit.params), s["an_robust_text"].format(
+            loss=name, value=num(fit.value), ols=vec(a.minimizer), ols_value=num(ols_value))))
+    out.append(Fact(s["an_robust_regime"], "—", s["an_robust_regime_text"]))
     return out
 
 

@@ -20,6 +20,7 @@ from gdanim.report.lab import lab_context
 from gdanim.report.media import Media, compare_slider, find_media, frame_indices, slider_frames, snippets
 from gdanim.report.page import copy_static, template_dirs, write_page
 from gdanim.report.strings import strings
+from gdanim.schedules import label as schedule_label
 from gdanim.trace import Trace, read_trace
 
 ASSETS = "assets"
@@ -74,17 +75,26 @@ def _data_rows(trace: Trace, s: Mapping[str, str]) -> list[tuple[str, str]]:
             (s["data_normalization"], norm_text)]
     if d.true_params is not None:
         rows.append((s["true_params"], tx.vec(d.true_params)))
+    if d.outliers:  # the points data.outliers added, as given
+        out = d.is_outlier
+        points = [f"({', '.join(tx.num(v) for v in x)}, {tx.num(y)})" for x, y in zip(d.x_raw[out], d.y[out])]
+        rows.append((s["data_outliers"].format(count=d.outliers), "; ".join(points)))
     return rows
 
 
 def _math(trace: Trace, s: Mapping[str, str]) -> dict[str, Any]:
     losses = sorted({r.settings.loss for r in trace.runs}, key=lambda v: v != trace.loss)
+    delta = next((r.settings.huber_delta for r in trace.runs if r.settings.loss == "huber"), 1.0)
     others = sorted({r.settings.optimizer for r in trace.runs} - {"gd"})
+    schedules = {schedule_label(r.settings.schedule): r.settings.schedule for r in trace.runs
+                 if r.settings.schedule is not None}
     return {
         "model": tx.mathml(tx.model_latex(trace.dataset.features), display=True),
-        "losses": [(s[f"loss_{lo}"], tx.mathml(tx.loss_latex(lo), display=True),
-                    tx.mathml(tx.gradient_latex(lo), display=True),
-                    tx.mathml(tx.hessian_latex(lo), display=True)) for lo in losses],
+        "losses": [(s[f"loss_{lo}"], tx.mathml(tx.loss_latex(lo, delta), display=True),
+                    tx.mathml(tx.gradient_latex(lo, delta), display=True),
+                    tx.mathml(tx.hessian_latex(lo, delta), display=True)) for lo in losses],
+        "schedules": [(name, tx.mathml(tx.schedule_latex(sched), display=True))
+                      for name, sched in schedules.items()],
         "rule": tx.mathml(tx.UPDATE_LATEX, display=True),
         "stable": tx.mathml(tx.CRITICAL_LATEX, display=True),
         "others": s["update_other"].format(optimizers=", ".join(others)) if others else None,

@@ -57,6 +57,11 @@ EN: dict[str, str] = {
     "stable_label": "Plain gradient descent converges when",
     "loss_sse": "sum of squared errors (SSE)",
     "loss_mse": "mean squared error (MSE)",
+    "loss_sae": "sum of absolute errors (SAE)",
+    "loss_mae": "mean absolute error (MAE)",
+    "loss_huber": "Huber loss (mean)",
+    "data_outliers": "Outliers added (x, y), {count}",
+    "schedule_label": "Learning-rate schedule (scheduler.step() once per epoch)",
     "update_other": "The {optimizers} runs use torch.optim with the options listed in the runs table.",
     # analysis
     "an_ols": "Least-squares solution (OLS)",
@@ -84,6 +89,15 @@ EN: dict[str, str] = {
     "verdict_monotone": "approaching monotonically, lr {lrs}",
     "verdict_oscillating": "oscillating but converging, lr {lrs}",
     "verdict_divergent": "diverging, lr {lrs}",
+    "an_robust": "Minimum of {loss}",
+    "an_robust_text": "{loss}'s own minimizer (float64, iteratively reweighted least squares), where {loss} is "
+                      "{value}; the least-squares line {ols}, which the outliers pull, has {loss} {ols_value} there.",
+    "an_robust_regime": "Regime of a robust loss",
+    "an_robust_regime_text": "None: the loss is not quadratic, so there is no constant Hessian, no λmax and no "
+                             "critical rate. Near the minimum the gradient of |e| does not shrink (only the signs "
+                             "of the errors set it), so plain gradient descent with a constant rate keeps stepping "
+                             "by about lr times its size and hovers around the minimum; Huber's gradient shrinks "
+                             "only where every error is within ±δ.",
     "verdict_schedule_crosses": "{name} ({schedule}) starts at lr·λmax = {start} and is stable from "
                                 "epoch {epoch} on (lr {lr})",
     "verdict_schedule_above": "{name} ({schedule}) stays at lr·λmax ≥ 2 to its last epoch ({end})",
@@ -316,6 +330,11 @@ KO: dict[str, str] = {
     "stable_label": "경사하강법이 수렴하는 조건",
     "loss_sse": "오차제곱합 (SSE)",
     "loss_mse": "평균제곱오차 (MSE)",
+    "loss_sae": "오차절댓값합 (SAE)",
+    "loss_mae": "평균절대오차 (MAE)",
+    "loss_huber": "Huber 손실 (평균)",
+    "data_outliers": "추가한 이상치 (x, y), {count}개",
+    "schedule_label": "학습률 스케줄 (에폭마다 scheduler.step() 한 번)",
     "update_other": "{optimizers} 실행은 실행 표에 적힌 옵션으로 torch.optim을 사용합니다.",
     "an_ols": "최소제곱해 (OLS)",
     "an_ols_loss": "그때의 손실",
@@ -342,6 +361,14 @@ KO: dict[str, str] = {
     "verdict_monotone": "단조롭게 수렴하는 학습률 {lrs}",
     "verdict_oscillating": "진동하며 수렴하는 학습률 {lrs}",
     "verdict_divergent": "발산하는 학습률 {lrs}",
+    "an_robust": "{loss}의 최솟점",
+    "an_robust_text": "{loss} 자신의 최솟점(float64, 반복 재가중 최소제곱)이며 그곳의 {loss}는 {value}입니다. "
+                      "이상치에 끌려간 최소제곱 직선 {ols}의 {loss}는 {ols_value}입니다.",
+    "an_robust_regime": "로버스트 손실의 수렴 양상",
+    "an_robust_regime_text": "없음: 손실이 이차식이 아니어서 헤시안이 일정하지 않고 λmax도 임계 학습률도 없습니다. "
+                             "|e|의 기울기는 최솟점 근처에서도 줄지 않으므로(오차의 부호만으로 정해짐) 고정 학습률의 "
+                             "경사하강법은 학습률 × 그 크기만큼 계속 움직이며 최솟점 주위를 맴돕니다. Huber의 기울기는 "
+                             "모든 오차가 ±δ 안에 있을 때만 줄어듭니다.",
     "verdict_schedule_crosses": "{name}({schedule})은 lr·λmax = {start}에서 시작해 에폭 {epoch}부터 "
                                 "안정합니다 (학습률 {lr})",
     "verdict_schedule_above": "{name}({schedule})은 마지막 에폭까지 lr·λmax ≥ 2입니다 ({end})",

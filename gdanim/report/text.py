@@ -72,24 +72,63 @@ def model_latex(features: int) -> str:
     return rf"\hat{{y}}_i = w_0 + w_1 x_{{i1}} + \cdots + w_{features} x_{{i{features}}}"
 
 
-def loss_latex(loss: str) -> str:
-    """SSE or MSE in LaTeX."""
+def loss_latex(loss: str, huber_delta: float = 1.0) -> str:
+    """The loss in LaTeX: SSE, MSE, SAE, MAE or Huber (mean, delta)."""
+    if loss in ("sae", "mae"):
+        mean = r"\frac{1}{n} " if loss == "mae" else ""
+        return rf"L(w) = {mean}\sum_{{i=1}}^{{n}} \left|y_i - \hat{{y}}_i\right|"
+    if loss == "huber":
+        d = f"{huber_delta:g}"
+        return (rf"L(w) = \frac{{1}}{{n}} \sum_{{i=1}}^{{n}} h(\hat{{y}}_i - y_i), \quad h(e) = "
+                rf"\begin{{cases}} \frac{{1}}{{2}} e^2 & |e| < {d} \\ {d} \left(|e| - \frac{{{d}}}{{2}}\right)"
+                rf" & \text{{otherwise}} \end{{cases}}")
     if loss == "mse":
         return r"L(w) = \frac{1}{n} \sum_{i=1}^{n} \left(y_i - \hat{y}_i\right)^2"
     return r"L(w) = \sum_{i=1}^{n} \left(y_i - \hat{y}_i\right)^2"
 
 
-def gradient_latex(loss: str) -> str:
-    """The gradient of SSE or MSE in matrix form."""
+def gradient_latex(loss: str, huber_delta: float = 1.0) -> str:
+    """The gradient (for absolute errors the subgradient torch uses) in matrix form."""
+    if loss in ("sae", "mae"):
+        mean = r"\frac{1}{n} " if loss == "mae" else ""
+        return (rf"\nabla L(w) = {mean}X^\top \operatorname{{sign}}\left(X w - y\right), "
+                r"\quad \operatorname{sign}(0) = 0")
+    if loss == "huber":
+        d = f"{huber_delta:g}"
+        return rf"\nabla L(w) = \frac{{1}}{{n}} X^\top \operatorname{{clip}}\left(X w - y, -{d}, {d}\right)"
     scale = r"\frac{2}{n}" if loss == "mse" else "2"
     return rf"\nabla L(w) = -{scale} X^\top \left(y - X w\right)"
 
 
-def hessian_latex(loss: str) -> str:
-    """The (constant) Hessian of SSE or MSE."""
+def hessian_latex(loss: str, huber_delta: float = 1.0) -> str:
+    """The Hessian: constant for SSE and MSE, not for the robust losses."""
+    if loss in ("sae", "mae"):
+        return r"H = 0 \text{ where no error is } 0 \text{; undefined where one is}"
+    if loss == "huber":
+        d = f"{huber_delta:g}"
+        return rf"H(w) = \frac{{1}}{{n}} X^\top D\, X, \quad D_{{ii}} = [\,|\hat{{y}}_i - y_i| < {d}\,]"
     scale = r"\frac{2}{n}" if loss == "mse" else "2"
     return rf"H = {scale} X^\top X"
 
 
 UPDATE_LATEX = r"w \leftarrow w - \alpha \, \nabla L(w)"
+
+
+def schedule_latex(schedule: dict) -> str:
+    """The rate of epoch t a schedule gives, from the starting rate alpha_0, in LaTeX."""
+    kind = schedule["type"]
+    if kind == "step":
+        return rf"\alpha_t = \alpha_0 \cdot {schedule['gamma']:g}^{{\lfloor t / {schedule['step_size']} \rfloor}}"
+    if kind == "exponential":
+        return rf"\alpha_t = \alpha_0 \cdot {schedule['gamma']:g}^{{t}}"
+    if kind == "cosine":
+        lo, t_max = f"{schedule['eta_min']:g}", schedule["t_max"]
+        wave = rf"\frac{{1 + \cos\left(\pi t / {t_max}\right)}}{{2}}, \quad 0 \le t \le {t_max}"
+        if not schedule["eta_min"]:
+            return rf"\alpha_t = \alpha_0 \, {wave}"
+        return rf"\alpha_t = {lo} + \left(\alpha_0 - {lo}\right) {wave}"
+    a, z, n = f"{schedule['start_factor']:g}", f"{schedule['end_factor']:g}", schedule["total_iters"]
+    return rf"\alpha_t = \alpha_0 \left({a} + \left({z} - {a}\right) \frac{{\min(t, {n})}}{{{n}}}\right)"
+
+
 CRITICAL_LATEX = r"\alpha < \frac{2}{\lambda_{\max}}"
