@@ -172,10 +172,13 @@ def test_the_korean_page_labels_the_lab_in_korean(tmp_path):
     assert '"diverged":"에폭 {epoch}에서 발산"' in html
 
 
-def test_a_run_name_cannot_close_the_data_block(tmp_path):
-    path = write(tmp_path, "  - {name: 'a</script><b>', lr: 0.001}")
-    scenario = load_scenario(path)
+def test_quotes_and_tags_in_the_lab_words_stay_text(tmp_path, monkeypatch):
+    monkeypatch.setitem(EN, "lab_contour_alt", 'the "bowl" <b>{a}</b> {b}')
+    monkeypatch.setitem(EN, "lab_js_final", "</script><b>{loss}")
+    scenario = load_scenario(write(tmp_path, "  - {lr: 0.001}"))
     _, folder = record_to(scenario, tmp_path / "out")
     html = write_scenario_report(scenario, folder).read_text(encoding="utf-8")
+    assert 'aria-label="the &#34;bowl&#34; &lt;b&gt;w0&lt;/b&gt; w1"' in html
     block = re.search(r'id="lab-data">(.*?)</script>', html, re.S).group(1)
     assert "</script" not in block and "<b>" not in block
+    assert json.loads(block)["text"]["final"] == "</script><b>{loss}"
