@@ -67,6 +67,11 @@ MUTANTS = (
            "return each.sum(1)", ("tests/test_robust.py",)),
     Mutant("lad-without-corner", "gdanim/analysis.py", "        w = _corner(X, y64, w)\n", "",
            ("tests/test_robust.py",)),
+    Mutant("powers-from-zero", "gdanim/dataset.py", "x ** np.arange(1, degree + 1)", "x ** np.arange(degree)",
+           ("tests/test_polynomial.py",)),
+    Mutant("normalize-before-expanding", "gdanim/dataset.py",
+           "    norm = normalization(data.normalize, raw_columns)\n",
+           "    norm = normalization(data.normalize, x_raw)\n", ("tests/test_polynomial.py",)),
 )
 
 

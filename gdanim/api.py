@@ -62,15 +62,16 @@ def record(scenario: Scenario | str | Path, dataset: Dataset | None = None) -> T
     groups: dict[str, list[int]] = {}  # runs that share a normalization record together
     norms: dict[str, Normalization] = {}
     for i, s in enumerate(settings):
-        norm = normalization(s.normalize, dataset.x_raw)
+        norm = normalization(s.normalize, dataset.expand(dataset.x_raw))
         key = norm_key(norm)
         norms[key] = norm
         groups.setdefault(key, []).append(i)
     own = {k for k, norm in norms.items() if norm != dataset.normalization}
-    analyses = {k: analyze(norms[k].apply(dataset.x_raw), dataset.y, robust) for k in own}
+    raw_columns = dataset.expand(dataset.x_raw)  # [n, columns]: x, or its powers
+    analyses = {k: analyze(norms[k].apply(raw_columns), dataset.y, robust) for k in own}
     runs: list[Run | None] = [None] * len(settings)
     for key, members in groups.items():
-        x = norms[key].apply(dataset.x_raw) if key in own else dataset.x
+        x = norms[key].apply(raw_columns) if key in own else dataset.x
         recorded = record_runs(x, dataset.y, [settings[i] for i in members])
         for i, run in zip(members, recorded):
             if key in own:

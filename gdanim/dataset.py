@@ -60,6 +60,12 @@ class Dataset:
     "Names of the x columns, for CSV data."
     outliers: int = 0
     "How many of the last points are the scenario's data.outliers (added after the source's)."
+    degree: int = 1
+    "model.degree: x holds the columns x, x^2, .., x^degree of the one raw input."
+
+    def expand(self, x_raw: np.ndarray) -> np.ndarray:
+        """Raw inputs [m, k] as the model's raw columns: themselves, or x .. x^degree. -> [m, columns]"""
+        return poly_columns(x_raw, self.degree)
 
     @property
     def is_outlier(self) -> np.ndarray:
@@ -84,15 +90,26 @@ class Dataset:
         return np.hstack([np.ones((self.n, 1)), self.x.astype(np.float64)])
 
 
+def poly_columns(x_raw: np.ndarray, degree: int) -> np.ndarray:
+    """The columns x, x^2, .., x^degree of one raw input [m, 1], each power computed in
+    float64 and rounded once to float32; degree 1 returns x_raw. -> [m, degree]"""
+    if degree <= 1:
+        return np.asarray(x_raw, np.float32)
+    x = np.asarray(x_raw, np.float64)[:, :1]  # [m, 1]
+    return (x ** np.arange(1, degree + 1)).astype(np.float32)  # [m, degree]
+
+
 def make_dataset(scenario) -> Dataset:
-    """The scenario's data, drawn, read or taken from the file, then normalized."""
+    """The scenario's data, drawn, read or taken from the file, expanded into polynomial
+    columns when model.degree > 1, then normalized per column."""
     data: schema.Data = scenario.spec.data
+    model: schema.Model = scenario.spec.model
     true = None
     columns: tuple[str, ...] = ()
     if data.synthetic is not None:
         from gdanim.recorder import draw_synthetic
 
-        x_raw, y = draw_synthetic(data.synthetic, scenario.features)
+        x_raw, y = draw_synthetic(data.synthetic, model.features, model.degree)
         true = tuple(data.synthetic.params)
     elif data.points is not None:
         x_raw = np.asarray([[v] if not isinstance(v, list) else v for v in data.points.x], np.float32)
@@ -109,8 +126,9 @@ def make_dataset(scenario) -> Dataset:
         x_raw = np.vstack([x_raw, x_out.reshape(-1, x_raw.shape[1])])
         y = np.concatenate([y, np.asarray(data.outliers.y, np.float32)])
         added = len(data.outliers.y)
-    norm = normalization(data.normalize, x_raw)
-    return Dataset(norm.apply(x_raw), y, x_raw, norm, data.source, true, columns, added)
+    raw_columns = poly_columns(x_raw, model.degree)  # [n, columns]
+    norm = normalization(data.normalize, raw_columns)
+    return Dataset(norm.apply(raw_columns), y, x_raw, norm, data.source, true, columns, added, model.degree)
 
 
 def normalization(spec: str | float, x_raw: np.ndarray) -> Normalization:

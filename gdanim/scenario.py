@@ -52,8 +52,9 @@ class Scenario:
 
     @property
     def features(self) -> int:
-        """Number of input features k (the model has k + 1 parameters)."""
-        return self.spec.model.features
+        """Columns k of the model's design besides the intercept (the model has k + 1
+        parameters): the input features, or the degree of a polynomial."""
+        return self.spec.model.columns
 
     @property
     def data_path(self) -> Path | None:
@@ -253,9 +254,11 @@ def _check_shapes(spec: schema.ScenarioFile, doc: Document, shown: str, path: Pa
     def bad(loc: tuple, message: str) -> None:
         out.append(Problem(shown, doc.line(loc), _dotted(loc), message))
 
-    if data.synthetic is not None and len(data.synthetic.params) != k + 1:
-        bad(("data", "synthetic", _params_key(doc)), f"{k + 1} numbers [w0 .. w{k}] are expected for "
-            f"model.features {k}, got {len(data.synthetic.params)}")
+    c = spec.model.columns
+    if data.synthetic is not None and len(data.synthetic.params) != c + 1:
+        of = f"model.degree {c}" if spec.model.degree > 1 else f"model.features {k}"
+        bad(("data", "synthetic", _params_key(doc)), f"{c + 1} numbers [w0 .. w{c}] are expected for "
+            f"{of}, got {len(data.synthetic.params)}")
     if data.synthetic is not None and data.synthetic.x == "linspace" and k != 1:
         bad(("data", "synthetic", "x"), f"linspace draws one feature, got model.features {k}")
     if data.points is not None:
@@ -374,7 +377,7 @@ def _expand_runs(spec: schema.ScenarioFile, doc: Document, shown: str):
     if not overrides:
         overrides = [((), {})]
     runs, problems, taken = [], [], set()
-    n_params = spec.model.features + 1
+    n_params = spec.model.columns + 1
     varying = _varying([o for _, o in overrides])
     for loc, override in overrides:
         merged = {**top, **override}

@@ -149,7 +149,7 @@ class Trace:
         """x [n, k] in the units this run trained in."""
         if run.normalization is None:
             return self.dataset.x
-        return run.normalization.apply(self.dataset.x_raw)
+        return run.normalization.apply(self.dataset.expand(self.dataset.x_raw))
 
     def analysis_of(self, run: Run) -> Analysis:
         """The analysis in the units this run trained in."""
@@ -228,6 +228,7 @@ def to_json(trace: Trace, *, steps_marker: str | None = None) -> dict:
             "true": list(d.true_params) if d.true_params is not None else None,
             "columns": list(d.columns),
             "x": _nums2(d.x), "x_raw": _nums2(d.x_raw), "y": _nums(d.y), "outliers": d.outliers,
+            "degree": d.degree,
         },
         "analysis": _analysis_json(a, trace.loss),
         "analyses": {k: _analysis_json(a, trace.loss) for k, a in (trace.analyses or {}).items()},
@@ -321,9 +322,10 @@ def read_trace(path: Path) -> Trace:
     d, a = doc["data"], doc["analysis"]
     k = d["features"]
     norm = _read_norm(d["normalize"])
-    dataset = Dataset(_arr2(d["x"], k), _arr(d["y"]), _arr2(d["x_raw"], k), norm, d["source"],
-                      tuple(d["true"]) if d["true"] is not None else None, tuple(d["columns"]),
-                      d.get("outliers", 0))
+    degree = d.get("degree", 1)
+    dataset = Dataset(_arr2(d["x"], k), _arr(d["y"]), _arr2(d["x_raw"], 1 if degree > 1 else k), norm,
+                      d["source"], tuple(d["true"]) if d["true"] is not None else None, tuple(d["columns"]),
+                      d.get("outliers", 0), degree)
     runs = tuple(_read_run(r, k + 1) for r in doc["runs"])
     stem = Path(doc["scenario"]).stem
     analyses = {key: _read_analysis(v) for key, v in doc.get("analyses", {}).items()}

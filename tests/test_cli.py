@@ -47,7 +47,7 @@ def test_help_and_validate_import_neither_torch_nor_matplotlib():
 def test_validate_accepts_every_example():
     result = CliRunner().invoke(main, ["validate", *map(str, sorted(Path("scenarios").glob("*.yaml")))])
     assert result.exit_code == 0, result.output
-    assert result.output.count(": ok") == 13
+    assert result.output.count(": ok") == 14
 
 
 def test_a_bad_scenario_exits_2_with_file_line_key_and_no_traceback(tmp_path):

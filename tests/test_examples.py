@@ -18,7 +18,7 @@ def trace(stem: str) -> gdanim.Trace:
 @pytest.mark.parametrize(
     "stem",
     ["lr", "sse_vs_mse", "thermometer", "fahrenheit", "three_points", "gradients", "optimizers",
-     "zero_grad", "multivariate", "minibatch", "lr_sweep", "schedules", "robust"],
+     "zero_grad", "multivariate", "minibatch", "lr_sweep", "schedules", "robust", "polynomial"],
 )
 def test_every_example_records_every_run(stem):
     t = trace(stem)
@@ -113,3 +113,18 @@ def test_outliers_pull_least_squares_while_mae_and_huber_stay_near_the_true_line
     gap = np.linalg.norm(mae.final_params - np.asarray(a.robust["mae"].params))
     assert np.abs(mae.update[-10:]).max() > 5 * gap
     assert np.abs(t.run("huber").update[-10:]).max() < 1e-5  # Huber settles
+
+
+def test_a_cubic_on_raw_columns_crawls_and_on_standardized_columns_converges_in_dozens():
+    t = trace("polynomial")
+    raw, std = t.run("raw"), t.run("standardized")
+    assert t.dataset.degree == 3 and raw.path.shape[1] == 4
+    raw_spec, std_spec = (t.analysis_of(r).spectra["mse"] for r in (raw, std))
+    assert 1000 < raw_spec.condition_number < 2000 and std_spec.condition_number < 30  # ~1,500 and 23
+    assert raw_spec.critical_lr == pytest.approx(0.00154, abs=5e-6)
+    assert raw.regime == "oscillating" and raw.settings.lr < raw_spec.critical_lr
+    reached = np.flatnonzero(std.loss <= 1.01 * std_spec.ols_loss)
+    assert reached.size and reached[0] < 60  # a few dozen epochs
+    assert raw.final_loss > 2 * raw_spec.ols_loss  # still far after 300 epochs
+    steps = np.diff(raw.path[:, 3].astype(np.float64))  # w3, the steep x^3 direction: zig-zags
+    assert int((np.sign(steps[1:]) != np.sign(steps[:-1])).sum()) > 100

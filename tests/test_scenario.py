@@ -34,11 +34,12 @@ def problems(text: str, name: str = "s.yaml") -> list[str]:
     return [str(p) for p in info.value.problems]
 
 
-def test_there_are_thirteen_example_scenarios_and_all_of_them_load():
+def test_there_are_fourteen_example_scenarios_and_all_of_them_load():
     names = {p.stem for p in EXAMPLES}
     assert names == {
         "lr", "sse_vs_mse", "thermometer", "fahrenheit", "three_points", "gradients",
         "optimizers", "zero_grad", "multivariate", "minibatch", "lr_sweep", "schedules", "robust",
+        "polynomial",
     }
     for path in EXAMPLES:
         scenario = load_scenario(path)

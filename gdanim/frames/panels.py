@@ -112,14 +112,14 @@ class FitPanel(Panel):
     def __init__(self, ax: Axes, view: RunView, style: Style) -> None:
         super().__init__(ax, view, style)
         d = view.trace.dataset
-        self.single = d.features == 1
+        self.single = d.x_raw.shape[1] == 1  # one raw input: a line, or a polynomial's curve
         y = d.y.astype(np.float64)
         path = view.run.path.astype(np.float64)
         if self.single:
             xr = d.x_raw[:, 0].astype(np.float64)
             x0, x1 = _finite_limits(xr, 0.04)
-            self.xs = np.array([[x0], [x1]])
-            self.lines = predictions(view.trace, view.run, path, self.xs)  # [S+1, 2]
+            self.xs = np.linspace(x0, x1, 2 if d.degree == 1 else 160)[:, None]
+            self.lines = predictions(view.trace, view.run, path, self.xs)  # [S+1, m]
             ax.scatter(xr, y, s=(style.marker * 0.7) ** 2, color=self.t.data, alpha=0.75,
                        edgecolors="none", zorder=2)
             out = d.is_outlier
@@ -151,10 +151,10 @@ class FitPanel(Panel):
         d, ax = self.view.trace.dataset, self.ax
         a = self.view.trace.analysis_of(self.view.run)
         xs = self.xs[:, 0]
-        if d.true_params is not None and len(d.true_params) == 2:
-            t0, t1 = d.true_params
-            ax.plot(xs, t0 + t1 * xs, ls="--", color=self.t.true, lw=self.style.line * 0.7,
-                    label="true line")
+        if d.true_params is not None and len(d.true_params) == d.degree + 1:
+            true = np.polynomial.polynomial.polyval(xs, np.asarray(d.true_params, np.float64))
+            ax.plot(xs, true, ls="--", color=self.t.true, lw=self.style.line * 0.7,
+                    label="true line" if d.degree == 1 else "true curve")
         best = predictions(self.view.trace, self.view.run, np.asarray(a.minimizer), self.xs)
         st = self.view.run.settings
         own = a.best(st.loss, st.huber_delta) if st.loss not in a.spectra else None

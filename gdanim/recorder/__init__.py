@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from gdanim import schema
+from gdanim.dataset import poly_columns
 from gdanim.recorder.batched import BATCHED_OPTIMIZERS, record_batched
 from gdanim.recorder.optim import OPTIM_CLASSES, record_with_optim
 from gdanim.trace import Run, Settings
@@ -26,8 +27,9 @@ __all__ = ["OPTIMIZERS", "draw_synthetic", "record_runs"]
 OPTIMIZERS = tuple(sorted(set(BATCHED_OPTIMIZERS) | set(OPTIM_CLASSES)))
 
 
-def draw_synthetic(spec: schema.Synthetic, features: int) -> tuple[np.ndarray, np.ndarray]:
-    """x [n, k] and y [n] drawn exactly as the lecture does, in float32."""
+def draw_synthetic(spec: schema.Synthetic, features: int, degree: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """x [n, k] and y [n] drawn exactly as the lecture does, in float32; with degree d > 1,
+    y = params[0] + params[1] x + .. + params[d] x^d + noise * eps on one feature."""
     torch.manual_seed(spec.seed)
     if spec.x == "linspace":
         x = torch.linspace(spec.range[0], spec.range[1], spec.n).reshape(-1, 1)  # [n, 1]
@@ -37,6 +39,9 @@ def draw_synthetic(spec: schema.Synthetic, features: int) -> tuple[np.ndarray, n
         x = torch.randn(spec.n, features)  # [n, k]
     eps = torch.randn(spec.n) * spec.noise  # [n]
     true = torch.tensor(spec.params, dtype=torch.float32)
+    if degree > 1:
+        powers = torch.from_numpy(poly_columns(x.numpy(), degree))  # [n, d]
+        return x.numpy().copy(), (true[0] + powers @ true[1:] + eps).numpy().copy()
     y = true[0] + x @ true[1:] + eps if features > 1 else true[0] + true[1] * x[:, 0] + eps
     return x.numpy().copy(), y.numpy().copy()
 
