@@ -19,7 +19,7 @@ QUADRATIC_LOSSES = ("sse", "mse")
 SCHEDULES = ("step", "exponential", "cosine", "linear")
 GRADIENTS = ("autograd", "analytic", "numerical")
 PANELS = ("fit", "surface", "contour", "loss")
-FORMATS = ("mp4", "gif", "png", "frames")
+FORMATS = ("mp4", "gif", "png", "frames", "handout")
 PRESETS = {  # name -> (width, height) in pixels
     "hd": (1280, 720),
     "slides": (1920, 1080),
@@ -46,7 +46,6 @@ MAX_TOTAL_STEPS = 2_000_000  # over all runs of a scenario: bounds memory and tr
 MAX_RUNS = 10_000
 MAX_POINTS = 1_000_000
 MAX_FEATURES = 32
-MAX_DEGREE = 10
 FORMAT_VERSION = 2
 "Version 2 renamed data.synthetic.true to params; version 1 files still load."
 DEPRECATED_TRUE = "true"
@@ -163,24 +162,10 @@ class Data(Block):
 
 
 class Model(Block):
-    """The linear model yhat = w0 + w1 x1 + ... + wk xk (with degree d: w0 + w1 x + ... + wd x^d)."""
+    """The linear model yhat = w0 + w1 x1 + ... + wk xk."""
 
     features: Annotated[int, Field(ge=1, le=MAX_FEATURES, strict=True)] = 1
     "Number of input features k; the parameters are [w0 (intercept), w1 .. wk]."
-    degree: Annotated[int, Field(ge=1, le=MAX_DEGREE, strict=True)] = 1
-    ("Polynomial degree d of one feature: the columns x, x^2, .., x^d of the raw x (normalize"
-     " applies per column after the expansion); the parameters are [w0 .. wd].")
-
-    @model_validator(mode="after")
-    def _degree_of_one_feature(self) -> Model:
-        if self.degree > 1 and self.features != 1:
-            raise ValueError(f"degree applies to one feature (columns x, x^2, ..), got features {self.features}")
-        return self
-
-    @property
-    def columns(self) -> int:
-        """Columns of the design besides the intercept: features, or the degree."""
-        return self.degree if self.degree > 1 else self.features
 
 
 class Stop(Block):
@@ -428,9 +413,10 @@ class Render(Block):
      " first frame, the last, or key: the most telling one found in the trace (the last step"
      " before the path leaves the view, else the first overshoot, divergence or convergence).")
     formats: Annotated[
-        list[Literal["mp4", "gif", "png", "frames"]], Field(min_length=1)
+        list[Literal["mp4", "gif", "png", "frames", "handout"]], Field(min_length=1)
     ] = Field(default_factory=lambda: ["mp4", "gif", "png"])
-    "Files to write per run and for the comparison grid."
+    ("Files to write per run and for the comparison grid; handout: a one-page A4 PDF of"
+     " 4-6 key frames, captioned, with the analysis.")
     surface: SurfaceView = Field(default_factory=SurfaceView)
     "The loss-surface view."
 

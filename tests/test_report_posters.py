@@ -1,4 +1,6 @@
-"""The page starts each slider on its video's poster, and the compare video has a slider too."""
+"""The page starts each slider on its video's poster, the compare video has a slider too, and
+the page prints with posters and without controls."""
+# ruff: noqa: F811 - `browser` is the Chromium fixture of test_site_browser, taken as an argument
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import re
 
 import pytest
 from render_support import scenario_file
-from test_site_browser import browser  # noqa: F401, F811 - the headless Chromium fixture
+from test_site_browser import browser  # noqa: F401 - the headless Chromium fixture
 
 from gdanim.render import render_scenario
 from gdanim.render.keyframes import compare_poster, video_poster
@@ -68,7 +70,7 @@ def test_the_page_says_what_the_grid_leaves_out(tmp_path):
     assert "3-D panel left out" in html and 'class="muted compare-note"' in html
 
 
-def test_in_a_browser_the_compare_slider_names_each_runs_own_epoch(page, browser, tmp_path_factory):  # noqa: F811
+def test_in_a_browser_the_compare_slider_names_each_runs_own_epoch(page, browser, tmp_path_factory):
     trace, html = page
     index = next(tmp_path_factory.getbasetemp().glob("posters*/tiny/index.html"))
     view = browser.new_page()
@@ -81,3 +83,43 @@ def test_in_a_browser_the_compare_slider_names_each_runs_own_epoch(page, browser
         assert text.startswith("lr-0.01: epoch 6 · loss ") and "lr-0.06-epochs-3: epoch 3 · loss " in text
     finally:
         view.close()
+
+
+def test_printed_the_page_shows_posters_no_controls_and_no_dark_background(page, browser, tmp_path_factory,
+                                                                          tmp_path):
+    import shutil
+    import subprocess
+
+    import numpy as np
+    from PIL import Image
+
+    index = next(tmp_path_factory.getbasetemp().glob("posters*/tiny/index.html"))
+    context = browser.new_context(color_scheme="dark")
+    view = context.new_page()
+    try:
+        view.goto(index.resolve().as_uri(), wait_until="load")
+        view.emulate_media(media="print", color_scheme="dark")
+        shown = view.evaluate("""() => {
+            const seen = el => el && getComputedStyle(el).display !== 'none' && el.getClientRects().length > 0;
+            const all = sel => [...document.querySelectorAll(sel)];
+            return {videos: all('video').filter(seen).length,
+                    posters: all('img.print-only').filter(seen).length,
+                    controls: all('input, button, .scrub, details.embed, select').filter(seen).length,
+                    background: getComputedStyle(document.body).backgroundColor,
+                    color: getComputedStyle(document.body).color};
+        }""")
+        assert shown["videos"] == 0 and shown["controls"] == 0
+        assert shown["posters"] == len(page[0].runs) + 1  # every run and the grid
+        assert shown["background"] == "rgb(255, 255, 255)" and shown["color"] == "rgb(0, 0, 0)"
+        pdf = view.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF-")
+        if shutil.which("pdftoppm"):
+            (tmp_path / "page.pdf").write_bytes(pdf)
+            subprocess.run(["pdftoppm", "-r", "30", "-png", str(tmp_path / "page.pdf"), str(tmp_path / "p")],
+                           check=True)
+            for png in sorted(tmp_path.glob("p*.png")):
+                with Image.open(png) as im:
+                    gray = np.asarray(im.convert("L"), np.int16)
+                assert (gray < 60).mean() < 0.05, png.name  # no dark page, only text and plots
+    finally:
+        context.close()

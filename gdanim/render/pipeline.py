@@ -257,6 +257,7 @@ def _render_one(job: _Job, name: str, position: int) -> tuple[str, dict[str, Pat
 def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
     from gdanim.frames.animate import Look, compare_frames, run_frames
     from gdanim.frames.style import make_style
+    from gdanim.render.handout import compare_handout, run_handout
     from gdanim.render.keyframes import compare_poster_frame, poster_frame
 
     s, trace = job.settings, job.trace
@@ -272,21 +273,39 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
         views = [run_view(trace, r, grids.get(r.name)) for r in trace.runs]
         source = compare_frames(views, states, look, trace.title)
         poster = compare_poster_frame(s.poster, trace, trace.runs, times, states, grids)
+        paper = (compare_handout(trace, times, states, grids, source.plan.picked)
+                 if "handout" in s.formats else None)
     else:
         run = trace.run(name)
         grid = loss_grid(trace, [run], s.params) if needs_grid else None
         schedule = run_schedule(run, s.max_frames, s.frames)
         source = run_frames(run_view(trace, run, grid), schedule, look, trace.title)
         poster = poster_frame(s.poster, trace, run, schedule, grid)
+        paper = run_handout(trace, run, schedule, grid) if "handout" in s.formats else None
     targets = {f: inside(job.folder, name + WRITERS[f].suffix) for f in s.formats}
+    handout = targets.pop("handout", None)
     files = write_frames(source, targets, s.fps, s.hold_frames,
                          progress_bar(name, source.count + s.hold_frames, position, job.progress),
                          poster=poster)
+    if handout is not None:
+        files["handout"] = write_handout(source, paper, handout, compare=name == COMPARE)
     for run_name, epoch in s.stills:
         if run_name == name:
             files[f"epoch-{epoch}"] = write_still(source, min(epoch, trace.run(name).steps),
                                                   still_path(job.folder, name, epoch))
     return files
+
+
+def write_handout(source, spec, path: Path, compare: bool = False) -> Path:
+    """Write the handout of `spec` (its shots drawn by `source`: grid frames when
+    `compare`, else states of the run) as a one-page PDF; returns path."""
+    from gdanim.frames.handout import handout_pdf
+
+    images = [source.poster(frame=shot.at) if compare else source.poster(state=shot.at)
+              for shot in spec.shots]
+    with WRITERS["handout"](path, source.size, 1, images[0]) as writer:
+        writer.document = handout_pdf(spec, images)
+    return path
 
 
 def still_path(folder: Path, run: str, epoch: int) -> Path:

@@ -309,6 +309,24 @@ class FrameSequenceWriter(_PipeWriter):
         (self.tmp / "animate.tex").write_text(snippet, encoding="utf-8")
 
 
+@register("handout")
+class HandoutWriter(Writer):
+    """A one-page A4 landscape PDF of key frames with captions and the analysis; the
+    pipeline sets `document` (drawn by gdanim.frames.handout) before the block ends."""
+
+    suffix = ".pdf"
+    poster_only = True
+    document: bytes = b""
+
+    def close(self) -> None:
+        if not self.document:
+            raise WriterError(f"{self.final.name}: no handout was drawn")
+        try:
+            self.tmp.write_bytes(self.document)
+        except OSError as exc:
+            raise WriterError(f"cannot write {self.final}: {exc.strerror or exc}") from None
+
+
 @contextlib.contextmanager
 def atomic_folder(final: Path):
     """A temporary folder beside `final`, put in its place only if the block succeeds."""

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from gdanim.trace import Run
 
-MEDIA_FORMATS = ("mp4", "gif", "png")
+MEDIA_FORMATS = ("mp4", "gif", "png", "pdf")
+"The files of an animation the page links to (pdf: its handout)."
 
 
 @dataclass(frozen=True)
