@@ -333,6 +333,9 @@ def _check_exercises(spec: schema.ScenarioFile, runs: tuple, doc: Document, show
         if run.schedule is not None:
             bad((*loc, "run"), f"a run with a constant learning rate is expected (the lab and the regime "
                 f"are for constant rates), got {run.name} with schedule {run.schedule.type}")
+        elif run.loss not in schema.QUADRATIC_LOSSES:
+            bad((*loc, "run"), f"a run on SSE or MSE is expected (the lab and the regime need a quadratic "
+                f"loss), got {run.name} with loss {run.loss}")
         elif run.batch_size is not None:
             bad((*loc, "run"), f"a full-batch run is expected (the lab and the analysis are full batch), "
                 f"got {run.name} with batch_size {run.batch_size}")

@@ -88,3 +88,20 @@ def test_a_scheduled_scenarios_loss_figure_shows_the_rates_and_the_unstable_step
     band = np.asarray(bands[1].get_ydata(), np.float64)  # step decay: its first 10 epochs
     assert np.isfinite(band[:10]).all() and np.isnan(band[10:]).all()
     assert len(fg.loss_figure(lr_trace, strings("en")).axes) == 1  # no schedule: one axis, no bands
+
+
+def test_a_polynomials_data_figure_draws_the_least_squares_curve_over_the_raw_x():
+    trace = record(ROOT / "scenarios" / "polynomial.yaml")
+    fig = fg.data_figure(trace, strings("en"))
+    curve = fig.axes[0].lines[0]
+    xs, ys = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
+    w = np.asarray(trace.analysis.minimizer)
+    assert xs[0] == pytest.approx(-4.0) and xs[-1] == pytest.approx(4.0)
+    assert ys[-1] == pytest.approx(w[0] + w[1] * 4 + w[2] * 16 + w[3] * 64, rel=1e-5)  # raw columns: x, x², x³
+
+
+def test_the_model_formula_of_a_polynomial_has_its_powers():
+    from gdanim.report import text as tx
+
+    assert tx.model_latex(3, 3) == r"\hat{y}_i = w_0 + w_1 x_i + w_2 x_i^2 + \cdots + w_{3} x_i^{3}"
+    assert tx.model_latex(1) == r"\hat{y}_i = w_0 + w_1 x_i"

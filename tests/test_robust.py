@@ -226,3 +226,8 @@ def problems(text: str) -> list[str]:
 ])
 def test_bad_robust_input_names_its_line_and_key(text, expected):
     assert any(m.startswith(expected) for m in problems(text)), problems(text)
+
+
+def test_an_exercise_on_a_robust_run_is_refused():
+    msgs = problems("data: {synthetic: {n: 9}}\nloss: mae\nlr: 0.1\nexercises: [{run: lr-0.1, ask: regime}]")
+    assert any("exercises.0.run: a run on SSE or MSE is expected" in m for m in msgs), msgs

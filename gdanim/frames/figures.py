@@ -87,8 +87,18 @@ def data_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
     d, w = trace.dataset, np.asarray(trace.analysis.minimizer)
     fig = _figure(6.0, 3.6)
     ax = fig.subplots()
-    if d.features == 1:
+    if d.degree > 1:  # a polynomial of one raw input: the points and the least-squares curve
+        xr = d.x_raw[:, 0].astype(np.float64)
+        ax.scatter(xr, d.y, s=14, color=CYCLE[0], alpha=0.75, label=labels["legend_data"])
+        xs = np.linspace(float(xr.min()), float(xr.max()), 160)
+        columns = d.normalization.apply(d.expand(xs[:, None].astype(np.float32))).astype(np.float64)
+        ax.plot(xs, w[0] + columns @ w[1:], color="#d62728", lw=2, label=labels["legend_fit"])
+        ax.set_xlabel(d.columns[0] if d.columns else "x")
+    elif d.features == 1:
         ax.scatter(d.x[:, 0], d.y, s=14, color=CYCLE[0], alpha=0.75, label=labels["legend_data"])
+        out = d.is_outlier
+        if out.any():  # data.outliers, marked apart
+            ax.scatter(d.x[out, 0], d.y[out], s=60, marker="X", color="#d62728", label="outliers")
         xs = np.linspace(float(d.x[:, 0].min()), float(d.x[:, 0].max()), 50)
         ax.plot(xs, w[0] + w[1] * xs, color="#d62728", lw=2, label=labels["legend_fit"])
         ax.set_xlabel(d.columns[0] if d.columns else "x")

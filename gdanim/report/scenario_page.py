@@ -89,7 +89,7 @@ def _math(trace: Trace, s: Mapping[str, str]) -> dict[str, Any]:
     schedules = {schedule_label(r.settings.schedule): r.settings.schedule for r in trace.runs
                  if r.settings.schedule is not None}
     return {
-        "model": tx.mathml(tx.model_latex(trace.dataset.features), display=True),
+        "model": tx.mathml(tx.model_latex(trace.dataset.features, trace.dataset.degree), display=True),
         "losses": [(s[f"loss_{lo}"], tx.mathml(tx.loss_latex(lo, delta), display=True),
                     tx.mathml(tx.gradient_latex(lo, delta), display=True),
                     tx.mathml(tx.hessian_latex(lo, delta), display=True)) for lo in losses],

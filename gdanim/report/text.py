@@ -63,8 +63,12 @@ def mathml(latex: str, display: bool = False) -> Markup:
     return Markup(convert(latex, display="block" if display else "inline"))
 
 
-def model_latex(features: int) -> str:
-    """The linear model yhat = w0 + w1 x1 + ... in LaTeX."""
+def model_latex(features: int, degree: int = 1) -> str:
+    """The linear model yhat = w0 + w1 x1 + ... (with a degree, w0 + w1 x + .. + wd x^d) in LaTeX."""
+    if degree == 2:
+        return r"\hat{y}_i = w_0 + w_1 x_i + w_2 x_i^2"
+    if degree > 2:
+        return rf"\hat{{y}}_i = w_0 + w_1 x_i + w_2 x_i^2 + \cdots + w_{{{degree}}} x_i^{{{degree}}}"
     if features == 1:
         return r"\hat{y}_i = w_0 + w_1 x_i"
     if features == 2:
