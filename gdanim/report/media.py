@@ -21,6 +21,8 @@ class Media:
     name: str
     files: dict[str, str] = field(default_factory=dict)
     "format -> file name, for the formats that exist."
+    animate: str | None = None
+    "The \\animategraphics line of the frames format's folder (<name>-frames/animate.tex), if rendered."
 
     @property
     def video(self) -> str | None:
@@ -39,8 +41,15 @@ class Media:
 
 
 def find_media(folder: Path, name: str) -> Media:
-    """The <name>.mp4/.gif/.png files present in folder."""
-    return Media(name, {f: f"{name}.{f}" for f in MEDIA_FORMATS if (folder / f"{name}.{f}").is_file()})
+    """The <name>.mp4/.gif/.png/.pdf files present in folder (and the frames folder's
+    \\animategraphics line)."""
+    files = {f: f"{name}.{f}" for f in MEDIA_FORMATS if (folder / f"{name}.{f}").is_file()}
+    snippet = folder / f"{name}-frames" / "animate.tex"
+    animate = None
+    if snippet.is_file():
+        animate = next((line for line in snippet.read_text(encoding="utf-8").splitlines()
+                        if line.startswith("\\animategraphics")), None)
+    return Media(name, files, animate)
 
 
 def frame_indices(run: Run, max_frames: int, explicit: Sequence[int] | None = None) -> tuple[int, ...]:
@@ -120,17 +129,38 @@ def snippets(media: Media, alt: str, captions: str | None = None, label: str = "
         image = gif or png
         out["Markdown (Marp)"] = f"![{_md_alt(media.name)} w:960]({image})"
     if mp4 or png:
-        still = png or ""
-        beamer = ["% \\usepackage{multimedia}  (or graphicx + hyperref)"]
-        if mp4 and still:
-            beamer.append(f"\\movie[width=\\textwidth,poster]{{\\includegraphics[width=\\textwidth]{{{still}}}}}"
-                          f"{{{mp4}}}")
-        elif still:
-            beamer.append(f"\\includegraphics[width=\\textwidth]{{{still}}}")
-        else:
-            beamer.append(f"\\href{{run:{mp4}}}{{{media.name}}}")
-        out["Beamer"] = "\n".join(beamer)
+        out["Beamer"] = _beamer_movie(media.name, mp4, png)
+        out["Beamer (animate)"] = _beamer_animate(media)
     return out
+
+
+def _beamer_movie(name: str, mp4: str | None, png: str | None) -> str:
+    """The multimedia route (or the poster alone): the movie is a link to the MP4 file."""
+    if not mp4:
+        return f"% the poster (beamer loads graphicx)\n\\includegraphics[width=\\textwidth]{{{png}}}"
+    lines = ["% \\usepackage{multimedia} in the preamble. The movie plays only where the viewer",
+             f"% runs it (Adobe Reader, Okular) and only with {mp4} beside the PDF;",
+             "% most viewers show the poster alone. To play inside the PDF itself, see Beamer (animate)."]
+    if png:
+        lines.append(f"\\movie[width=\\textwidth,poster]{{\\includegraphics[width=\\textwidth]{{{png}}}}}"
+                     f"{{{mp4}}}")
+    else:
+        lines.append(f"\\movie[width=\\textwidth,height=0.5625\\textwidth]{{{name}}}{{{mp4}}}")
+    return "\n".join(lines)
+
+
+def _beamer_animate(media: Media) -> str:
+    """The animate route: the frames format's PNGs played inside the PDF itself."""
+    folder = f"{media.name}-frames"
+    lines = ["% \\usepackage{animate} in the preamble: the animation plays inside the PDF, in",
+             "% viewers that run its JavaScript (Adobe Reader, PDF-XChange, Okular), from the",
+             f"% frames format's PNGs, with the folder {folder} beside the .tex file."]
+    if media.animate:
+        return "\n".join([*lines, media.animate.replace("\\linewidth", "\\textwidth")])
+    form = f"\\animategraphics[loop,controls,width=\\textwidth]{{FPS}}{{{folder}/frame-}}{{00000}}{{LAST}}"
+    return "\n".join([*lines, "% Render it first: gdanim render SCENARIO --format frames; then use the",
+                      f"% \\animategraphics line it writes to {folder}/animate.tex, of the form",
+                      f"% {form}"])
 
 
 def _md_alt(alt: str) -> str:
