@@ -231,3 +231,33 @@ def test_bad_robust_input_names_its_line_and_key(text, expected):
 def test_an_exercise_on_a_robust_run_is_refused():
     msgs = problems("data: {synthetic: {n: 9}}\nloss: mae\nlr: 0.1\nexercises: [{run: lr-0.1, ask: regime}]")
     assert any("exercises.0.run: a run on SSE or MSE is expected" in m for m in msgs), msgs
+
+
+def test_robust_runs_batched_together_equal_each_run_recorded_alone():
+    runs = ["{lr: 0.1}", "{lr: 0.3}", "{lr: 0.3, optimizer: momentum}", "{lr: 0.2, epochs: 5}"]
+    together = record(POINTS + f"loss: mae\nepochs: 12\nruns: [{', '.join(runs)}]").runs
+    for text, run in zip(runs, together):
+        alone = record(POINTS + f"loss: mae\nepochs: 12\nruns: [{text}]").runs[0]
+        np.testing.assert_allclose(run.path, alone.path, rtol=1e-6, atol=1e-6)
+    assert together[3].steps == 5
+
+
+def test_a_robust_loss_with_a_schedule_and_mini_batches_follows_torch():
+    run = record(POINTS + "loss: huber\nhuber_delta: 0.5\noptimizer: momentum\nlr: 0.3\nepochs: 9\n"
+                 f"batch_size: 6\nseed: {SEED}\nschedule: {{type: cosine, t_max: 9}}").runs[0]
+    X, y = data()
+    W = torch.tensor([-2.0, 3.0], requires_grad=True)
+    opt = torch.optim.SGD([W], lr=0.3, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 9)
+    gen = torch.Generator().manual_seed(SEED)
+    path = [W.data.clone()]
+    for _ in range(9):
+        perm = torch.randperm(len(y), generator=gen)
+        for start in range(0, len(y), 6):
+            idx = perm[start:start + 6]
+            opt.zero_grad()
+            F.huber_loss(X[idx] @ W, y[idx], delta=0.5).backward()
+            opt.step()
+            path.append(W.data.clone())
+        scheduler.step()
+    np.testing.assert_allclose(run.path, torch.stack(path).numpy(), rtol=1e-5, atol=1e-5)
