@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from gdanim import __version__
-from gdanim.schema import LANGUAGES
+from gdanim.i18n import LANGUAGES
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gdanim import i18n
+
 OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad")
 LOSSES = ("sse", "mse", "sae", "mae", "huber")
 QUADRATIC_LOSSES = ("sse", "mse")
@@ -29,8 +31,8 @@ PRESETS = {  # name -> (width, height) in pixels
 }
 THEMES = ("light", "dark")
 ASKS = ("regime", "next", "lr")
-LANGUAGES = ("en", "ko")
-"The languages a scenario's page can speak (a test ties them to the message catalogs)."
+LANGUAGES = i18n.LANGUAGES
+"The languages a scenario's page can speak: those with a message catalog."
 # Options each optimizer accepts besides lr, as torch.optim takes them.
 OPTIMIZER_OPTIONS: dict[str, frozenset[str]] = {
     "gd": frozenset({"weight_decay"}),
@@ -463,7 +465,7 @@ class ScenarioFile(Training):
     "Shown on animations and in the report (any language)."
     description: str = ""
     "Markdown, shown in the report."
-    lang: Literal["en", "ko"] = "en"
+    lang: Literal[LANGUAGES] = i18n.SOURCE  # type: ignore[valid-type]
     "The language of the page, its captions and the animations' words (--lang overrides it)."
     data: Data
     "The data set."

@@ -13,6 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from gdanim.files import atomic_write_bytes, atomic_write_text
+from gdanim.i18n import SOURCE, messages
 from gdanim.report.errors import ReportError
 
 STATIC = "static"
@@ -48,6 +49,7 @@ def _environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
     env.filters["json_script"] = _json_script
     return env
@@ -59,9 +61,15 @@ def environment(override: Path | None = None) -> jinja2.Environment:
 
 
 def render(name: str, context: dict[str, Any], override: Path | None = None) -> str:
-    """The template `name` rendered with `context`."""
+    """The template `name` rendered with `context`; `_("id")` and {% trans %} in a template
+    look messages up in the catalog of the context's `lang`."""
+    env = environment(override)
+    table = messages(context.get("lang", SOURCE))
+    env.install_gettext_callables(lambda message: table.get(message, message),
+                                  lambda one, many, n: table.get(one if n == 1 else many, one if n == 1 else many),
+                                  newstyle=True)
     try:
-        return environment(override).get_template(name).render(**context)
+        return env.get_template(name).render(**context)
     except jinja2.TemplateError as exc:
         raise ReportError(f"template {name}: {exc}") from None
 
