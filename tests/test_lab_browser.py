@@ -284,6 +284,19 @@ def test_every_optimizer_runs_from_the_select_and_shows_its_own_options(browser,
 
 
 @needs_browser
+def test_a_reset_brings_the_runs_schedule_and_constant_takes_it_away(browser, site):
+    with opened(browser, site, "schedules") as visit:
+        page = visit.page
+        page.select_option("#lab-reset", label="cosine")
+        assert page.input_value("#lab-schedule") != ""
+        assert "cosine" in page.inner_text("#lab-schedule option:checked")
+        assert "lr·λmax" not in visit.readout()  # no regime for a rate that changes
+        page.select_option("#lab-schedule", "")
+        assert visit.state()["train"].get("schedule") is None and "lr·λmax" in visit.readout()
+        assert page.input_value("#lab-reset") == ""
+
+
+@needs_browser
 def test_other_units_switch_the_data_view_and_critical_rate(browser, site):
     with opened(browser, site, "thermometer") as visit:
         page = visit.page

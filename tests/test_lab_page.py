@@ -127,11 +127,28 @@ def test_a_multivariate_scenario_gets_a_lab_over_its_surface_pair(tmp_path):
 def test_mini_batch_runs_are_left_out_and_a_mini_batch_only_scenario_still_gets_a_lab(tmp_path):
     mixed = gdanim.record(write(tmp_path, "  - {name: full}\n  - {name: small, batch_size: 4}", name="a"))
     lab = lb.lab_context(mixed, (0, 1), EN)
-    assert [r["name"] for r in lab["runs"]] == ["full"] and not lab["minibatch_only"]
+    assert [r["name"] for r in lab["runs"]] == ["full"] and lab["left_out"] == ["small"]
     only = gdanim.record(write(tmp_path, "  - {name: small, batch_size: 4, lr: 0.01}", name="b"))
     lab = lb.lab_context(only, (0, 1), EN)
-    assert lab is not None and lab["runs"] == [] and lab["minibatch_only"]
+    assert lab is not None and lab["runs"] == [] and lab["left_out"] == ["small"]
     assert lab["defaults"]["settings"]["lr"] == 0.01
+
+
+def test_a_robust_loss_run_is_left_out_and_a_robust_only_scenario_starts_the_lab_on_mse(tmp_path):
+    runs = "  - {name: abs, loss: mae, lr: 0.5}\n  - {name: hub, loss: huber, lr: 0.5}"
+    trace = gdanim.record(write(tmp_path, runs))
+    lab = lb.lab_context(trace, (0, 1), EN)
+    assert lab["runs"] == [] and lab["left_out"] == ["abs", "hub"]
+    assert lab["defaults"]["settings"]["loss"] == "mse" and lab["defaults"]["settings"]["lr"] == 0.5
+
+
+def test_each_distinct_schedule_is_offered_once_with_a_label(tmp_path):
+    runs = ("  - {name: a, lr: 0.01, schedule: {type: step, step_size: 2, gamma: 0.5}}\n"
+            "  - {name: b, lr: 0.02, schedule: {type: step, step_size: 2, gamma: 0.5}}\n  - {name: c}")
+    lab = lb.lab_context(gdanim.record(write(tmp_path, runs)), (0, 1), EN)
+    assert [s["label"] for s in lab["schedules"]] == ["step (step_size 2, gamma 0.5)"]
+    assert lab["runs"][0]["settings"]["schedule"] == lab["schedules"][0]["schedule"]
+    assert "schedule" not in lab["runs"][2]["settings"]
 
 
 def test_data_too_large_to_ride_in_the_page_gets_no_lab(tmp_path, monkeypatch):

@@ -63,7 +63,8 @@ def has_lab(trace: Trace, surface: Sequence[int] = (0, 1)) -> bool:
 
     Features 1, or any k whose surface pair is in the model; the data must be small
     enough to ride in the page and the loss curved (λ_max > 0). A scenario whose runs
-    are all mini-batch still gets one: the lab runs full batch on the same data."""
+    the lab cannot re-run (mini-batch, a robust loss) still gets one: it trains full batch
+    with SSE or MSE on the same data."""
     d = trace.dataset
     if lab_pair(trace, surface) is None or d.n * (d.features + 1) > MAX_VALUES:
         return False
@@ -157,12 +158,39 @@ def _lr_range(trace: Trace, units: list[dict], loss: str) -> list[float]:
     return [10.0 ** lo, 10.0 ** hi]
 
 
+def _default_settings(run: Run, trace: Trace) -> dict[str, Any]:
+    """The run's settings as the lab starts from them; when the lab cannot re-run the run
+    itself, at a constant rate and, for a robust loss, on MSE (those losses are means too,
+    so the rate keeps its scale)."""
+    settings = run_settings(run)
+    if not lab_supports(run.settings, trace.dataset.n):
+        if settings["loss"] not in LOSSES:
+            settings["loss"] = "mse"
+        settings.pop("schedule", None)
+    return settings
+
+
+def _schedules(runs: Sequence[Run]) -> list[dict[str, Any]]:
+    """Each distinct learning-rate schedule among the runs, with a label: "step (step_size 10, gamma 0.5)"."""
+    out: list[dict[str, Any]] = []
+    for run in runs:
+        schedule = run.settings.schedule
+        if schedule is not None and all(o["schedule"] != schedule for o in out):
+            fields = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
+                               for k, v in schedule.items() if k != "type")
+            out.append({"label": f"{schedule['type']} ({fields})" if fields else schedule["type"],
+                        "schedule": dict(schedule)})
+    return out
+
+
 def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> dict[str, Any] | None:
     """The lab's data block for the page, or None when the page gets no lab (see `has_lab`).
 
     Keys: n, k, pair, loss (the scenario's), y (float32), units (x, ols, spectra and view
-    per set of units), runs (full-batch runs: name, units, settings as simulate options,
-    status, final params), defaults (settings and units of the first full-batch run),
+    per set of units), runs (those `lab_supports`: name, units, settings as simulate options,
+    status, final params), defaults (settings and units of the first of them, else of the
+    first run made SSE or MSE at a constant rate), left_out (names of the runs it cannot
+    re-run), schedules (label and schedule of each distinct one among the runs),
     lr_range (per loss), slider_steps, epochs_max, optimizers, text (the readout's sentences)."""
     if not has_lab(trace, surface):
         return None
@@ -173,12 +201,13 @@ def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> d
              "status": r.status, "final": [_f64(v) for v in np.asarray(r.final_params, np.float64)]}
             for r in full]
     first = full[0] if full else trace.runs[0]
-    defaults = {"units": index[_units_key(first)], "settings": run_settings(first)}
+    defaults = {"units": index[_units_key(first)], "settings": _default_settings(first, trace)}
     epochs = max([MIN_EPOCHS_MAX, *(r.settings.epochs for r in trace.runs)])
     return {
         "n": trace.dataset.n, "k": trace.dataset.features, "pair": list(pair), "loss": trace.loss,
         "y": f32_list(trace.dataset.y), "units": units, "runs": runs, "defaults": defaults,
-        "minibatch_only": not full, "slider_steps": SLIDER_STEPS, "epochs_max": epochs,
-        "lr_range": {loss: _lr_range(trace, units, loss) for loss in LOSSES}, "optimizers": list(OPTIMIZERS),
+        "left_out": [r.name for r in trace.runs if r not in full], "schedules": _schedules(full),
+        "slider_steps": SLIDER_STEPS, "epochs_max": epochs, "optimizers": list(OPTIMIZERS),
+        "lr_range": {loss: _lr_range(trace, units, loss) for loss in LOSSES},
         "text": {k.removeprefix("lab_js_"): v for k, v in s.items() if k.startswith("lab_js_")},
     }

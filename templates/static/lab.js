@@ -12,9 +12,9 @@
   var T = D.text, P = D.k + 1, A = D.pair[0], B = D.pair[1];
   var MOMENTUM = {sgd: 1, momentum: 1, nesterov: 1, rmsprop: 1};
   var LOSSES = ["sse", "mse"];
-  var TRAIN = ["gradient", "delta", "zero_grad", "stop"];
+  var TRAIN = ["gradient", "delta", "zero_grad", "stop", "schedule"];
   var NOT_OPTIONS = {lr: 1, optimizer: 1, loss: 1, epochs: 1, init: 1, momentum: 1, betas: 1,
-    gradient: 1, delta: 1, zero_grad: 1, stop: 1, data: 1};
+    gradient: 1, delta: 1, zero_grad: 1, stop: 1, schedule: 1, data: 1};
   var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
 
   // ---- numbers and words ------------------------------------------------------------
@@ -539,7 +539,7 @@
   }
   function regimeText() {
     var plain = state.optimizer === "gd" || (state.optimizer === "sgd" && !state.momentum);
-    if (!plain || state.train.zero_grad === false || !lab.regime) return "";
+    if (!plain || state.train.zero_grad === false || state.train.schedule || !lab.regime) return "";
     var sp = spectrum(), wd = +(state.options.weight_decay || 0);  // the recorder's regime adds it
     var r = lab.regime(state.lr, sp, wd);
     // enough digits that a factor next to 1 does not read as 1
@@ -574,6 +574,7 @@
   var controls = {
     optimizer: el("lab-optimizer"), momentum: el("lab-momentum"), beta1: el("lab-beta1"), beta2: el("lab-beta2"),
     epochs: el("lab-epochs"), units: el("lab-units"), reset: el("lab-reset"), epoch: el("lab-epoch"),
+    schedule: el("lab-schedule"),
     init: Array.prototype.slice.call(root.querySelectorAll("input[data-lab-init]")),
     loss: Array.prototype.slice.call(root.querySelectorAll("input[name='lab-loss']"))
   };
@@ -590,6 +591,11 @@
     radio.addEventListener("change", function () { if (radio.checked) set({loss: radio.value}, "loss"); });
   });
   controls.epochs.addEventListener("input", function () { set({epochs: num(controls.epochs)}, "epochs"); });
+  if (controls.schedule) controls.schedule.addEventListener("change", function () {
+    var i = controls.schedule.value, train = Object.assign({}, state.train);
+    train.schedule = i === "" ? null : D.schedules[Number(i)].schedule;
+    set({train: train}, "schedule");
+  });
   if (controls.units) controls.units.addEventListener("change", function () { useUnits(Number(controls.units.value)); });
   controls.init.forEach(function (input) {
     input.addEventListener("input", function () {
@@ -637,6 +643,11 @@
     put(controls.beta2, state.betas[1]);
     put(controls.epochs, state.epochs);
     if (controls.units) controls.units.value = String(state.units);
+    if (controls.schedule) {
+      var now = JSON.stringify(state.train.schedule || null);
+      controls.schedule.value = String(D.schedules.map(function (x) { return JSON.stringify(x.schedule); }).indexOf(now));
+      if (controls.schedule.value === "-1" || now === "null") controls.schedule.value = "";
+    }
     controls.init.forEach(function (input, i) { put(input, +state.init[i].toPrecision(6)); });
     controls.loss.forEach(function (radio) { radio.checked = radio.value === state.loss; });
     if (controls.reset) controls.reset.value = state.run === null ? "" : String(state.run);
