@@ -6,6 +6,7 @@ once; every page is opened with and without JavaScript.
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from pathlib import Path
@@ -30,6 +31,9 @@ def site(tmp_path_factory) -> Path:
     chosen.mkdir()
     for name in (*ASKING, "fahrenheit"):
         shutil.copy(ROOT / "scenarios" / f"{name}.yaml", chosen)
+    nexts = chosen / "next.yaml"  # ask: next, which no example asks
+    nexts.write_text((chosen / "fahrenheit.yaml").read_text(encoding="utf-8")
+                     + "exercises:\n  - {run: lr-0.02-epochs-300, epoch: 2, ask: next, steps: 3}\n", encoding="utf-8")
     scenarios = tiny_copy(chosen, root / "scenarios")
     result = build_site([scenarios], root / "site", jobs=2)
     assert result.failures == []
@@ -70,11 +74,11 @@ def test_the_lr_answer_gives_the_best_constant_rate(site):
 
 def test_the_index_counts_exercises_links_the_worksheet_and_does_not_answer_them(site):
     index = (site / "index.html").read_text(encoding="utf-8")
-    assert index.count("1 exercise(s)") == 3 and 'href="exercises.html"' in index
+    assert index.count("1 exercise(s)") == 4 and 'href="exercises.html"' in index
     assert "lr-0.0083: looks settled, yet diverges." not in index  # the exercise asks exactly that
     sheet = (site / "exercises.html").read_text(encoding="utf-8")
-    assert sheet.count('<article class="exercise">') == 3
-    assert sheet.count('<details class="answer">') == 3 and "<details class=\"answer\" open" not in sheet
+    assert sheet.count('<article class="exercise">') == 4
+    assert sheet.count('<details class="answer">') == 4 and "<details class=\"answer\" open" not in sheet
     assert re.search(r'href="lr/index.html#exercise-1"', sheet)
 
 
@@ -167,3 +171,27 @@ def test_without_an_exercise_the_card_warns_where_a_run_looks_settled_but_diverg
     bare = parse_scenario(text[: text.index("exercises:")], path)
     assert _card(site / "lr", bare, "en").warning == "lr-0.0083: looks settled, yet diverges."
     assert _card(site / "lr", load_scenario(path), "en").warning == ""
+
+
+@needs_browser
+def test_a_next_exercise_takes_the_click_on_the_contour_and_measures_the_guess(browser, site):  # noqa: F811
+    [ex] = views(site, "next")
+    visit = Visit(browser, site, site / "next" / "index.html")
+    page = visit.page
+    try:
+        start = page.evaluate("gdanim.lab.state.init.slice()")
+        page.click("#exercise-1 button[type=submit]")
+        box = page.query_selector("#lab canvas").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        feedback = page.inner_text("#exercise-1 .ex-feedback")
+        assert page.evaluate("gdanim.lab.state.init.slice()") == start  # the guess moves no start
+        assert not page.evaluate("document.querySelector('#exercise-1 details.answer').hidden")
+        assert visit.errors == []
+    finally:
+        visit.close()
+    found = re.match(r"Your guess \(([-\d.e]+), ([-\d.e]+)\) is ([\d.e-]+) from the true point\.", feedback)
+    assert found, feedback
+    guess, distance = [float(found[1]), float(found[2])], float(found[3])
+    assert distance == pytest.approx(math.dist(guess, ex["data"]["point"]), rel=2e-3, abs=1e-3)
+    run = read_trace(site / "next" / "trace.json").run("lr-0.02-epochs-300")
+    assert ex["data"]["point"] == pytest.approx(list(run.path[5, :2]))  # epoch 2 + 3 steps
