@@ -48,6 +48,7 @@ MAX_TOTAL_STEPS = 2_000_000  # over all runs of a scenario: bounds memory and tr
 MAX_RUNS = 10_000
 MAX_POINTS = 1_000_000
 MAX_FEATURES = 32
+MAX_DEGREE = 10
 FORMAT_VERSION = 2
 "Version 2 renamed data.synthetic.true to params; version 1 files still load."
 DEPRECATED_TRUE = "true"
@@ -164,10 +165,24 @@ class Data(Block):
 
 
 class Model(Block):
-    """The linear model yhat = w0 + w1 x1 + ... + wk xk."""
+    """The linear model yhat = w0 + w1 x1 + ... + wk xk (with degree d: w0 + w1 x + ... + wd x^d)."""
 
     features: Annotated[int, Field(ge=1, le=MAX_FEATURES, strict=True)] = 1
     "Number of input features k; the parameters are [w0 (intercept), w1 .. wk]."
+    degree: Annotated[int, Field(ge=1, le=MAX_DEGREE, strict=True)] = 1
+    ("Polynomial degree d of one feature: the columns x, x^2, .., x^d of the raw x (normalize"
+     " applies per column after the expansion); the parameters are [w0 .. wd].")
+
+    @model_validator(mode="after")
+    def _degree_of_one_feature(self) -> Model:
+        if self.degree > 1 and self.features != 1:
+            raise ValueError(f"degree applies to one feature (columns x, x^2, ..), got features {self.features}")
+        return self
+
+    @property
+    def columns(self) -> int:
+        """Columns of the design besides the intercept: features, or the degree."""
+        return self.degree if self.degree > 1 else self.features
 
 
 class Stop(Block):
