@@ -198,3 +198,17 @@ def test_several_features_draw_every_panel_as_a_slice_and_say_so(tmp_path, param
 def test_every_panel_and_theme_a_scenario_may_name_can_be_drawn():
     assert set(PANELS) == set(schema.PANELS)
     assert set(THEMES) == set(schema.THEMES)
+
+
+def test_a_scheduled_runs_heading_shows_the_current_rate_and_its_loss_panel_the_unstable_epochs():
+    trace = record("scenarios/schedules.yaml")
+    run = trace.run("step-decay")
+    grid = loss_grid(trace, [run])
+    source = run_frames(run_view(trace, run, grid), np.arange(run.steps + 1),
+                        Look(("fit", "loss"), make_style(THUMB, "light")), "schedules")
+    assert source._title_text(0) == "epoch 0 · lr 0.0085 · loss 8588"
+    assert source._title_text(10) == "epoch 10 · lr 0.00425 · loss 963.9"
+    loss_panel = source.cells[0].panels[1]
+    assert loss_panel.view.unstable_spans() == [(0.0, 10.0)]  # lr * lambda_max >= 2 for epochs 0-9
+    spans = [p for p in loss_panel.ax.patches if p.get_facecolor()[3] > 0]
+    assert len(spans) == 1
