@@ -164,6 +164,9 @@ def _corner(X: np.ndarray, y: np.ndarray, w: np.ndarray, budget: int = 2000) -> 
     try every corner through p of the points nearest the line, move to the lowest, and
     repeat from there until no corner is lower."""
     p = X.shape[1]
+    if len(y) < p:
+        return w
+    budget = max(p + 1, min(budget, 20_000_000 // len(y)))  # corners tried per round: ~2e7 products
     m = p
     while m < len(y) and math.comb(m + 1, p) <= budget:
         m += 1
@@ -176,7 +179,7 @@ def _corner(X: np.ndarray, y: np.ndarray, w: np.ndarray, budget: int = 2000) -> 
         if not ok.any():
             break
         corners = np.linalg.solve(A[ok], y[picks[ok]][..., None])[..., 0]  # [C', p]
-        values = np.abs(corners @ X.T - y).sum(axis=1)  # [C']
+        values = loss_values(X, y, corners, "sae")  # [C'], in chunks: [C', n] may not fit
         k = int(np.argmin(values))
         if not values[k] < best_value * (1 - 1e-15):
             break
