@@ -38,7 +38,7 @@ def pdf_images(data: bytes) -> int:
 def rendered(tmp_path_factory):
     root = tmp_path_factory.mktemp("handout")
     path = scenario_file(root, epochs=12, lrs=(0.01, 0.03, 0.09), formats="handout, png",
-                         panels="fit, contour")
+                         panels="fit, contour", extra="  theme: dark\n")  # slides dark, paper light
     result = render_scenario(path, root, jobs=1, progress=False)
     assert result.ok, result.failures
     return result
@@ -98,4 +98,13 @@ def test_the_page_renders_with_frames_and_captions_on_white(rendered, tmp_path):
     assert pixels.shape[1] > pixels.shape[0]  # landscape
     assert (pixels[:3] > 250).all() and (pixels[:, :3] > 250).all()  # white margins
     ink = (pixels < 200).mean()
-    assert 0.03 < ink < 0.5
+    assert 0.03 < ink < 0.5 and (pixels < 60).mean() < 0.05  # frames on white, not the dark theme
+
+
+def test_the_frames_for_paper_are_light_with_the_slides_font_sizes():
+    from gdanim.frames.handout import FRAME, frame_style
+    from gdanim.frames.style import make_style
+
+    style, slide = frame_style(), make_style((1280, 720), "dark")
+    assert style.size == FRAME and style.theme.name == "light"
+    assert (style.tick, style.label, style.title) == (slide.tick, slide.label, slide.title)

@@ -237,7 +237,8 @@ def run_frames(view: RunView, states: np.ndarray, look: Look, title: str) -> Fra
         text, top = _title(fig, style, title, prefix)
         # tick marks, pads and label gap are fixed points (11), the texts scale
         bottom = (11 + 1.2 * style.tick + 1.3 * style.label) * (100 / 72) / style.height
-        gs = fig.add_gridspec(1, len(look.panels), left=0.07, right=0.97, bottom=bottom,
+        left = max(0.07, (8 + 2.6 * style.tick + 1.3 * style.label) * (100 / 72) / style.width)
+        gs = fig.add_gridspec(1, len(look.panels), left=left, right=0.97, bottom=bottom,
                               top=top - 0.02, wspace=0.3)
         panels = [_make_panel(k, fig, gs[0, n], view, look) for n, k in enumerate(look.panels)]
         cell = _Cell(view, panels, np.asarray(states))
@@ -251,7 +252,7 @@ def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
     The grid (rows, columns, panels per cell, which runs) is `layout.grid_plan`'s: every
     text at least layout.MIN_TEXT_PX at slide size; what it leaves out is said in the
     heading."""
-    plan = layout.grid_plan(len(views), look.panels, look.style.size)
+    plan = layout.grid_plan(len(views), look.panels, look.style.size, look.style.scale)
     style, k = look.style, plan.scale
     small = Style(**{**style.__dict__, "label": layout.NAME_PX * k * PT,
                      "tick": layout.TICK_PX * k * PT, "note": layout.TICK_PX * k * PT,

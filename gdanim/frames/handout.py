@@ -8,6 +8,7 @@ text stays text (searchable, sharp on paper) and Korean titles keep their glyphs
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import textwrap
@@ -18,7 +19,7 @@ import numpy as np
 from matplotlib.backends.backend_pdf import FigureCanvasPdf
 from matplotlib.figure import Figure
 
-from gdanim.frames.style import FONT_FAMILY, make_style, rc_params, register_fonts
+from gdanim.frames.style import FONT_FAMILY, Style, make_style, rc_params, register_fonts
 
 A4_LANDSCAPE = (11.69, 8.27)
 "Inches."
@@ -29,6 +30,14 @@ CAPTION = 0.62
 HEAD = 0.85
 FOOT = 0.6
 PRINT_DPI = 300
+FRAME = (860, 484)
+"Pixels of each frame drawn for a handout."
+
+
+def frame_style() -> Style:
+    """The style of a handout's frames: FRAME pixels, light, with a 1280x720 slide's font
+    sizes (so the text of a frame printed a third of the page wide still reads)."""
+    return dataclasses.replace(make_style((1280, 720), "light"), width=FRAME[0], height=FRAME[1])
 
 
 def _grid(count: int) -> tuple[int, int]:

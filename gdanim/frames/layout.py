@@ -80,11 +80,13 @@ class GridPlan:
     cols: int
     header_lines: int
     "Lines of text above each cell's plots: the name, then one or two status lines."
+    text_scale: float | None = None
+    "Pixels of this frame per slide pixel, when not the frame's own scale (larger texts)."
 
     @property
     def scale(self) -> float:
         """Pixels of this frame per slide pixel."""
-        return frame_scale(self.size)
+        return self.text_scale or frame_scale(self.size)
 
     @property
     def note(self) -> str:
@@ -156,35 +158,37 @@ def _kind_choices(panels: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 
 def _best(size: tuple[int, int], runs: int, picked: tuple[int, ...], kinds: tuple[str, ...],
-          dropped: tuple[str, ...]) -> GridPlan | None:
+          dropped: tuple[str, ...], scale: float | None) -> GridPlan | None:
     best = None
     count = len(picked)
     for cols in range(1, count + 1):
         rows = math.ceil(count / cols)
         if rows * cols - count >= cols:  # a whole empty row
             continue
-        width = (size[0] / frame_scale(size) - EDGE * 2 - AXIS_LABEL) / cols
+        width = (size[0] / (scale or frame_scale(size)) - EDGE * 2 - AXIS_LABEL) / cols
         lines = 2 if width >= WIDE_CELL else 3
-        plan = GridPlan(size, runs, picked, kinds, dropped, rows, cols, lines)
+        plan = GridPlan(size, runs, picked, kinds, dropped, rows, cols, lines, scale)
         if plan.fits() and (best is None or plan.score() > best.score()):
             best = plan
     return best
 
 
-def grid_plan(runs: int, panels: tuple[str, ...] | list[str], size: tuple[int, int]) -> GridPlan:
+def grid_plan(runs: int, panels: tuple[str, ...] | list[str], size: tuple[int, int],
+              scale: float | None = None) -> GridPlan:
     """The grid of `runs` runs showing as many of `panels` as read at slide size in a
     frame of `size` pixels: all runs with all panels if they fit; else fewer panels (the
-    3-D one first); else at most MAX_CELLS runs, evenly picked, as many as fit."""
+    3-D one first); else at most MAX_CELLS runs, evenly picked, as many as fit. `scale`
+    makes the texts that much larger than a slide's (by default the frame's own scale)."""
     panels = tuple(panels)
     for count in range(min(runs, MAX_CELLS), 0, -1):
         picked = tuple(sorted({round(i) for i in _spread(runs, count)}))
         for kinds in _kind_choices(panels):
             dropped = tuple(k for k in panels if k not in kinds)
-            plan = _best(size, runs, picked, kinds, dropped)
+            plan = _best(size, runs, picked, kinds, dropped, scale)
             if plan is not None:
                 return plan
     # nothing fits (a tiny frame): one panel per cell, one cell
-    return GridPlan(size, runs, (0,), panels[:1], panels[1:], 1, 1, 3)
+    return GridPlan(size, runs, (0,), panels[:1], panels[1:], 1, 1, 3, scale)
 
 
 def _spread(runs: int, count: int) -> list[float]:

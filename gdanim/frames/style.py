@@ -103,6 +103,11 @@ class Style:
         """(width, height) in pixels."""
         return self.width, self.height
 
+    @property
+    def scale(self) -> float:
+        """How large the texts are against a 1280x720 frame's (make_style's k)."""
+        return self.label / 13
+
 
 def make_style(size: tuple[int, int], theme: str = "light") -> Style:
     """The Style for a frame of `size` pixels in the named theme (light or dark)."""

@@ -271,24 +271,39 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
                 grid = loss_grid(trace, group, s.params)
                 grids.update({r.name: grid for r in group})
         views = [run_view(trace, r, grids.get(r.name)) for r in trace.runs]
-        source = compare_frames(views, states, look, trace.title)
+
+        def draw(look: Look):
+            return compare_frames(views, states, look, trace.title)
+
+        def spec(paper):
+            return compare_handout(trace, times, states, grids, paper.plan.picked)
+
+        source = draw(look)
         poster = compare_poster_frame(s.poster, trace, trace.runs, times, states, grids)
-        paper = (compare_handout(trace, times, states, grids, source.plan.picked)
-                 if "handout" in s.formats else None)
     else:
         run = trace.run(name)
         grid = loss_grid(trace, [run], s.params) if needs_grid else None
         schedule = run_schedule(run, s.max_frames, s.frames)
-        source = run_frames(run_view(trace, run, grid), schedule, look, trace.title)
+        view = run_view(trace, run, grid)
+
+        def draw(look: Look):
+            return run_frames(view, schedule, look, trace.title)
+
+        def spec(paper):
+            return run_handout(trace, run, schedule, grid)
+
+        source = draw(look)
         poster = poster_frame(s.poster, trace, run, schedule, grid)
-        paper = run_handout(trace, run, schedule, grid) if "handout" in s.formats else None
     targets = {f: inside(job.folder, name + WRITERS[f].suffix) for f in s.formats}
     handout = targets.pop("handout", None)
     files = write_frames(source, targets, s.fps, s.hold_frames,
                          progress_bar(name, source.count + s.hold_frames, position, job.progress),
                          poster=poster)
-    if handout is not None:
-        files["handout"] = write_handout(source, paper, handout, compare=name == COMPARE)
+    if handout is not None:  # frames drawn again for paper: smaller, light, the slide's fonts
+        from gdanim.frames.handout import frame_style
+
+        paper = draw(Look(s.panels, frame_style(), s.elev, s.azim))
+        files["handout"] = write_handout(paper, spec(paper), handout, compare=name == COMPARE)
     for run_name, epoch in s.stills:
         if run_name == name:
             files[f"epoch-{epoch}"] = write_still(source, min(epoch, trace.run(name).steps),
