@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -280,3 +282,20 @@ def test_bad_schedules_name_their_line_and_key(text, expected):
 def test_an_exercise_on_a_scheduled_run_is_refused():
     msgs = problems("schedule: {type: exponential, gamma: 0.9}\nexercises: [{run: lr-0.001, ask: regime}]")
     assert any("exercises.0.run: a run with a constant learning rate is expected" in m for m in msgs), msgs
+
+
+@pytest.mark.parametrize(("line", "key"), [
+    ("schedule: {type: cyclic, step_size: 3}", "s.yaml:3: schedule: type: one of"),
+    ("loss: huber\nhuber_delta: -0.5", "s.yaml:4: huber_delta: input should be greater than 0"),
+    ("model: {degree: 12}", "s.yaml:3: model.degree: input should be less than or equal to 10"),
+    ("data: {synthetic: {n: 9}, outliers: {x: [1.0, 2.0], y: [.nan, 1.0]}}",
+     "s.yaml:3: data.outliers.y.0: a finite number is expected"),
+])
+def test_bad_new_keys_exit_2_on_the_command_line_and_write_nothing(tmp_path, line, key):
+    prefix = "title: bad\nepochs: 2\n" if line.startswith("data:") else "title: bad\ndata: {synthetic: {n: 9}}\n"
+    (tmp_path / "s.yaml").write_text(prefix + line + "\n")
+    done = subprocess.run([sys.executable, "-m", "gdanim", "record", "s.yaml", "-o", "out"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert key in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
