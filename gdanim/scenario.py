@@ -178,9 +178,10 @@ def _user_loc(err: dict, data: Any) -> tuple:
 
 def _message(err: dict, loc: tuple) -> str:
     kind, got = err["type"], err.get("input")
-    if kind == "union_tag_invalid":
+    if kind in ("union_tag_invalid", "union_tag_not_found"):  # a schedule's type
         tags = ", ".join(f"'{t}'" for t in schema.SCHEDULES)
-        return f"type: one of {tags} is expected, got {_show(err.get('ctx', {}).get('tag'))}"
+        tag = err.get("ctx", {}).get("tag") if kind == "union_tag_invalid" else None
+        return f"type: one of {tags} is expected, got {_show(tag) if tag is not None else 'none'}"
     if kind == "extra_forbidden" and loc:
         parent = _model_at(tuple(err["loc"])[:-1])  # pydantic's own loc names a union's member
         known = list(parent.model_fields) if parent else []

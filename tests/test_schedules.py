@@ -265,6 +265,8 @@ def problems(text: str) -> list[str]:
     ("schedule: {type: steps, step_size: 3}", "s.yaml:4: schedule: type: one of 'step', 'exponential', "
      "'cosine', 'linear' is expected, got 'steps'"),
     ("schedule: {type: step}", "s.yaml:4: schedule.step_size: a value is required here"),
+    ("schedule: {step_size: 3}", "s.yaml:4: schedule: type: one of 'step', 'exponential', 'cosine', 'linear' "
+     "is expected, got none"),
     ("schedule: {type: step, step_size: 0}", "s.yaml:4: schedule.step_size: input should be greater than "
      "or equal to 1, got 0"),
     ("schedule: {type: exponential, gamma: 0}", "s.yaml:4: schedule.gamma: input should be greater than 0"),
