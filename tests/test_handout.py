@@ -108,3 +108,12 @@ def test_the_frames_for_paper_are_light_with_the_slides_font_sizes():
     style, slide = frame_style(), make_style((1280, 720), "dark")
     assert style.size == FRAME and style.theme.name == "light"
     assert (style.tick, style.label, style.title) == (slide.tick, slide.label, slide.title)
+
+
+def test_runs_of_a_single_epoch_get_a_page_of_the_states_they_have(tmp_path):
+    path = scenario_file(tmp_path, epochs=1, lrs=(0.01, 0.03), formats="handout", panels="fit")
+    result = render_scenario(path, tmp_path, jobs=1, progress=False)
+    assert result.ok, result.failures
+    for path in [*(files["handout"] for files in result.runs.values()), result.compare["handout"]]:
+        data = path.read_bytes()
+        assert len(pdf_pages(data)) == 1 and pdf_images(data) == 2  # the start and the end

@@ -142,7 +142,8 @@ def compare_handout(trace: Trace, times: np.ndarray, states: np.ndarray,
         frame = max(int(np.searchsorted(states[:, r], state, side="right")) - 1, 0)
         kind = next((m.kind for m in moments(trace, run, (grids or {}).get(run.name)) if m.state == state),
                     "between")
-        marks.setdefault(frame, []).append(f"{run.name}: {HAPPENS[kind].split(':')[0]}")
+        words = HAPPENS.get(kind, "the end").split(":")[0]
+        marks.setdefault(frame, []).append(f"{run.name}: {words}")
     frames = sorted(marks)
     if len(frames) > MAX_SHOTS:  # keep the start, the end and evenly picked key frames
         inner = frames[1:-1]
