@@ -73,7 +73,12 @@ class Lab(Visit):
         return self.js("() => JSON.parse(JSON.stringify(gdanim.lab.state))")
 
     def readout(self) -> str:
+        self.settle()
         return self.page.inner_text("#lab-readout")
+
+    def settle(self) -> None:
+        """Draw now what the last input asked for (the page redraws in the next frame)."""
+        self.js("() => { gdanim.lab.update(); }")
 
     def clean(self) -> list[str]:
         return [f"console: {e}" for e in self.errors] + [f"request: {u}" for u in self.outside]
@@ -203,6 +208,7 @@ def test_a_click_on_the_contours_sets_the_start_and_arrow_keys_move_it(browser, 
         page.keyboard.press("ArrowUp")
         page.keyboard.press("ArrowUp")
         moved = visit.state()["init"]
+        visit.settle()
         assert moved[0] == pytest.approx(init[0] + 0.02 * span[0], rel=1e-6)
         assert moved[1] == pytest.approx(init[1] + 0.04 * span[1], rel=1e-6)
         assert page.input_value("[data-lab-init='0']") == str(float(f"{moved[0]:.6g}")).removesuffix(".0")
@@ -276,6 +282,7 @@ def test_every_optimizer_runs_from_the_select_and_shows_its_own_options(browser,
         assert seen["gd"][1:] == (False, False) and seen["rmsprop"][1:] == (True, False)
         assert all(status in ("converged", "diverged", "max_epochs") for status, _, _ in seen.values())
         page.select_option("#lab-optimizer", "adam")
+        visit.settle()
         assert visit.state()["lr"] == 0.1  # the rate stays; the options are adam's from its run
         assert page.input_value("#lab-beta2") == "0.999"
         page.fill("#lab-beta1", "0.5")
@@ -288,10 +295,12 @@ def test_a_reset_brings_the_runs_schedule_and_constant_takes_it_away(browser, si
     with opened(browser, site, "schedules") as visit:
         page = visit.page
         page.select_option("#lab-reset", label="cosine")
+        visit.settle()
         assert page.input_value("#lab-schedule") != ""
         assert "cosine" in page.inner_text("#lab-schedule option:checked")
         assert "lr·λmax" not in visit.readout()  # no regime for a rate that changes
         page.select_option("#lab-schedule", "")
+        visit.settle()
         assert visit.state()["train"].get("schedule") is None and "lr·λmax" in visit.readout()
         assert page.input_value("#lab-reset") == ""
 
@@ -302,6 +311,7 @@ def test_other_units_switch_the_data_view_and_critical_rate(browser, site):
         page = visit.page
         raw = page.inner_text("#lab-critical-mark")
         page.select_option("#lab-units", "1")
+        visit.settle()
         assert visit.state()["units"] == 1 and visit.state()["init"] == [0.0, 1.0]
         assert page.inner_text("#lab-critical-mark") != raw
         assert visit.result()["status"] == "max_epochs"

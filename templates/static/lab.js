@@ -15,7 +15,6 @@
   var TRAIN = ["gradient", "delta", "zero_grad", "stop", "schedule"];
   var NOT_OPTIONS = {lr: 1, optimizer: 1, loss: 1, epochs: 1, init: 1, momentum: 1, betas: 1,
     gradient: 1, delta: 1, zero_grad: 1, stop: 1, schedule: 1, data: 1};
-  var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
 
   // ---- numbers and words ------------------------------------------------------------
   function fmt(v, digits) {
@@ -788,6 +787,5 @@
   if (window.ResizeObserver) {
     new ResizeObserver(function () { dirty.layer = true; schedule(); }).observe(contour.parentNode);
   }
-  if (reducedMotion && reducedMotion.matches) root.classList.add("lab-still");
   update();
 })();
