@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from loop_support import OPTIMIZERS as LOOP_OPTIMIZERS
+from loop_support import hand_loop as loop
 
 import gdanim
 from gdanim import parse_scenario
@@ -16,11 +18,7 @@ from gdanim.trace import read_trace, write_trace
 
 DATA = ("data:\n  synthetic: {n: 30, seed: 3, x: linspace, range: [-2.0, 2.0], params: [1.0, -2.0, 0.5, 0.3], "
         "noise: 0.5}\n  normalize: NORM\nmodel: {degree: 3}\ninit: [0.5, 0.0, 0.0, 0.0]\nloss: mse\n")
-OPTIMIZERS = {
-    "gd": lambda p, lr: torch.optim.SGD(p, lr=lr),
-    "momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
-    "adam": lambda p, lr: torch.optim.Adam(p, lr=lr),
-}
+OPTIMIZERS = {k: LOOP_OPTIMIZERS[k] for k in ("gd", "momentum", "adam")}
 
 
 def record(text: str) -> gdanim.Trace:
@@ -43,19 +41,7 @@ def columns_by_hand(standardize: bool) -> tuple[torch.Tensor, torch.Tensor]:
 
 def hand_loop(make, lr: float, epochs: int, standardize: bool, batch_size: int | None = None) -> np.ndarray:
     X, y = columns_by_hand(standardize)
-    W = torch.tensor([0.5, 0.0, 0.0, 0.0], requires_grad=True)
-    opt = make([W], lr)
-    gen = torch.Generator().manual_seed(0)
-    path = [W.data.clone()]
-    for _ in range(epochs):
-        perm = torch.randperm(30, generator=gen) if batch_size else torch.arange(30)
-        for start in range(0, 30, batch_size or 30):
-            idx = perm[start:start + (batch_size or 30)]
-            opt.zero_grad()
-            torch.nn.functional.mse_loss(X[idx] @ W, y[idx]).backward()
-            opt.step()
-            path.append(W.data.clone())
-    return torch.stack(path).numpy()
+    return loop(X, y, [0.5, 0.0, 0.0, 0.0], make, lr, epochs, batch_size=batch_size)[0]
 
 
 def test_the_columns_are_the_powers_of_x_normalized_after_the_expansion():

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from loop_support import OPTIMIZERS as LOOP_OPTIMIZERS
+from loop_support import hand_loop as loop
 
 import gdanim
 from gdanim import parse_scenario
@@ -32,11 +34,7 @@ LOSSES = {  # name in the scenario -> (extra keys, the torch loss a student writ
     "huber-0.3": ("huber_delta: 0.3\n", lambda yhat, y: F.huber_loss(yhat, y, delta=0.3)),
     "huber-2.5": ("huber_delta: 2.5\n", lambda yhat, y: F.huber_loss(yhat, y, delta=2.5)),
 }
-OPTIMIZERS = {
-    "gd": lambda p, lr: torch.optim.SGD(p, lr=lr),
-    "momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
-    "adam": lambda p, lr: torch.optim.Adam(p, lr=lr),
-}
+OPTIMIZERS = {k: LOOP_OPTIMIZERS[k] for k in ("gd", "momentum", "adam")}
 
 
 def record(text: str) -> gdanim.Trace:
@@ -51,20 +49,7 @@ def data() -> tuple[torch.Tensor, torch.Tensor]:
 
 def hand_loop(loss_fn, make, lr: float, epochs: int, batch_size: int | None = None) -> np.ndarray:
     X, y = data()
-    n = len(y)
-    W = torch.tensor([-2.0, 3.0], requires_grad=True)
-    opt = make([W], lr)
-    gen = torch.Generator().manual_seed(SEED)
-    path = [W.data.clone()]
-    for _ in range(epochs):
-        perm = torch.randperm(n, generator=gen) if batch_size else torch.arange(n)
-        for start in range(0, n, batch_size or n):
-            idx = perm[start:start + (batch_size or n)]
-            opt.zero_grad()
-            loss_fn(X[idx] @ W, y[idx]).backward()
-            opt.step()
-            path.append(W.data.clone())
-    return torch.stack(path).numpy()
+    return loop(X, y, [-2.0, 3.0], make, lr, epochs, loss_fn=loss_fn, batch_size=batch_size, seed=SEED)[0]
 
 
 def loss_of(key: str) -> str:

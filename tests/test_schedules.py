@@ -12,6 +12,8 @@ import sys
 import numpy as np
 import pytest
 import torch
+from loop_support import OPTIMIZERS
+from loop_support import hand_loop as loop
 
 import gdanim
 from gdanim import parse_scenario, schema
@@ -34,14 +36,6 @@ SCHEDULE_CASES = {
     "cosine": ("{type: cosine, t_max: 5, eta_min: 0.001}", lambda o: S.CosineAnnealingLR(o, 5, 0.001)),
     "linear": ("{type: linear, start_factor: 0.25, end_factor: 1.0, total_iters: 6}",
                lambda o: S.LinearLR(o, 0.25, 1.0, 6)),
-}
-OPTIMIZERS = {
-    "gd": lambda p, lr: torch.optim.SGD(p, lr=lr),
-    "momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
-    "nesterov": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True),
-    "adam": lambda p, lr: torch.optim.Adam(p, lr=lr),
-    "rmsprop": lambda p, lr: torch.optim.RMSprop(p, lr=lr),
-    "adagrad": lambda p, lr: torch.optim.Adagrad(p, lr=lr),
 }
 
 
@@ -71,25 +65,8 @@ def points() -> tuple[torch.Tensor, torch.Tensor]:
 def hand_loop(make_opt, make_scheduler, lr: float, epochs: int, batch_size: int | None = None):
     """zero_grad, backward, step per batch; scheduler.step() after each epoch. -> path, rates"""
     X, y = points()
-    W = torch.tensor([-2.0, 3.0], requires_grad=True)
-    opt = make_opt([W], lr)
-    scheduler = make_scheduler(opt)
-    gen = torch.Generator().manual_seed(SEED)
-    path, rates = [W.data.clone()], []
-    for _ in range(epochs):
-        if batch_size is None:
-            batches = [torch.arange(N)]
-        else:
-            perm = torch.randperm(N, generator=gen)
-            batches = [perm[s:s + batch_size] for s in range(0, N, batch_size)]
-        for idx in batches:
-            opt.zero_grad()
-            torch.nn.functional.mse_loss(X[idx] @ W, y[idx]).backward()
-            rates.append(opt.param_groups[0]["lr"])
-            opt.step()
-            path.append(W.data.clone())
-        scheduler.step()
-    return torch.stack(path).numpy(), np.asarray(rates)
+    return loop(X, y, [-2.0, 3.0], make_opt, lr, epochs, batch_size=batch_size, seed=SEED,
+                make_scheduler=make_scheduler)
 
 
 # --- the rates ------------------------------------------------------------------------
