@@ -188,7 +188,7 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
         # the page after the animations, not meanwhile: drawing its figures here while the
         # encoders run would save 0.3 s but put matplotlib's 35 MB beside them (the peak)
         result = render_scenario(scenario, output, formats=wanted, preset=preset, fps=fps,
-                                 theme=theme, jobs=jobs, progress=False if quiet else None)
+                                 theme=theme, jobs=jobs, progress=False if quiet else None, lang=lang)
         failed |= not result.ok
         for name, message in result.failures:
             click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)

@@ -117,3 +117,30 @@ def test_runs_of_a_single_epoch_get_a_page_of_the_states_they_have(tmp_path):
     for path in [*(files["handout"] for files in result.runs.values()), result.compare["handout"]]:
         data = path.read_bytes()
         assert len(pdf_pages(data)) == 1 and pdf_images(data) == 2  # the start and the end
+
+
+def test_a_handout_speaks_the_language_asked_for(rendered):
+    from gdanim.render.handout import compare_handout, run_handout
+
+    trace = rendered.trace
+    run = trace.runs[2]
+    english, korean = (run_handout(trace, run, run_schedule(run, 150), loss_grid(trace, [run]), lang)
+                       for lang in ("en", "ko"))
+    assert [s.at for s in english.shots] == [s.at for s in korean.shots]
+    assert all(s.caption.startswith("epoch ") for s in english.shots)
+    assert all(s.caption.startswith("에폭 ") for s in korean.shots)
+    assert "경사하강법" in korean.analysis[0] and "에폭" in korean.subtitle
+    from gdanim.render.schedule import compare_schedule
+
+    times, states = compare_schedule(trace.runs, 150)
+    grid = compare_handout(trace, times, states, lang="ko")
+    assert grid.subtitle == "모든 실행 나란히 보기" and grid.shots[0].caption == "에폭 0까지"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="no pdftotext (Debian: poppler-utils)")
+def test_the_language_reaches_the_pdf_from_render_scenario(tmp_path):
+    path = scenario_file(tmp_path, epochs=3, lrs=(0.01,), formats="handout", panels="fit")
+    result = render_scenario(path, tmp_path, jobs=1, progress=False, lang="ko")
+    text = subprocess.run(["pdftotext", str(result.runs["lr-0.01"]["handout"]), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "에폭 0 · 손실" in text and "epoch 0 · loss" not in text

@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.backends.backend_pdf import FigureCanvasPdf
 from matplotlib.figure import Figure
 
-from gdanim.frames.style import FONT_FAMILY, Style, make_style, rc_params, register_fonts
+from gdanim.frames.style import Style, make_style, rc_params, register_fonts
 
 A4_LANDSCAPE = (11.69, 8.27)
 "Inches."
@@ -90,7 +90,7 @@ def _draw(fig: Figure, spec, images: Sequence[np.ndarray]) -> None:
         ax.add_patch(matplotlib.patches.Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False,
                                                   edgecolor="#999999", linewidth=0.6, clip_on=False))
         fig.text(x / width, (y - 0.06) / height, f"{n + 1}. {shot.caption}", ha="left", va="top",
-                 fontsize=10.5, weight="bold", family=FONT_FAMILY[0], color="#111111")
+                 fontsize=11, color="#000000")  # not bold: the Hangul font has no bold
         happens = textwrap.shorten(shot.happens, width=2 * chars, placeholder=" …")
         fig.text(x / width, (y - 0.26) / height, "\n".join(textwrap.wrap(happens, chars)[:2]),
                  ha="left", va="top", fontsize=9.5, color="#333333", linespacing=1.15)

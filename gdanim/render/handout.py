@@ -14,22 +14,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdanim.i18n import messages
 from gdanim.render.keyframes import Moment, key_state, moments
 from gdanim.render.schedule import state_times
 from gdanim.render.surface import LossGrid
 from gdanim.trace import Run, Trace
 
 MIN_SHOTS, MAX_SHOTS = 4, 6
-HAPPENS = {
-    "start": "the start",
-    "overshoot": "passes the minimum: the step is too long along the steepest direction",
-    "leaves": "the last step in view: the next one leaves the plot",
-    "diverges": "the loss has grown to ten times its start: diverging",
-    "converges": "within 1% of the least-squares loss: converged",
-    "between": "on the way",
-}
-ENDS = {"converged": "the end: the change fell below the tolerance", "diverged": "the end: stopped as diverged",
-        "max_epochs": "the end: the last epoch"}
+HAPPENS = {"start": "hand_the_start", "overshoot": "hand_overshoot", "leaves": "hand_leaves",
+           "diverges": "hand_diverges", "converges": "hand_converges", "between": "hand_between",
+           "end": "hand_the_end"}
+"What happens at each kind of moment: message ids of gdanim.i18n's catalogs."
 
 
 @dataclass(frozen=True)
@@ -86,63 +81,71 @@ def _thin(chosen: list[Moment]) -> list[Moment]:
     return chosen
 
 
-def run_handout(trace: Trace, run: Run, schedule: Sequence[int], grid: LossGrid | None = None) -> HandoutSpec:
-    """The handout of one run: its telling moments (at least four, at most six)."""
+def run_handout(trace: Trace, run: Run, schedule: Sequence[int], grid: LossGrid | None = None,
+                lang: str = "en") -> HandoutSpec:
+    """The handout of one run: its telling moments (at least four, at most six), in `lang`."""
+    m_ = messages(lang)
     times = state_times(run)
     chosen = _thin(_fill(moments(trace, run, grid), schedule))
     shots = []
     for m in chosen:
-        loss = _loss_at(run, m.state)
-        caption = f"epoch {_label(times[m.state])} · loss {loss:.4g}" if np.isfinite(loss) else \
-            f"epoch {_label(times[m.state])} · loss not finite"
-        happens = ENDS.get(run.status, "the end") if m.kind == "end" else HAPPENS[m.kind]
+        loss, epoch = _loss_at(run, m.state), _label(times[m.state])
+        caption = (m_["hand_caption"].format(epoch=epoch, loss=f"{loss:.4g}") if np.isfinite(loss)
+                   else m_["hand_caption_inf"].format(epoch=epoch))
         if m.kind == "start":
-            happens = "start at w = [" + ", ".join(f"{v:.4g}" for v in run.path[0]) + "]"
+            happens = m_["hand_start"].format(params="[" + ", ".join(f"{v:.4g}" for v in run.path[0]) + "]")
+        elif m.kind == "end":
+            happens = m_.get(f"hand_end_{run.status}", m_["hand_the_end"])
+        else:
+            happens = m_[HAPPENS[m.kind]]
         shots.append(Shot(m.state, caption, happens))
     s = run.settings
-    subtitle = f"{run.name} · {s.optimizer} · lr = {s.lr:g} · {s.loss.upper()} · {s.epochs} epochs"
-    return HandoutSpec(trace.title, subtitle, tuple(shots), run_analysis(trace, run))
+    subtitle = m_["hand_subtitle"].format(name=run.name, optimizer=s.optimizer, lr=f"{s.lr:g}",
+                                          loss=s.loss.upper(), epochs=s.epochs)
+    return HandoutSpec(trace.title, subtitle, tuple(shots), run_analysis(trace, run, lang))
 
 
-def run_analysis(trace: Trace, run: Run) -> tuple[str, str]:
+def run_analysis(trace: Trace, run: Run, lang: str = "en") -> tuple[str, str]:
     """Two lines: what the spectrum says of this rate, then how the run ended."""
+    m_ = messages(lang)
     s = run.settings
     spectrum = trace.analysis_of(run).spectra.get(s.loss)
     if spectrum is not None and spectrum.critical_lr and s.optimizer == "gd":
         lam = max(spectrum.eigenvalues)
-        first = (f"λmax = {lam:.4g}: gradient descent is stable below 2/λmax = "
-                 f"{spectrum.critical_lr:.4g}; here lr·λmax = {s.lr * lam:.3g}")
-        if run.regime:
-            first += f", {run.regime}"
-            if run.contraction is not None:
-                first += f" (error ×{run.contraction:.3g} per step)"
+        first = m_["hand_spectrum"].format(lam=f"{lam:.4g}", critical=f"{spectrum.critical_lr:.4g}",
+                                           ratio=f"{s.lr * lam:.3g}")
+        if run.regime and run.contraction is not None:
+            first += m_["hand_regime"].format(regime=m_.get(f"regime_{run.regime}", run.regime),
+                                              contraction=f"{run.contraction:.3g}")
+        first += "."
     else:
-        first = f"{s.optimizer} with lr = {s.lr:g} on the {s.loss.upper()} loss"
+        first = m_["hand_other"].format(optimizer=s.optimizer, lr=f"{s.lr:g}", loss=s.loss.upper())
     final = float(run.final_loss)
-    ended = {"converged": "converged", "diverged": "stopped as diverged", "max_epochs": "ran all"}.get(
-        run.status, run.status)
-    second = f"It {ended} after {len(run.path) - 1} steps; final loss " + (
-        f"{final:.4g}" if np.isfinite(final) else "not finite")
+    second = m_.get(f"hand_ended_{run.status}", m_["hand_ended_max_epochs"]).format(
+        steps=len(run.path) - 1, loss=f"{final:.4g}" if np.isfinite(final) else m_["hand_not_finite"])
     if spectrum is not None and np.isfinite(spectrum.ols_loss):
-        second += f", least squares {spectrum.ols_loss:.4g}"
-    return first + ".", second + "."
+        second += m_["hand_least_squares"].format(loss=f"{spectrum.ols_loss:.4g}")
+    else:
+        second += "."
+    return first, second
 
 
 def compare_handout(trace: Trace, times: np.ndarray, states: np.ndarray,
                     grids: dict[str, LossGrid] | None = None, picked: Sequence[int] | None = None,
-                    ) -> HandoutSpec:
+                    lang: str = "en") -> HandoutSpec:
     """The handout of the grid of all runs: the start, the frames where a run shows its
-    key moment, and the end (four to six frames)."""
+    key moment, and the end (four to six frames), in `lang`."""
+    m_ = messages(lang)
     runs = [trace.runs[r] for r in (picked if picked is not None else range(len(trace.runs)))]
     index = [trace.runs.index(r) for r in runs]
     last = len(times) - 1
-    marks: dict[int, list[str]] = {0: ["the start"], last: ["the end"]}
+    marks: dict[int, list[str]] = {0: [m_["hand_the_start"]], last: [m_["hand_the_end"]]}
     for run, r in zip(runs, index):
         state = key_state(trace, run, (grids or {}).get(run.name))
         frame = max(int(np.searchsorted(states[:, r], state, side="right")) - 1, 0)
         kind = next((m.kind for m in moments(trace, run, (grids or {}).get(run.name)) if m.state == state),
                     "between")
-        words = HAPPENS.get(kind, "the end").split(":")[0]
+        words = m_[HAPPENS[kind]].split(":")[0]
         marks.setdefault(frame, []).append(f"{run.name}: {words}")
     frames = sorted(marks)
     if len(frames) > MAX_SHOTS:  # keep the start, the end and evenly picked key frames
@@ -155,17 +158,16 @@ def compare_handout(trace: Trace, times: np.ndarray, states: np.ndarray,
         frames = sorted({*frames, (lo + hi) // 2})
     shots = []
     for k in frames:
-        happens = "; ".join(marks.get(k, ["on the way"]))
-        shots.append(Shot(k, f"up to epoch {_label(float(times[k]))}", happens))
+        happens = "; ".join(marks.get(k, [m_["hand_between"]]))
+        shots.append(Shot(k, m_["hand_up_to"].format(epoch=_label(float(times[k]))), happens))
     kinds = sorted({r.settings.loss for r in runs})
-    crit = [trace.analysis.spectra[k].critical_lr for k in kinds if k in trace.analysis.spectra]
-    first = (f"{len(trace.runs)} runs; plain gradient descent is stable below 2/λmax = "
-             + ", ".join(f"{c:.4g}" for c in crit if c) + f" ({', '.join(k.upper() for k in kinds)})"
-             ) if any(crit) else f"{len(trace.runs)} runs"
-    ended = {}
+    crit = [c for c in (trace.analysis.spectra[k].critical_lr for k in kinds if k in trace.analysis.spectra) if c]
+    first = (m_["hand_runs_critical"].format(count=len(trace.runs), critical=", ".join(f"{c:.4g}" for c in crit),
+                                             losses=", ".join(k.upper() for k in kinds))
+             if crit else m_["hand_runs"].format(count=len(trace.runs)))
+    ended: dict[str, list[str]] = {}
     for r in trace.runs:
         ended.setdefault(r.status, []).append(r.name)
-    words = {"converged": "converged", "diverged": "diverged", "max_epochs": "ran all their epochs"}
-    second = "; ".join(f"{words.get(k, k)}: {', '.join(v[:6])}{' …' if len(v) > 6 else ''}"
-                       for k, v in ended.items())
-    return HandoutSpec(trace.title, "all runs side by side", tuple(shots), (first + ".", second + "."))
+    second = "; ".join(m_.get(f"hand_group_{k}", m_["hand_group_max_epochs"]).format(
+        runs=", ".join(v[:6]) + (" …" if len(v) > 6 else "")) for k, v in ended.items()) + "."
+    return HandoutSpec(trace.title, m_["hand_all_runs"], tuple(shots), (first, second))

@@ -53,6 +53,8 @@ class RenderSettings:
     "(run, epoch): a poster of the run at that epoch, for an exercise asked there."
     poster: str = "key"
     "Which frame the PNG and the videos' posters show: first, last or key."
+    lang: str = "en"
+    "The language of the handouts' words."
 
     @property
     def hold_frames(self) -> int:
@@ -106,9 +108,11 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
                     formats: Sequence[str] | None = None, preset: str | None = None,
                     fps: int | None = None, theme: str | None = None, jobs: int | None = None,
                     progress: bool | None = None,
-                    meanwhile: Callable[[Trace, Path], object] | None = None) -> RenderResult:
+                    meanwhile: Callable[[Trace, Path], object] | None = None,
+                    lang: str | None = None) -> RenderResult:
     """Record the scenario (trace.json and CSVs) and write its animations into
-    output/<stem>/; returns a RenderResult listing the files and any failures.
+    output/<stem>/; returns a RenderResult listing the files and any failures. The
+    handouts speak `lang` (by default the scenario's).
 
     `meanwhile(trace, folder)`, when given, runs in this process once the trace is
     recorded, while the workers draw and encode (the report's figures, say)."""
@@ -119,7 +123,8 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
                             theme=theme)
     check_params(settings.params, scenario.features + 1)
     stills = tuple(dict.fromkeys((ex.run, ex.epoch) for ex in scenario.spec.exercises if ex.ask != "lr"))
-    settings = dataclasses.replace(settings, stills=stills)
+    settings = dataclasses.replace(settings, stills=stills,
+                                   lang=lang or getattr(scenario.spec, "lang", None) or "en")
     tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
     with _workers(_job_count(jobs, tasks)) as pool:  # they import matplotlib meanwhile
         trace, folder = record_apart(scenario, Path(output))
@@ -276,7 +281,7 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
             return compare_frames(views, states, look, trace.title)
 
         def spec(paper):
-            return compare_handout(trace, times, states, grids, paper.plan.picked)
+            return compare_handout(trace, times, states, grids, paper.plan.picked, s.lang)
 
         source = draw(look)
         poster = compare_poster_frame(s.poster, trace, trace.runs, times, states, grids)
@@ -290,7 +295,7 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
             return run_frames(view, schedule, look, trace.title)
 
         def spec(paper):
-            return run_handout(trace, run, schedule, grid)
+            return run_handout(trace, run, schedule, grid, s.lang)
 
         source = draw(look)
         poster = poster_frame(s.poster, trace, run, schedule, grid)
