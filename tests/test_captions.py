@@ -107,3 +107,13 @@ def test_chromium_reads_every_cue_of_the_track(browser, page):  # noqa: F811
         tab.close()
     expected = cues((page.parent / "lr-0.01.vtt").read_text(encoding="utf-8"))
     assert [(round(s, 3), t) for s, t in seen] == [(round(s, 3), t) for s, _, t in expected]
+
+
+def test_a_scheduled_run_is_told_the_rate_of_the_step_that_grows_the_loss():
+    trace = gdanim.record("scenarios/schedules.yaml")
+    lam = max(trace.analysis.spectra[trace.loss].eigenvalues)
+    for run in trace.runs:
+        for state, text in run_events(trace, run, strings("en"), (0, 1)):
+            if text.startswith("the loss starts to grow"):
+                rate = float(run.step_lr[state - 1])
+                assert (f"lr·λmax = {rate * lam:.3g}" in text) == (rate * lam >= 2), (run.name, text)

@@ -39,9 +39,10 @@ def run_events(trace: Trace, run: Run, s: Mapping[str, str], pair: tuple[int, in
     if grows.size:
         state = int(grows[0]) + 1
         text = s["cap_grows"]
-        if run.regime == "divergent":
-            lam = at.lam_max(trace.analysis_of(run).spectra[run.settings.loss])
-            text += "; " + s["cap_divergent"].format(ratio=tx.num(run.settings.lr * lam, 3))
+        spectrum = trace.analysis_of(run).spectra.get(run.settings.loss)
+        rate = float(run.step_lr[min(state, run.steps) - 1]) if run.steps else run.settings.lr
+        if spectrum is not None and run.settings.optimizer == "gd" and rate * at.lam_max(spectrum) >= 2:
+            text += "; " + s["cap_divergent"].format(ratio=tx.num(rate * at.lam_max(spectrum), 3))
         events.append((state, text))
     if max(pair) <= trace.dataset.features:
         exit_ = plane_path(run, loss_grid(trace, [run], pair)).exit
