@@ -128,6 +128,16 @@ def check_readable(source, size):
     for found in cells:
         for what, _, box in found:
             assert box.x0 >= -0.5 and box.x1 <= width + 0.5 and box.y0 >= -0.5 and box.y1 <= height + 0.5, what
+    heading = source.fig.texts[0]  # the scenario's title and what the grid leaves out
+    assert heading.get_text() == source.heading
+    top = heading.get_window_extent(source.fig.canvas.get_renderer())
+    assert heading.get_fontsize() * source.fig.dpi / 72 >= floor and top.x0 >= 0 and top.x1 <= width
+    assert not [w for found in cells for w, _, box in found if overlaps(box, top)]
+    for cell, found in zip(source.cells, cells):  # a note on a plot runs into no text of its cell
+        said = {p.out_text.get_text() for p in cell.panels if getattr(p, "out_text", None) is not None}
+        notes = [box for w, _, box in found if w in said and w]
+        others = [(w, box) for w, _, box in found if w not in said]
+        assert not [w for n in notes for w, box in others if overlaps(n, box)]
     for i, a in enumerate(cells):
         ink_a = [box for _, _, box in a] + [p.ax.get_window_extent() for p in source.cells[i].panels]
         for j, b in enumerate(cells):

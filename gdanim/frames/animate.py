@@ -285,7 +285,7 @@ def _compare_cell(fig: Figure, plan: layout.GridPlan, n: int, view: RunView, sta
             compact_ticks(ax, w / plan.scale, h / plan.scale)
             if col > 0:
                 ax.set_ylabel("")
-            if below:
+            if below and m == len(plan.kinds) - 1:  # the cell under it shows the same label
                 ax.set_xlabel("")
         if n > 0 and ax.get_legend() is not None:  # one legend is enough
             ax.get_legend().remove()

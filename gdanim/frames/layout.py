@@ -128,26 +128,33 @@ class GridPlan:
         k, height = self.scale, self.size[1] / self.scale
         x0 = left + col * cell_w
         slot_top = height - top - row * cell_h - header - m * slot
+        below = XTICKS + self._label_band(m)
         if self.kinds[m] == "surface":  # no tick labels: the slot's width; its axis labels below
-            return x0 * k, (slot_top - slot + XTICKS) * k, (cell_w - GAP) * k, (slot - XTICKS) * k
-        h = slot - PAD - XTICKS
+            return x0 * k, (slot_top - slot + below) * k, (cell_w - GAP) * k, (slot - below) * k
+        h = slot - PAD - below
         return (x0 + YTICKS) * k, (slot_top - PAD - h) * k, (cell_w - YTICKS - GAP) * k, h * k
+
+    def _label_band(self, m: int) -> float:
+        """Room for an x label under panel m inside its slot: all but a cell's last panel
+        (whose label, when shown, falls below the grid or into an empty cell)."""
+        return AXIS_LABEL if m < len(self.kinds) - 1 else 0.0
 
     def fits(self) -> bool:
         """True when every plot of the grid is at least its smallest size."""
         _, _, cell_w, cell_h, header, slot = self._geometry()
-        for kind in self.kinds:
+        for m, kind in enumerate(self.kinds):
+            below = XTICKS + self._label_band(m)
             if kind == "surface":
-                if cell_w - GAP < MIN_3D[0] or slot - XTICKS < MIN_3D[1]:
+                if cell_w - GAP < MIN_3D[0] or slot - below < MIN_3D[1]:
                     return False
-            elif cell_w - YTICKS - GAP < MIN_2D[0] or slot - PAD - XTICKS < MIN_2D[1]:
+            elif cell_w - YTICKS - GAP < MIN_2D[0] or slot - PAD - below < MIN_2D[1]:
                 return False
         return True
 
     def score(self) -> float:
         """How roomy the plots are (larger is better): the smaller of height and width/1.5."""
         _, _, cell_w, _, _, slot = self._geometry()
-        return min((cell_w - YTICKS - GAP) / 1.5, slot - PAD - XTICKS)
+        return min((cell_w - YTICKS - GAP) / 1.5, slot - PAD - XTICKS - self._label_band(0))
 
 
 def _kind_choices(panels: tuple[str, ...]) -> list[tuple[str, ...]]:
