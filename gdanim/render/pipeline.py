@@ -139,13 +139,15 @@ def record_apart(scenario: Scenario, output: Path) -> tuple[Trace, Path]:
 
     Torch's few hundred MB leave with the child, so they never add up with the
     renderers and the encoders; errors are raised here as the recorder raised them."""
+    folder = output / scenario.stem
     try:
-        with concurrent.futures.ProcessPoolExecutor(1) as child:
+        with concurrent.futures.ProcessPoolExecutor(1) as child:  # waits for the child to end
             kind, value = child.submit(_record_child, scenario, output).result()
-    except concurrent.futures.process.BrokenProcessPool:
-        interrupt.check()
-        folder = output / scenario.stem
+    except BaseException as exc:  # Ctrl-C or a killed child may leave a half-written file
         remove_leftovers(folder, ["trace", *(r.name or "run" for r in scenario.runs)])
+        if not isinstance(exc, concurrent.futures.process.BrokenProcessPool):
+            raise
+        interrupt.check()
         raise MachineError(f"{folder}: recording stopped: its process ended unexpectedly "
                            "(killed by the system, out of memory?)") from None
     if kind == "problems":

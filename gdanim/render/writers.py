@@ -74,8 +74,12 @@ def _widen_pipe(fd: int, frame_bytes: int) -> None:
 
 def _die_with_parent() -> Callable[[], None] | None:
     """A preexec function that has the child killed when its parent dies (Linux): an
-    encoder whose worker was killed must not finish a temporary file nobody removes."""
-    if not sys.platform.startswith("linux"):
+    encoder whose worker was killed must not finish a temporary file nobody removes.
+    Only in worker processes: a preexec function makes Popen fork instead of spawn, and
+    in the main process a Ctrl-C between fork and exec would print a traceback."""
+    import multiprocessing
+
+    if not sys.platform.startswith("linux") or multiprocessing.parent_process() is None:
         return None
     try:
         import ctypes
