@@ -26,7 +26,7 @@ from gdanim.files import atomic_write_text
 SCHEMA = "gdanim.manifest/1"
 NAME = "manifest.json"
 PACKAGES = ("torch", "numpy", "matplotlib", "imageio-ffmpeg")
-MEDIA = (".mp4", ".gif", ".png", ".vtt")
+MEDIA = (".mp4", ".gif", ".png", ".vtt", ".pdf")
 PAGE_FILES = ("index.html", "scenario.yaml", "data.csv")
 "The page and the downloads beside it (report.scenario_page writes them)."
 OWN_FOLDERS = ("assets", "exercises")
