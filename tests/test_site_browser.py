@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 import yaml
 
+from gdanim.render.keyframes import video_poster
 from gdanim.render.schedule import compare_schedule, run_schedule
 from gdanim.report import build_site
 from gdanim.trace import read_trace
@@ -249,9 +250,12 @@ def test_the_slider_moves_the_video_to_the_frame_it_names(browser, site):
         visit.close()
     trace = read_trace(site / "lr" / "trace.json")
     run = trace.run("lr-0.0001")
-    second = int(run_schedule(run, MAX_FRAMES)[1])
-    assert at_poster[0] == str(MAX_FRAMES - 1)
-    assert at_poster[1].startswith("epoch 30 ·") and "loss 2776" in at_poster[1]
+    schedule = run_schedule(run, MAX_FRAMES)
+    second = int(schedule[1])
+    poster = video_poster("key", trace, run, schedule, ("fit", "surface"))  # the slider starts there
+    assert at_poster[0] == str(poster) and 0 < poster < MAX_FRAMES - 1
+    shown = int(schedule[poster])
+    assert at_poster[1].startswith(f"epoch {shown} ·") and f"loss {float(run.loss[shown]):.5g}" in at_poster[1]
     assert time_at == pytest.approx(1.5 / FPS, abs=0.02)
     assert moved.startswith(f"epoch {second} ·")
     assert f"loss {float(run.loss[second]):.5g}" in moved
