@@ -165,7 +165,7 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
 @scenario_args
 @output_option
 @click.option("--format", "formats", metavar="LIST", default=None,
-              help="Comma-separated formats: mp4,gif,png,frames [default: the scenario's].")
+              help="Comma-separated formats: mp4,gif,png,frames,handout [default: the scenario's].")
 @click.option("--preset", default=None, help="hd, slides, 4x3, square or thumb [default: the scenario's].")
 @click.option("--fps", type=int, default=None, help="10, 20, 25 or 50 [default: the scenario's].")
 @click.option("--theme", default=None, help="light or dark [default: the scenario's].")
