@@ -254,3 +254,24 @@ def test_a_process_killed_midway_is_named_and_leaves_no_partial_file(tmp_path, v
     assert_clean_failure(proc, message)
     assert leftovers(out) == []
     assert (out / "tiny" / "index.html").is_file()  # the page of what did render is written
+
+
+# --- two site builds at once -------------------------------------------------------------
+
+
+def test_a_second_site_build_into_the_same_folder_refuses_while_the_first_runs(tmp_path):
+    import fcntl
+
+    from gdanim.report.site import LOCK
+
+    source = scenario_file(tmp_path, epochs=2, formats="png", panels="fit")
+    site = tmp_path / "site"
+    site.mkdir()
+    with open(site / LOCK, "a") as held:  # what a build in progress holds
+        fcntl.flock(held, fcntl.LOCK_EX)
+        proc = gdanim("site", str(source), "-o", str(site), "--jobs", "1")
+        assert_clean_failure(proc, f"{site} is being built by another gdanim site command")
+        assert sorted(p.name for p in site.iterdir()) == [LOCK]
+    proc = gdanim("site", str(source), "-o", str(site), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert (site / "tiny" / "index.html").is_file()

@@ -217,4 +217,5 @@ def test_a_removed_scenario_whose_folder_holds_nothing_else_leaves_no_folder(tmp
     assert gdanim("site", str(src), "-o", str(site), "--jobs", "1", "--quiet").returncode == 0
     (src / "more.yaml").unlink()
     assert gdanim("site", str(src), "-o", str(site), "--jobs", "1", "--quiet").returncode == 0
-    assert sorted(p.name for p in site.iterdir()) == [".nojekyll", "assets", "fit", "index.html"]
+    assert sorted(p.name for p in site.iterdir()) == [".gdanim-site.lock", ".nojekyll", "assets", "fit",
+                                                      "index.html"]

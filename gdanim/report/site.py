@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gdanim import __version__, interrupt
-from gdanim.errors import GdanimError, cannot_write
+from gdanim.errors import GdanimError, MachineError, cannot_write
 from gdanim.files import atomic_write_text, inside, make_folder, remove_leftovers
 from gdanim.manifest import NAME as MANIFEST
 from gdanim.manifest import write_manifest
@@ -40,6 +40,8 @@ from gdanim.report.strings import strings
 from gdanim.report.text import markdown, plain_first_sentence
 
 STAMP = ".gdanim-build.json"
+LOCK = ".gdanim-site.lock"
+"Held by the build in progress, so two builds never write the same site at once."
 WORKSHEET = "exercises.html"
 WORKER_DIED = "its worker process ended unexpectedly (killed by the system, out of memory?)"
 RESERVED_STEMS = frozenset({ASSETS})
@@ -315,7 +317,41 @@ def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | 
     """Build the site in `output` from scenario files or folders; returns what happened.
 
     lang: the language of every page; None gives each scenario's page its own `lang`, and
-    the index the language most scenarios speak."""
+    the index the language most scenarios speak. One build at a time: a second one into
+    the same folder is a MachineError, not a mix of both."""
+    with site_lock(make_folder(Path(output).resolve())):
+        return _build(inputs, output, jobs=jobs, force=force, lang=lang, templates=templates,
+                      render_options=render_options, progress=progress)
+
+
+@contextlib.contextmanager
+def site_lock(site: Path) -> Iterator[None]:
+    """Hold the site's lock file (an advisory lock, released when the build ends)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    try:
+        fh = open(site / LOCK, "a")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise cannot_write(site / LOCK, exc) from None
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise MachineError(f"{site} is being built by another gdanim site command; "
+                               "run this one again once it has finished") from None
+        yield
+    finally:
+        fh.close()
+
+
+def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,
+           force: bool = False, lang: str | None = None, templates: str | Path | None = None,
+           render_options: dict[str, Any] | None = None,
+           progress: Callable[[Outcome], None] | None = None) -> SiteResult:
+    """build_site's work, with the site's lock held."""
     start = time.perf_counter()
     if lang is not None:
         strings(lang)  # an unknown language fails before any work
