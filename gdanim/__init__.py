@@ -19,7 +19,7 @@ _LAZY = {
     "record": "gdanim.api",
     "record_to": "gdanim.api",
     "render": "gdanim.render",
-    "show": "gdanim.render",
+    "show": "gdanim.render.show",
     "read_trace": "gdanim.trace",
     "Trace": "gdanim.trace",
     "GdanimError": "gdanim.errors",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -77,13 +76,10 @@ def test_each_scenario_folder_holds_its_page_media_downloads_and_stamp(built):
 def test_a_second_build_renders_nothing_and_rewrites_no_video(built):
     root, _ = built
     before = mtimes(root / "site")
-    start = time.perf_counter()
     again = build_site([root / "src"], root / "site", jobs=2)
-    took = time.perf_counter() - start
     assert again.rendered == []
     assert not any(o.paged for o in again.outcomes)
-    assert mtimes(root / "site") == before
-    assert took < 2.0
+    assert mtimes(root / "site") == before  # its speed: bench/site_bench.py
 
 
 def test_changing_one_scenario_renders_only_that_one(tmp_path):

@@ -60,15 +60,18 @@ def font_faces(html: str, assets: Path, page: str) -> list[FontFace]:
     for family, kind, source, text in (("gdanim Hangul", "hangul", HANGUL, _hangul_text(html)),
                                        ("gdanim Math", "math", MATH, _math_text(html))):
         prefix = f"{page}-{kind}-"
-        chars = "".join(sorted(set(text) & _cmap(source)))
-        name = prefix + hashlib.sha256(chars.encode()).hexdigest()[:12] + ".woff2" if chars else None
+        wanted = "".join(sorted(set(text)))  # named by what the page asks for: no font is read
+        name = prefix + hashlib.sha256(wanted.encode()).hexdigest()[:12] + ".woff2"  # when it exists
+        if not (assets / name).is_file():
+            chars = "".join(c for c in wanted if c in _cmap(source))
+            name = name if chars else None
+            if chars:
+                atomic_write_bytes(assets / name, subset(source, chars))
         for old in assets.glob(prefix + "*.woff2"):
             if old.name != name:
                 old.unlink()
         if name is None:
             continue
-        if not (assets / name).is_file():
-            atomic_write_bytes(assets / name, subset(source, chars))
         faces.append(FontFace(family, name, _unicode_range(HANGUL_RANGES) if kind == "hangul" else ""))
     if faces:
         for licence, origin in LICENCES.items():
