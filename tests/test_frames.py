@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from render_support import scenario_file
 
 from gdanim import schema
@@ -212,3 +213,33 @@ def test_a_scheduled_runs_heading_shows_the_current_rate_and_its_loss_panel_the_
     assert loss_panel.view.unstable_spans() == [(0.0, 10.0)]  # lr * lambda_max >= 2 for epochs 0-9
     spans = [p for p in loss_panel.ax.patches if p.get_facecolor()[3] > 0]
     assert len(spans) == 1
+
+
+def test_frames_speak_the_styles_language(trace):
+    from gdanim.frames.animate import status_words
+
+    run = trace.runs[-1]  # 0.2: diverges, and its path leaves the view
+    view = run_view(trace, run, loss_grid(trace, [run]))
+    look = Look(("fit", "contour", "loss"), make_style((640, 360), "light", "ko"))
+    source = run_frames(view, run_schedule(run, 150), look, trace.title)
+    korean = [source._title_text(k) for k in range(source.count)]
+    assert korean[0].startswith("0 에폭 · 손실 ") and "에폭에서 발산" in korean[-1]
+    missing = missing_glyph_warnings(lambda: [source.poster(), *source])
+    assert missing == []  # the per-frame heading too: its glyphs come from the Hangul font
+    drawn_apart = [a for cell in source.cells for p in cell.panels for a in p._animated if isinstance(a, Text)]
+    texts = [t.get_text() for t in [*source.fig.findobj(Text), *drawn_apart]]
+    assert "에폭" in texts and any(t.startswith("손실 (") for t in texts)
+    assert any("에폭에 화면을 벗어남" in t for t in texts) and not any("epoch" in t for t in texts)
+    english = Look(("fit", "contour"), make_style((640, 360), "light"))
+    assert run_frames(view, run_schedule(run, 150), english, trace.title)._title_text(0).startswith("epoch 0 · loss ")
+    assert status_words(view, 1, words=look.style.words)[0] == "1 에폭"
+    assert status_words(view, 1)[0] == "epoch 1"
+
+
+def test_what_a_grid_leaves_out_is_said_in_the_pages_language():
+    from gdanim.frames.layout import grid_plan
+    from gdanim.i18n import messages
+
+    plan = grid_plan(60, ("fit", "surface", "loss"), (1280, 720))
+    assert plan.note.startswith("24 of 60 runs")
+    assert plan.describe(messages("ko")).startswith("실행 60개 중 24개")

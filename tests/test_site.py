@@ -114,12 +114,14 @@ def test_force_renders_every_scenario_again(tmp_path):
     assert after.keys() == before.keys() and all(after[k] > before[k] for k in after)
 
 
-def test_changing_the_language_rewrites_the_pages_but_renders_nothing(tmp_path):
+def test_changing_the_language_renders_the_animations_again_since_their_words_change(tmp_path):
     write(tmp_path / "src", "one")
     build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
     korean = build_site([tmp_path / "src"], tmp_path / "site", jobs=1, lang="ko")
-    assert korean.rendered == []
+    assert korean.rendered == ["one"]
     assert [o.paged for o in korean.outcomes] == [True]
+    again = build_site([tmp_path / "src"], tmp_path / "site", jobs=1, lang="ko")
+    assert again.rendered == [] and [o.paged for o in again.outcomes] == [False]
     assert '<html lang="ko">' in (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
     assert "모든 시나리오" in (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
 

@@ -9,7 +9,7 @@ RGBA pixels out. Frames are produced one at a time, never kept.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib
@@ -20,13 +20,15 @@ from gdanim.frames import layout
 from gdanim.frames.glyphs import GlyphText
 from gdanim.frames.panels import ContourPanel, FitPanel, LossPanel, Panel, SurfacePanel, compact_ticks
 from gdanim.frames.style import FONT_FAMILY, Style, make_style, new_figure, rc_params
+from gdanim.i18n import messages
+from gdanim.numbers import num
 from gdanim.render.views import RunView
 from gdanim.schedules import label as schedule_label
 
 PT = 72 / 100
 "Points per pixel of a figure at the styles' DPI."
-NUMBERS_FONT = FONT_FAMILY[0]
-"The per-frame texts hold only numbers and Latin words: one font, no fallback to lay out."
+NUMBERS_FONT = FONT_FAMILY
+"The per-frame texts (numbers, and words in the scenario's language): Latin, then Hangul."
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class _Cell:
 
     def status(self, state: int) -> list[str]:
         """The header's lines at `state`: one line, or two when the header has two."""
-        words = status_words(self.view, state, self.short)
+        words = status_words(self.view, state, self.short, self.panels[0].style.words if self.panels else None)
         if self.header is None or len(self.header) > 1 or len(words) == 1:
             return words
         return [" · ".join(words)]
@@ -78,6 +80,11 @@ class FrameSource:
                 panel.after_draw()
         self._static = canvas.copy_from_bbox(fig.bbox)
         self._renderer = canvas.get_renderer()
+
+    @property
+    def words(self) -> dict[str, str]:
+        """The frames' words, in the language of the first cell's style."""
+        return self.cells[0].panels[0].style.words
 
     def poster(self, state: int | None = None, frame: int | None = None) -> np.ndarray:
         """[H, W, 4] uint8 RGBA (opaque): the last frame, drawn directly, a copy; with
@@ -156,13 +163,14 @@ class FrameSource:
     def _title_text(self, k: int) -> str:
         cell = self.cells[0]
         cur = int(cell.states[k])
-        v = cell.view
-        info = f"epoch {v.epoch_label(cur)} · loss {v.loss[cur]:.4g}"
+        v, w = cell.view, self.words
+        parts = [w["frame_epoch"].format(epoch=v.epoch_label(cur))]
         if v.scheduled:  # the rate changes from epoch to epoch: show the current one
-            info = f"epoch {v.epoch_label(cur)} · lr {v.lr_at(cur):.3g} · loss {v.loss[cur]:.4g}"
+            parts.append(w["frame_lr"].format(lr=num(v.lr_at(cur), 3)))
+        parts.append(w["frame_loss"].format(loss=num(v.loss[cur])))
         if v.diverged_by(cur):
-            info += f" · diverged at epoch {v.diverged_at:.0f}"
-        return info
+            parts.append(w["frame_diverged_at"].format(epoch=f"{v.diverged_at:.0f}"))
+        return " · ".join(parts)
 
 
 def warm_up() -> None:
@@ -175,20 +183,23 @@ def warm_up() -> None:
         fig.canvas.draw()
 
 
-def status_words(view: RunView, state: int, short: bool = False) -> list[str]:
+def status_words(view: RunView, state: int, short: bool = False,
+                 words: Mapping[str, str] | None = None) -> list[str]:
     """What a compare cell says of its run at `state`: the epoch it is at, or how it
-    ended (diverged at k, converged at k, done at k), then its loss when finite."""
-    at = "at " if short else "at epoch "
+    ended (diverged at k, converged at k, done at k), then its loss when finite; in the
+    language of `words` (English when not given)."""
+    w = words if words is not None else messages("en")
+    form = "short" if short else "at"
     last = len(view.times) - 1
     if view.diverged_by(state):
-        return [f"diverged {at}{view.diverged_at:.0f}"]
+        return [w[f"frame_diverged_{form}"].format(epoch=f"{view.diverged_at:.0f}")]
     if state >= last:
-        ended = {"converged": "converged ", "diverged": "diverged "}.get(view.run.status, "done ")
-        head = ended + at + view.epoch_label(last)
+        ended = {"converged": "converged", "diverged": "diverged"}.get(view.run.status, "done")
+        head = w[f"frame_{ended}_{form}"].format(epoch=view.epoch_label(last))
     else:
-        head = f"epoch {view.epoch_label(state)}"
+        head = w["frame_epoch"].format(epoch=view.epoch_label(state))
     loss = float(view.loss[state])
-    return [head, f"loss {loss:.4g}"] if math.isfinite(loss) else [head]
+    return [head, w["frame_loss"].format(loss=num(loss))] if math.isfinite(loss) else [head]
 
 
 PANELS: dict[str, type[Panel]] = {"fit": FitPanel, "surface": SurfacePanel, "contour": ContourPanel,
@@ -258,7 +269,8 @@ def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
                      "tick": layout.TICK_PX * k * PT, "note": layout.TICK_PX * k * PT,
                      "marker": style.marker * 0.75, "line": style.line * 0.8, "grid": True})
     small_look = Look(plan.kinds, small, look.elev, look.azim)
-    heading = f"{title} ({plan.note})" if plan.note else title
+    note = plan.describe(style.words)
+    heading = f"{title} ({note})" if note else title
     pads = {f"{a}tick.major.{w}": 3 * k for a in "xy" for w in ("pad", "size")}  # as the texts scale
     with matplotlib.rc_context({**rc_params(small), **pads, "axes.labelpad": 3 * k}):
         fig = new_figure(style)

@@ -3,7 +3,8 @@
 Laying out and rasterising a line of text with matplotlib costs more than everything
 else in a frame; the texts that change every frame (epoch, loss) use a handful of
 characters, so each character is rasterised once by matplotlib itself and then blended
-into the canvas at its advance. No kerning: fine for numbers and short Latin words.
+into the canvas at its advance. No kerning: fine for numbers and short words. A family
+may be a list (Latin, then Hangul): each character comes from the first that has it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _PAD = 8  # pixels around a glyph in its scratch canvas
 
 
 @functools.lru_cache(maxsize=2048)
-def _glyph(char: str, family: str, size: float, dpi: float) -> tuple[np.ndarray, int, int]:
+def _glyph(char: str, family: str | tuple[str, ...], size: float, dpi: float) -> tuple[np.ndarray, int, int]:
     """(coverage [h, w] float32 0..1, left, top) of one character; left/top are offsets of
     the bitmap from the pen position on the baseline, in pixels (top is downwards)."""
     px = int(size * dpi / 72)
@@ -40,7 +41,7 @@ def _glyph(char: str, family: str, size: float, dpi: float) -> tuple[np.ndarray,
 
 
 @functools.lru_cache(maxsize=2048)
-def _advance(char: str, family: str, size: float, dpi: float) -> float:
+def _advance(char: str, family: str | tuple[str, ...], size: float, dpi: float) -> float:
     """How far the pen moves after `char`, as matplotlib lays text out (hinting included)."""
     renderer = _renderer(dpi)
     prop = FontProperties(family=family, size=size)
@@ -64,7 +65,7 @@ class GlyphText:
     (of the line, as matplotlib places a line of text)."""
 
     def __init__(self, fig: Figure, x: float, y: float, *, size: float, color: str,
-                 family: str, ha: str = "left", va: str = "top") -> None:
+                 family: str | tuple[str, ...], ha: str = "left", va: str = "top") -> None:
         self.fig, self.size, self.family, self.ha = fig, size, family, ha
         self.color = np.asarray(to_rgb(color), np.float32) * 255
         self.text = ""

@@ -15,7 +15,10 @@ the end of the list, then shows an evenly picked subset of the runs.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from gdanim.i18n import messages
 
 MIN_TEXT_PX = 14.0
 "The smallest text in a compare frame, in pixels of a 1280x720 frame."
@@ -90,13 +93,18 @@ class GridPlan:
 
     @property
     def note(self) -> str:
-        """What the grid leaves out, in words (empty when it shows everything)."""
+        """What the grid leaves out, in English (empty when it shows everything)."""
+        return self.describe(messages("en"))
+
+    def describe(self, words: Mapping[str, str]) -> str:
+        """What the grid leaves out, in the language of `words` (gdanim.i18n's messages)."""
         parts = []
         if len(self.picked) < self.runs:
-            parts.append(f"{len(self.picked)} of {self.runs} runs")
+            parts.append(words["frame_runs_shown"].format(shown=len(self.picked), runs=self.runs))
         if self.dropped:
             names = ", ".join("3-D" if k == "surface" else k for k in self.dropped)
-            parts.append(f"{names} panel{'s' if len(self.dropped) > 1 else ''} left out")
+            many = "frame_panels_left_out" if len(self.dropped) > 1 else "frame_panel_left_out"
+            parts.append(words[many].format(panels=names))
         return "; ".join(parts)
 
     def _geometry(self) -> tuple[float, float, float, float, float, float]:

@@ -125,7 +125,7 @@ class FitPanel(Panel):
             out = d.is_outlier
             if out.any():  # data.outliers: marked apart from the rest
                 ax.scatter(xr[out], y[out], s=(style.marker * 1.2) ** 2, marker="X", color=self.t.warning,
-                           edgecolors=self.t.background, linewidths=0.6, zorder=3, label="outliers")
+                           edgecolors=self.t.background, linewidths=0.6, zorder=3, label=style.words["frame_outliers"])
             ax.set_xlim(x0, x1)
             ax.set_xlabel(d.columns[0] if d.columns else "x")
             self._reference_lines()
@@ -134,8 +134,8 @@ class FitPanel(Panel):
             lo, hi = _finite_limits(y, 0.1)
             ax.plot([lo, hi], [lo, hi], color=self.t.muted, lw=style.line * 0.5, ls="--")
             ax.set_xlim(lo, hi)
-            ax.set_xlabel("predicted ŷ")
-            self._note(f"{d.features} features: observed y against predicted ŷ")
+            ax.set_xlabel(style.words["frame_predicted"])
+            self._note(style.words["frame_features"].format(k=d.features))
             self.cloud = self._anim(ax.scatter(np.zeros(d.n), y, s=(style.marker * 0.7) ** 2,
                                                color=self.t.line, edgecolors="none"))
         ax.set_ylim(*_finite_limits(y, 0.15))
@@ -154,16 +154,18 @@ class FitPanel(Panel):
         if d.true_params is not None and len(d.true_params) == d.degree + 1:
             true = np.polynomial.polynomial.polyval(xs, np.asarray(d.true_params, np.float64))
             ax.plot(xs, true, ls="--", color=self.t.true, lw=self.style.line * 0.7,
-                    label="true line" if d.degree == 1 else "true curve")
+                    label=self.style.words["frame_true_line" if d.degree == 1 else "frame_true_curve"])
         best = predictions(self.view.trace, self.view.run, np.asarray(a.minimizer), self.xs)
         st = self.view.run.settings
         own = a.best(st.loss, st.huber_delta) if st.loss not in a.spectra else None
+        w = self.style.words
         if own is None:
-            ax.plot(xs, best, color=self.t.minimum, lw=self.style.line * 0.45, label="least squares")
+            ax.plot(xs, best, color=self.t.minimum, lw=self.style.line * 0.45, label=w["frame_least_squares"])
         else:  # a robust loss: its own minimum, and the least-squares line the outliers pull
-            ax.plot(xs, best, color=self.t.muted, lw=self.style.line * 0.5, ls=":", label="least squares")
+            ax.plot(xs, best, color=self.t.muted, lw=self.style.line * 0.5, ls=":", label=w["frame_least_squares"])
             mine = predictions(self.view.trace, self.view.run, np.asarray(own[0]), self.xs)
-            ax.plot(xs, mine, color=self.t.minimum, lw=self.style.line * 0.55, label=f"{st.loss.upper()} minimum")
+            ax.plot(xs, mine, color=self.t.minimum, lw=self.style.line * 0.55,
+                    label=w["frame_minimum"].format(loss=st.loss.upper()))
         ax.legend(loc="best", frameon=False, fontsize=self.style.note)
 
     def set_frames(self, count: int) -> None:
@@ -227,9 +229,9 @@ class _PathPanel(Panel):
         the state where the frames first show it outside), else the divergence."""
         v = self.view
         if v.plane.exit is not None:
-            return f"leaves the view at epoch {v.epoch_label(v.plane.exit)}"
+            return self.style.words["frame_leaves"].format(epoch=v.epoch_label(v.plane.exit))
         if v.diverged_at is not None:
-            return f"diverged at epoch {v.diverged_at:.0f}"
+            return self.style.words["frame_diverged_at"].format(epoch=f"{v.diverged_at:.0f}")
         return ""
 
     def _xy(self, states: slice) -> np.ndarray:
@@ -349,7 +351,7 @@ class SurfacePanel(_PathPanel):
             if style.grid:  # a cell of a grid: no room for tick labels that read
                 axis.set_major_formatter(NullFormatter())
         if view.trace.dataset.features > 1:
-            self._note("slice: other params at least squares, path drawn on it")
+            self._note(self.style.words["frame_slice"])
         self._path_setup()
         for artist in (self.path_line, self.head, self.out_mark):
             artist.set_transform(IdentityTransform())
@@ -395,8 +397,8 @@ class LossPanel(Panel):
         hi = max(hi, lo * 10)
         ax.set_ylim(lo / 2, hi * 2)
         ax.set_xlim(0, max(float(view.times[-1]), 1.0))
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(f"loss ({view.run.settings.loss})")
+        ax.set_xlabel(self.style.words["frame_axis_epoch"])
+        ax.set_ylabel(self.style.words["frame_axis_loss"].format(loss=view.run.settings.loss))
         self.solid = self._anim(Line2D([], [], color=t.line, lw=style.line))
         self.dot = self._anim(Line2D([], [], color=t.line, marker="o", ls="none",
                                      markersize=style.marker, markeredgecolor=t.background))

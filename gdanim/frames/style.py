@@ -23,6 +23,8 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from gdanim.i18n import messages
+
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 HANGUL_FONT = "NanumGothic"
 FONT_FAMILY = ("DejaVu Sans", HANGUL_FONT)
@@ -97,6 +99,13 @@ class Style:
     "Size of the current-position marker, in points."
     grid: bool = False
     "A cell of a compare grid: panels leave out what does not read at that size."
+    lang: str = "en"
+    "The language of the frame's words."
+
+    @property
+    def words(self) -> dict[str, str]:
+        """The frame's words in its language (gdanim.i18n's messages)."""
+        return messages(self.lang)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -109,12 +118,13 @@ class Style:
         return self.label / 13
 
 
-def make_style(size: tuple[int, int], theme: str = "light") -> Style:
-    """The Style for a frame of `size` pixels in the named theme (light or dark)."""
+def make_style(size: tuple[int, int], theme: str = "light", lang: str = "en") -> Style:
+    """The Style for a frame of `size` pixels in the named theme (light or dark), its words
+    in `lang`."""
     width, height = size
     k = max(min(width / 1280, height / 720), 0.45)
     return Style(width, height, THEMES[theme], title=17 * k, label=13 * k, tick=11 * k,
-                 note=11 * k, line=2.6 * k, marker=9 * k)
+                 note=11 * k, line=2.6 * k, marker=9 * k, lang=lang)
 
 
 @functools.cache

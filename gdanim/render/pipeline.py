@@ -54,7 +54,7 @@ class RenderSettings:
     poster: str = "key"
     "Which frame the PNG and the videos' posters show: first, last or key."
     lang: str = "en"
-    "The language of the handouts' words."
+    "The language of the words in frames and handouts."
 
     @property
     def hold_frames(self) -> int:

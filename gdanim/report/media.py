@@ -85,10 +85,10 @@ def slider_frames(run: Run, indices: Sequence[int]) -> list[list]:
 
 def compare_slider(trace, fps: float, max_frames: int, explicit: Sequence[int] | None,
                    panels: Sequence[str], size: tuple[int, int], poster: str,
-                   params: tuple[int, int] = (0, 1)) -> dict:
+                   params: tuple[int, int] = (0, 1), words: Mapping[str, str] | None = None) -> dict:
     """The compare video's slider: per frame, each run shown in the grid at its own epoch
     and loss ({fps, runs, frames: [[[epoch, loss] per run]], poster: frame index,
-    note: what the grid leaves out})."""
+    note: what the grid leaves out, in the language of `words`})."""
     from gdanim.frames.layout import grid_plan  # arithmetic only: no drawing here
     from gdanim.render.keyframes import compare_poster
     from gdanim.render.schedule import compare_schedule, state_times
@@ -106,7 +106,8 @@ def compare_slider(trace, fps: float, max_frames: int, explicit: Sequence[int] |
             loss = run.loss[i] if i < run.steps else run.final_loss
             row.append([int(t) if t == int(t) else round(t, 2), _finite(float(f"{float(loss):.6g}"))])
         frames.append(row)
-    return {"fps": fps, "runs": [r.name for r in runs], "frames": frames, "note": plan.note,
+    note = plan.describe(words) if words is not None else plan.note
+    return {"fps": fps, "runs": [r.name for r in runs], "frames": frames, "note": note,
             "poster": compare_poster(poster, trace, times, states, panels, params)}
 
 

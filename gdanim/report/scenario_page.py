@@ -201,7 +201,7 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
         "compare": compare if compare.files else None, "compare_alt": compare_alt,
         "compare_snippets": snippets(compare, compare_alt) if compare.files else {},
         "compare_slider": compare_slider(trace, timing.fps, timing.max_frames, timing.frames,
-                                         timing.panels, timing.size, timing.poster, timing.surface)
+                                         timing.panels, timing.size, timing.poster, timing.surface, s)
         if compare.files else None,
         "figures": [f for f in figure_list if f[0]], "pairs": _pairs(trace, figures, s),
         "downloads": _downloads(trace, folder, s),

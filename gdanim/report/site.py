@@ -171,7 +171,8 @@ def _render(scenario, site: Path, options: dict[str, Any], jobs: int | None,
     def draw_figures(trace, folder) -> None:
         figures.update(write_scenario_figures(scenario, trace, folder, fps=options.get("fps"), lang=lang))
 
-    result = render_scenario(scenario, site, jobs=jobs, progress=False, meanwhile=draw_figures, **options)
+    result = render_scenario(scenario, site, jobs=jobs, progress=False, meanwhile=draw_figures, lang=lang,
+                             **options)
     return tuple(f"{name}: {message}" for name, message in result.failures), figures
 
 
@@ -189,7 +190,7 @@ def build_one(job: Job) -> Outcome:
         folder = scenario_folder(site, scenario.stem)
         templates = Path(job.templates) if job.templates else None
         stamp = read_stamp(folder)
-        media = media_key(scenario.content_hash(), job.render_options)
+        media = media_key(scenario.content_hash(), {**job.render_options, "lang": lang})  # words in frames
         page = page_key(media, lang, templates_digest(templates))
         rendered = job.force or stamp.get("media") != media or not (folder / "trace.json").is_file()
         warnings: tuple[str, ...] = ()
@@ -463,4 +464,5 @@ def _up_to_date(job: Job) -> bool:
         folder = scenario_folder(Path(job.site), scenario.stem)
     except GdanimError:
         return True  # build_one reports the error quickly in this process
-    return read_stamp(folder).get("media") == media_key(scenario.content_hash(), job.render_options)
+    options = {**job.render_options, "lang": job.lang or scenario.spec.lang}
+    return read_stamp(folder).get("media") == media_key(scenario.content_hash(), options)
