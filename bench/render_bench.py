@@ -77,9 +77,9 @@ def bench_floor(tmp: Path, repeat: int) -> None:
     from gdanim.frames.animate import Look, run_frames
     from gdanim.frames.style import make_style
     from gdanim.render.pipeline import write_frames
-    from gdanim.render.schedule import run_schedule
-    from gdanim.render.surface import loss_grid
-    from gdanim.render.views import run_view
+    from gdanim.scene.schedule import run_schedule
+    from gdanim.scene.surface import loss_grid
+    from gdanim.scene.views import run_view
 
     trace = record(scenario(tmp, 299, max_frames=300))
     run = trace.runs[0]

@@ -94,7 +94,7 @@ def output_files(folder: Path, run_names: Iterable[str]) -> list[Path]:
 def animations(trace, settings) -> dict[str, dict[str, Any]]:
     """{name: {fps, hold_frames, frame_epochs}} for the runs and the compare grid as the
     render settings schedule them: frame i shows the state at frame_epochs[i] epochs."""
-    from gdanim.render.schedule import compare_schedule, run_schedule, state_times
+    from gdanim.scene.schedule import compare_schedule, run_schedule, state_times
 
     out: dict[str, dict[str, Any]] = {}
     hold = settings.hold_frames

@@ -12,11 +12,11 @@ from test_site_browser import browser, needs_browser  # noqa: F401 (fixture)
 
 import gdanim
 from gdanim.render import render_scenario
-from gdanim.render.schedule import run_schedule
 from gdanim.report import write_scenario_report
 from gdanim.report.captions import run_captions, run_events, webvtt
 from gdanim.report.strings import strings
 from gdanim.scenario import load_scenario
+from gdanim.scene.schedule import run_schedule
 
 CUE = re.compile(r"(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})\n(.+?)(?:\n\n|\Z)", re.S)
 
@@ -46,7 +46,7 @@ def test_a_settled_looking_divergence_is_told_when_its_loss_starts_to_grow(lr_tr
 
 
 def test_a_run_that_leaves_the_view_says_when(lr_trace):
-    from gdanim.render.surface import loss_grid, plane_path
+    from gdanim.scene.surface import loss_grid, plane_path
 
     run = lr_trace.run("lr-0.01")
     exit_ = plane_path(run, loss_grid(lr_trace, [run], (0, 1))).exit

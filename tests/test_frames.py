@@ -15,9 +15,9 @@ from gdanim import schema
 from gdanim.api import record
 from gdanim.frames.animate import PANELS, Look, compare_frames, run_frames
 from gdanim.frames.style import THEMES, make_style
-from gdanim.render.schedule import compare_schedule, run_schedule
-from gdanim.render.surface import loss_grid
-from gdanim.render.views import run_view
+from gdanim.scene.schedule import compare_schedule, run_schedule
+from gdanim.scene.surface import loss_grid
+from gdanim.scene.views import run_view
 
 THUMB = (320, 180)
 KOREAN = "학습률에 따른 경사하강법"

@@ -14,9 +14,9 @@ from gdanim.api import record
 from gdanim.frames import layout
 from gdanim.frames.animate import Look, compare_frames
 from gdanim.frames.style import make_style
-from gdanim.render.schedule import compare_schedule
-from gdanim.render.surface import loss_grid, same_units
-from gdanim.render.views import run_view
+from gdanim.scene.schedule import compare_schedule
+from gdanim.scene.surface import loss_grid, same_units
+from gdanim.scene.views import run_view
 
 SWEEP = """\
 title: sweep

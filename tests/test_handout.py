@@ -14,8 +14,8 @@ from render_support import scenario_file
 from gdanim.render import render_scenario
 from gdanim.render.handout import MAX_SHOTS, MIN_SHOTS
 from gdanim.render.keyframes import moments
-from gdanim.render.schedule import run_schedule, state_times
-from gdanim.render.surface import loss_grid
+from gdanim.scene.schedule import run_schedule, state_times
+from gdanim.scene.surface import loss_grid
 
 A4 = (841.89, 595.28)  # points, landscape
 
@@ -130,7 +130,7 @@ def test_a_handout_speaks_the_language_asked_for(rendered):
     assert all(s.caption.startswith("epoch ") for s in english.shots)
     assert all(s.caption.startswith("에폭 ") for s in korean.shots)
     assert "경사하강법" in korean.analysis[0] and "에폭" in korean.subtitle
-    from gdanim.render.schedule import compare_schedule
+    from gdanim.scene.schedule import compare_schedule
 
     times, states = compare_schedule(trace.runs, 150)
     grid = compare_handout(trace, times, states, lang="ko")

@@ -100,7 +100,7 @@ def test_the_fit_panel_draws_the_curve_through_the_predictions(tmp_path):
 
     from gdanim.frames.panels import FitPanel
     from gdanim.frames.style import make_style
-    from gdanim.render.views import predictions, run_view
+    from gdanim.scene.views import predictions, run_view
 
     trace = record(DATA.replace("NORM", "standardize") + "lr: 0.1\nepochs: 5")
     run = trace.runs[0]

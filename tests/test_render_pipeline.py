@@ -9,7 +9,7 @@ from render_support import probe, scenario_file
 import gdanim
 from gdanim.render import RenderResult, render_scenario, settings_for
 from gdanim.render import pipeline as pipeline_module
-from gdanim.render.surface import RenderError
+from gdanim.scene.surface import RenderError
 
 
 def test_every_run_and_the_compare_grid_are_written_in_every_format(tmp_path):

@@ -10,8 +10,8 @@ from PIL import Image
 from gdanim.api import record
 from gdanim.render import render_scenario
 from gdanim.render.keyframes import compare_poster_frame, key_state, moments, poster_frame
-from gdanim.render.schedule import compare_schedule, run_schedule
-from gdanim.render.surface import loss_grid
+from gdanim.scene.schedule import compare_schedule, run_schedule
+from gdanim.scene.surface import loss_grid
 
 
 def mp4_frames(path) -> list[np.ndarray]:
@@ -70,7 +70,7 @@ def test_the_moments_of_runs_are_found_in_the_trace(trace):
     assert kinds(past)["overshoot"] == 1 and "converges" not in kinds(past)
     grid = loss_grid(trace, [wild])
     wild_moments = kinds(wild, grid)
-    from gdanim.render.surface import plane_path
+    from gdanim.scene.surface import plane_path
 
     exit_ = plane_path(wild, grid).exit
     assert wild_moments["leaves"] == exit_ - 1  # the last state still in view

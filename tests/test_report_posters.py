@@ -13,9 +13,9 @@ from test_site_browser import browser  # noqa: F401 - the headless Chromium fixt
 
 from gdanim.render import render_scenario
 from gdanim.render.keyframes import compare_poster, video_poster
-from gdanim.render.schedule import compare_schedule, run_schedule, state_times
 from gdanim.report import write_scenario_report
 from gdanim.scenario import load_scenario
+from gdanim.scene.schedule import compare_schedule, run_schedule, state_times
 
 
 @pytest.fixture(scope="module")

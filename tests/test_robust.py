@@ -19,7 +19,7 @@ import gdanim
 from gdanim import parse_scenario
 from gdanim.analysis import design, loss_values, robust_fit
 from gdanim.errors import ScenarioError
-from gdanim.render.surface import loss_grid
+from gdanim.scene.surface import loss_grid
 from gdanim.trace import read_trace, write_trace
 
 SEED, N = 7, 24

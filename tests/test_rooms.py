@@ -39,3 +39,18 @@ def test_each_heavy_library_is_imported_only_in_its_room(library):
 def test_the_rooms_exist():
     assert (PACKAGE / "recorder").is_dir()
     assert any("torch" in imports(p) for p in (PACKAGE / "recorder").rglob("*.py"))
+
+
+def gdanim_imports(path: Path) -> set[str]:
+    """The gdanim subpackages a module imports (gdanim.scene.views -> 'scene')."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    names += [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and n.level == 0]
+    return {name.split(".")[1] for name in names if name.startswith("gdanim.") and name.count(".") >= 1}
+
+
+@pytest.mark.parametrize(("room", "above"), [("frames", {"render", "report", "recorder"}),
+                                             ("scene", {"render", "frames", "report", "recorder"})])
+def test_a_lower_room_does_not_reach_up(room, above):
+    reaching = {str(p.relative_to(PACKAGE)): gdanim_imports(p) & above for p in (PACKAGE / room).rglob("*.py")}
+    assert {k: v for k, v in reaching.items() if v} == {}

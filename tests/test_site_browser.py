@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 from gdanim.render.keyframes import video_poster
-from gdanim.render.schedule import compare_schedule, run_schedule
 from gdanim.report import build_site
+from gdanim.scene.schedule import compare_schedule, run_schedule
 from gdanim.trace import read_trace
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,7 +22,7 @@ from gdanim.frames.panels import ContourPanel, FitPanel, LossPanel, Panel, Surfa
 from gdanim.frames.style import FONT_FAMILY, Style, make_style, new_figure, rc_params
 from gdanim.i18n import messages
 from gdanim.numbers import num
-from gdanim.render.views import RunView
+from gdanim.scene.views import RunView
 from gdanim.schedules import label as schedule_label
 
 PT = 72 / 100

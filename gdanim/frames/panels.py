@@ -20,7 +20,7 @@ from matplotlib.transforms import IdentityTransform
 from mpl_toolkits.mplot3d import proj3d
 
 from gdanim.frames.style import Style
-from gdanim.render.views import RunView, predictions
+from gdanim.scene.views import RunView, predictions
 
 FADED_ALPHA = 0.14
 

@@ -16,8 +16,8 @@ import numpy as np
 
 from gdanim.i18n import messages
 from gdanim.render.keyframes import Moment, key_state, moments
-from gdanim.render.schedule import state_times
-from gdanim.render.surface import LossGrid
+from gdanim.scene.schedule import state_times
+from gdanim.scene.surface import LossGrid
 from gdanim.trace import Run, Trace
 
 MIN_SHOTS, MAX_SHOTS = 4, 6

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdanim.analysis import quadratic
-from gdanim.render.surface import LossGrid, plane_path
+from gdanim.scene.surface import LossGrid, plane_path
 from gdanim.trace import Run, Trace
 
 POSTERS = ("first", "last", "key")
@@ -151,7 +151,7 @@ def _drawn_grids(trace: Trace, runs: Sequence[Run], panels: Sequence[str], param
                  together: bool) -> dict[str, LossGrid]:
     """The loss grids the frames draw (none without a surface or contour panel): each
     run's own, or, `together`, one per group of runs in the same units, as the grid."""
-    from gdanim.render.surface import loss_grid, same_units
+    from gdanim.scene.surface import loss_grid, same_units
 
     if not {"surface", "contour"} & set(panels):
         return {}

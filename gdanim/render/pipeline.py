@@ -21,11 +21,11 @@ import numpy as np
 from gdanim import interrupt, schema
 from gdanim.errors import GdanimError, MachineError, ScenarioError
 from gdanim.files import inside, remove_leftovers
-from gdanim.render.schedule import compare_schedule, run_schedule
-from gdanim.render.surface import RenderError, check_params, loss_grid, same_units
-from gdanim.render.views import run_view
 from gdanim.render.writers import WRITERS
 from gdanim.scenario import Scenario
+from gdanim.scene.schedule import compare_schedule, run_schedule
+from gdanim.scene.surface import RenderError, check_params, loss_grid, same_units
+from gdanim.scene.views import run_view
 from gdanim.trace import Trace
 
 COMPARE = "compare"

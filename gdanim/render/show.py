@@ -18,7 +18,7 @@ def show(scenario_or_path: Scenario | str | Path, run: str | None = None):
     scenario = as_scenario(scenario_or_path)
     trace = record(scenario)
     if run is not None and run not in {r.name for r in trace.runs}:
-        from gdanim.render.surface import RenderError
+        from gdanim.scene.surface import RenderError
 
         raise RenderError(f"run: one of {', '.join(r.name for r in trace.runs)} is expected, got {run!r}")
     settings = settings_for(scenario.spec.render, formats=["mp4"])

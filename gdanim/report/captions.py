@@ -25,7 +25,7 @@ MIN_GAP = 1.0
 
 def run_events(trace: Trace, run: Run, s: Mapping[str, str], pair: tuple[int, int]) -> list[tuple[int, str]]:
     """(state, sentence) for what happens in `run`, in order of state."""
-    from gdanim.render.surface import loss_grid, plane_path  # numpy only
+    from gdanim.scene.surface import loss_grid, plane_path  # numpy only
 
     events = [(0, s["cap_start"].format(params=tx.vec(run.path[0]), loss=tx.num(_loss(run, 0))))]
     update = np.asarray(run.update, np.float64)
@@ -85,7 +85,7 @@ def run_captions(trace: Trace, run: Run, frame_states: Sequence[int], fps: float
 
 def run_times(run: Run) -> np.ndarray:
     """[S+1] the epoch of each state (fractional within an epoch of mini-batches)."""
-    from gdanim.render.schedule import state_times
+    from gdanim.scene.schedule import state_times
 
     return state_times(run)
 

@@ -54,7 +54,7 @@ def find_media(folder: Path, name: str) -> Media:
 
 def frame_indices(run: Run, max_frames: int, explicit: Sequence[int] | None = None) -> tuple[int, ...]:
     """The state indices the renderer shows as frames of `run`, in order (its own schedule)."""
-    from gdanim.render.schedule import run_schedule
+    from gdanim.scene.schedule import run_schedule
 
     return tuple(int(i) for i in run_schedule(run, max_frames, explicit))
 
@@ -67,7 +67,7 @@ def _finite(v: float) -> float | None:
 def slider_frames(run: Run, indices: Sequence[int]) -> list[list]:
     """Per frame [epoch, loss, [params]] for the slider: what the frame shows, from the trace;
     with a schedule, [epoch, loss, [params], lr] (the rate of the step leaving that state)."""
-    from gdanim.render.schedule import state_times
+    from gdanim.scene.schedule import state_times
 
     times = state_times(run)
     out = []
@@ -91,7 +91,7 @@ def compare_slider(trace, fps: float, max_frames: int, explicit: Sequence[int] |
     note: what the grid leaves out, in the language of `words`})."""
     from gdanim.frames.layout import grid_plan  # arithmetic only: no drawing here
     from gdanim.render.keyframes import compare_poster
-    from gdanim.render.schedule import compare_schedule, state_times
+    from gdanim.scene.schedule import compare_schedule, state_times
 
     times, states = compare_schedule(trace.runs, max_frames, explicit)
     plan = grid_plan(len(trace.runs), tuple(panels), size)

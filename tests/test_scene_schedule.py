@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gdanim.render.schedule import compare_schedule, schedule, state_times
+from gdanim.scene.schedule import compare_schedule, schedule, state_times
 
 
 @given(states=st.integers(2, 200_000), max_frames=st.integers(2, 400))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdanim.render.surface import RenderError, check_params, view_box
+from gdanim.scene.surface import RenderError, check_params, view_box
 
 
 def test_the_view_covers_the_start_the_minimum_and_the_path_with_a_margin():

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdanim.render.schedule import state_times
-from gdanim.render.surface import LossGrid, PlanePath, plane_path
+from gdanim.scene.schedule import state_times
+from gdanim.scene.surface import LossGrid, PlanePath, plane_path
 from gdanim.trace import Run, Trace
 
 
