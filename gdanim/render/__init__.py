@@ -4,8 +4,8 @@
     result = render_scenario("scenarios/lr.yaml", formats=["mp4"], preset="thumb")
 
 The module itself is callable as `gdanim.render(...)`, the same as `render_scenario`.
-Its names are loaded on first use, so the numpy-only parts (gdanim.scene.schedule,
-surface, views) can be imported without the encoders and the process pools.
+Its names are loaded on first use, so a module of it (keyframes, handout) can be
+imported without the encoders and the process pools.
 """
 
 from __future__ import annotations
