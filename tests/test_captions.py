@@ -117,3 +117,51 @@ def test_a_scheduled_run_is_told_the_rate_of_the_step_that_grows_the_loss():
             if text.startswith("the loss starts to grow"):
                 rate = float(run.step_lr[state - 1])
                 assert (f"lr·λmax = {rate * lam:.3g}" in text) == (rate * lam >= 2), (run.name, text)
+
+
+NUMBERS = [8587.6875, 2776.2, 0.00824, 5.188e11, 32500.0, -32500.0, 1.2e-5, 999.95, 9999.6, 0.1, 1.0,
+           12.5, 123456.0, 7.253e9, -0.5, 0.0]
+
+
+@needs_browser
+def test_the_page_writes_numbers_as_the_table_frames_and_captions_do(browser, page):  # noqa: F811
+    from gdanim.numbers import num
+
+    tab = browser.new_page()
+    try:
+        tab.goto(page.as_uri())
+        written = tab.evaluate("(values) => values.map((v) => gdanim.num(v))", NUMBERS)
+        infinite = tab.evaluate("[gdanim.num(null), gdanim.num(Infinity), gdanim.num(-Infinity)]")
+    finally:
+        tab.close()
+    assert written == [num(v) for v in NUMBERS]
+    assert infinite == [num(float("nan")), num(float("inf")), num(float("-inf"))] == ["∞", "∞", "−∞"]
+
+
+def test_the_grids_captions_name_each_runs_events_on_the_frame_that_shows_them(lr_trace):
+    from gdanim.report.captions import compare_captions
+    from gdanim.scene.schedule import compare_schedule
+
+    _, states = compare_schedule(lr_trace.runs, 150)
+    found = cues(compare_captions(lr_trace, lr_trace.runs, states, 10, 10, strings("en")))
+    assert found[0][0] == 0 and found[0][2].startswith("5 runs start together")
+    text = "\n".join(t for _, _, t in found)
+    for run in lr_trace.runs:
+        for state, event in run_events(lr_trace, run, strings("en"), (0, 1))[1:]:
+            frame = int(next(k for k in range(len(states)) if states[k, lr_trace.runs.index(run)] >= state))
+            line = f"{run.name}, epoch {state}: {event}"
+            assert line in text, line
+            start = max(s for s, _, t in found if line in t.split("\n"))
+            assert start <= frame / 10 < start + 1.0 + 1e-9  # in the cue of its second
+    starts = [s for s, _, _ in found]
+    assert all(b - a >= 1.0 for a, b in zip(starts, starts[1:]))
+
+
+def test_the_grid_on_the_page_has_its_captions_too(tmp_path):
+    path = scenario_file(tmp_path, epochs=6, lrs=(0.01, 0.05), formats="mp4, png")
+    render_scenario(path, tmp_path, jobs=1, progress=False)
+    html = write_scenario_report(load_scenario(path), tmp_path / "tiny").read_text(encoding="utf-8")
+    vtt = (tmp_path / "tiny" / "compare.vtt").read_text(encoding="utf-8")
+    assert cues(vtt)[0][2].startswith("2 runs start together")
+    inline = "data:text/vtt;charset=utf-8;base64," + base64.b64encode(vtt.encode()).decode()
+    assert html.count(f'<track kind="captions" src="{inline}"') == 1

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 import yaml
 
+from gdanim.numbers import num
 from gdanim.render.keyframes import video_poster
 from gdanim.report import build_site
 from gdanim.scene.schedule import compare_schedule, run_schedule
@@ -254,10 +255,10 @@ def test_the_slider_moves_the_video_to_the_frame_it_names(browser, site):
     poster = video_poster("key", trace, run, schedule, ("fit", "surface"))  # the slider starts there
     assert at_poster[0] == str(poster) and 0 < poster < MAX_FRAMES - 1
     shown = int(schedule[poster])
-    assert at_poster[1].startswith(f"epoch {shown} ·") and f"loss {float(run.loss[shown]):.5g}" in at_poster[1]
+    assert at_poster[1].startswith(f"epoch {shown} ·") and f"loss {num(float(run.loss[shown]))}" in at_poster[1]
     assert time_at == pytest.approx(1.5 / FPS, abs=0.02)
     assert moved.startswith(f"epoch {second} ·")
-    assert f"loss {float(run.loss[second]):.5g}" in moved
+    assert f"loss {num(float(run.loss[second]))}" in moved
 
 
 @needs_browser

@@ -67,20 +67,40 @@ def run_captions(trace: Trace, run: Run, frame_states: Sequence[int], fps: float
     copies of the last frame follow."""
     times = run_times(run)
     states = np.asarray(frame_states)
-    cues: list[list] = []
+    lines = []
     for state, text in run_events(trace, run, s, pair):
-        frame = int(np.searchsorted(states, state))  # the first frame that shows this state
-        if frame >= len(states):
-            frame = len(states) - 1
+        frame = min(int(np.searchsorted(states, state)), len(states) - 1)  # first frame showing it
+        lines.append((frame, s["cap_epoch"].format(epoch=_epoch(times[min(state, len(times) - 1)])) + ": " + text))
+    return _cues(lines, fps, len(states) + hold)
+
+
+def compare_captions(trace: Trace, runs: Sequence[Run], states: np.ndarray, fps: float, hold: int,
+                     s: Mapping[str, str], pair: tuple[int, int] = (0, 1)) -> str:
+    """The WebVTT text of the grid of `runs`: frame k shows run j at state states[k, j]
+    ([T, R], as the grid's schedule has it); each run's events after its start, named."""
+    lines = [(0, s["cap_compare_start"].format(count=len(runs)))]
+    for j, run in enumerate(runs):
+        times = run_times(run)
+        for state, text in run_events(trace, run, s, pair)[1:]:
+            frame = min(int(np.searchsorted(states[:, j], state)), len(states) - 1)
+            epoch = s["cap_epoch"].format(epoch=_epoch(times[min(state, len(times) - 1)]))
+            lines.append((frame, f"{run.name}, {epoch}: {text}"))
+    return _cues(sorted(lines, key=lambda line: line[0]), fps, len(states) + hold)
+
+
+def _cues(lines: Sequence[tuple[int, str]], fps: float, frames: int) -> str:
+    """WebVTT of (first frame, text) lines in frame order: lines less than MIN_GAP apart
+    share a cue; each cue lasts until the next, the last until the video ends."""
+    cues: list[list] = []
+    for frame, line in lines:
         start = frame / fps
-        line = s["cap_epoch"].format(epoch=_epoch(times[min(state, len(times) - 1)])) + ": " + text
         if cues and start - cues[-1][0] < MIN_GAP:
             cues[-1][1].append(line)
         else:
             cues.append([start, [line]])
-    end = (len(states) + hold) / fps
-    return webvtt([(start, (cues[i + 1][0] if i + 1 < len(cues) else max(end, start + MIN_GAP)), "\n".join(lines))
-                   for i, (start, lines) in enumerate(cues)])
+    end = frames / fps
+    return webvtt([(start, (cues[i + 1][0] if i + 1 < len(cues) else max(end, start + MIN_GAP)), "\n".join(text))
+                   for i, (start, text) in enumerate(cues)])
 
 
 def run_times(run: Run) -> np.ndarray:

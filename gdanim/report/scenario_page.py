@@ -13,13 +13,14 @@ from gdanim.files import atomic_write_bytes
 from gdanim.render.keyframes import video_poster
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
-from gdanim.report.captions import run_captions
+from gdanim.report.captions import compare_captions, run_captions
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
 from gdanim.report.lab import lab_context
 from gdanim.report.media import Media, compare_slider, find_media, frame_indices, slider_frames, snippets
 from gdanim.report.page import copy_static, template_dirs, write_page
 from gdanim.report.strings import strings
+from gdanim.scene.schedule import compare_schedule
 from gdanim.schedules import label as schedule_label
 from gdanim.trace import Trace, read_trace
 
@@ -123,6 +124,17 @@ def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mappin
     return out
 
 
+def _compare_captions(trace: Trace, folder: Path, timing: Timing, grid: Mapping[str, Any],
+                      s: Mapping[str, str]) -> dict[str, str]:
+    """Write compare.vtt for the runs the grid shows; returns what _write_captions does."""
+    _, states = compare_schedule(trace.runs, timing.max_frames, timing.frames)  # [T, R]
+    index = {r.name: i for i, r in enumerate(trace.runs)}
+    shown = [index[name] for name in grid["runs"]]
+    vtt = compare_captions(trace, [trace.runs[i] for i in shown], states[:, shown], timing.fps,
+                           round(timing.hold * timing.fps), s, timing.surface)
+    return _write_captions(folder, "compare", vtt)
+
+
 def _write_captions(folder: Path, name: str, vtt: str) -> dict[str, str]:
     """Write <name>.vtt beside the video, for slides (only when its text changed); returns
     its file name and a data: URL of it for the page's <track> (a page opened from disk may
@@ -187,6 +199,9 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
         figure_list.append((figures["sweep"], s["fig_sweep"], s["fig_sweep_alt"].format(
             count=len(trace.runs), critical=tx.num(critical, 3))))
     videos = _videos(trace, folder, rows, s, timing)
+    grid = (compare_slider(trace, timing.fps, timing.max_frames, timing.frames, timing.panels, timing.size,
+                           timing.poster, timing.surface, s) if compare.files else None)
+    grid_captions = _compare_captions(trace, folder, timing, grid, s) if grid and compare.video else None
     return {
         "s": s, "lang": lang, "version": __version__, "title": trace.title,
         "description": tx.markdown(trace.description), "summary": summary(trace, s),
@@ -199,10 +214,9 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
         "warnings": [r for r in rows.values() if r.warning],
         "videos": videos, "hidden_videos": max(0, len(trace.runs) - len(videos)),
         "compare": compare if compare.files else None, "compare_alt": compare_alt,
-        "compare_snippets": snippets(compare, compare_alt) if compare.files else {},
-        "compare_slider": compare_slider(trace, timing.fps, timing.max_frames, timing.frames,
-                                         timing.panels, timing.size, timing.poster, timing.surface, s)
-        if compare.files else None,
+        "compare_snippets": snippets(compare, compare_alt, grid_captions and grid_captions["file"],
+                                     s["captions_label"]) if compare.files else {},
+        "compare_slider": grid, "compare_captions": grid_captions,
         "figures": [f for f in figure_list if f[0]], "pairs": _pairs(trace, figures, s),
         "downloads": _downloads(trace, folder, s),
         "exercises": exercise_views(exercises, trace, folder, s, timing.fps, timing.max_frames,

@@ -12,10 +12,7 @@
   function fill(template, fields) {
     return template.replace(/\{(\w+)\}/g, function (m, k) { return k in fields ? fields[k] : m; });
   }
-  function num(v) {
-    var a = Math.abs(v);
-    return (a !== 0 && (a >= 1e6 || a < 1e-3)) ? v.toExponential(3) : String(+v.toPrecision(4));
-  }
+  var num = window.gdanim.num;  // numbers as the rest of the page writes them (site.js)
   function fold() {
     var runs = pending.map(function (ex) { return ex.run; });
     document.querySelectorAll("[data-run], [data-spoiler]").forEach(function (el) {

@@ -17,11 +17,8 @@
     gradient: 1, delta: 1, zero_grad: 1, stop: 1, schedule: 1, data: 1};
 
   // ---- numbers and words ------------------------------------------------------------
-  function fmt(v, digits) {
-    if (v === null || v === undefined || !isFinite(v)) return "∞";
-    var a = Math.abs(v);
-    if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential((digits || 5) - 2);
-    return String(+v.toPrecision(digits || 5));
+  function fmt(v, digits) {  // numbers as the rest of the page writes them (site.js)
+    return window.gdanim.num(v, digits);
   }
   function say(key, fields) {
     return T[key].replace(/\{(\w+)\}/g, function (_, name) { return fields[name]; });
