@@ -192,3 +192,19 @@ def test_an_exercise_gets_a_poster_of_its_run_at_the_epoch_it_asks_about(tmp_pat
     differing = [float((np.abs(pixels(f) - pixels(still)) > 8).mean()) for f in frames]
     assert len(frames) == 5 and differing.index(min(differing)) == 2
     assert differing[2] < 0.001 < min(differing[:2] + differing[3:])
+
+
+def test_the_frames_speak_the_scenarios_lang_unless_told_otherwise(tmp_path, monkeypatch):
+    from gdanim.frames import animate
+
+    spoken, real = [], animate.run_frames
+
+    def run_frames(view, states, look, title):
+        spoken.append(look.style.lang)
+        return real(view, states, look, title)
+
+    monkeypatch.setattr(animate, "run_frames", run_frames)
+    path = scenario_file(tmp_path, epochs=2, lrs=(0.01,), formats="png", extra="lang: ko\n")
+    render_scenario(path, tmp_path, jobs=1, progress=False)
+    render_scenario(path, tmp_path, jobs=1, progress=False, lang="en")
+    assert spoken == ["ko", "en"]

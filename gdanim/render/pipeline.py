@@ -268,7 +268,7 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
     from gdanim.render.keyframes import compare_poster_frame, poster_frame
 
     s, trace = job.settings, job.trace
-    look = Look(s.panels, make_style(s.size, s.theme), s.elev, s.azim)
+    look = Look(s.panels, make_style(s.size, s.theme, s.lang), s.elev, s.azim)
     needs_grid = bool({"surface", "contour"} & set(s.panels))
     if name == COMPARE:
         times, states = compare_schedule(trace.runs, s.max_frames, s.frames)
