@@ -8,7 +8,7 @@ import re
 
 import pytest
 from render_support import scenario_file
-from test_site_browser import browser, needs_browser  # noqa: F401 (fixture)
+from test_site_browser import needs_browser  # noqa: F401
 
 import gdanim
 from gdanim.render import render_scenario

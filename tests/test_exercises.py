@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_site_browser import Visit, browser, needs_browser, tiny_copy  # noqa: F401 (fixture)
+from test_site_browser import Visit, needs_browser, tiny_copy  # noqa: F401
 
 from gdanim.report import build_site
 from gdanim.report.exercises import exercise_views

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
-from test_site_browser import CHROMIUM, browser, needs_browser  # noqa: F401 (fixture)
+from test_site_browser import needs_browser
 
 from gdanim.api import record_to
 from gdanim.report import write_report

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from test_site_browser import ARGS, ARTIFACTS, CHROMIUM, ROOT, Visit, needs_browser, tiny_copy
+from test_site_browser import ARTIFACTS, ROOT, Visit, needs_browser, tiny_copy  # noqa: F401
 
 from gdanim.report import build_site
 from gdanim.report import lab as lab_module
@@ -42,18 +42,6 @@ def site(tmp_path_factory) -> Path:
     result = build_site([scenarios], root / "site", jobs=2, render_options=POSTERS)
     assert result.failures == []
     return root / "site"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("headless Chromium is missing at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Lab(Visit):

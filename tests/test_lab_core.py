@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_site_browser import needs_browser  # noqa: F401
 
 from gdanim.analysis import analyze
 from gdanim.api import record_to
@@ -25,9 +26,6 @@ from gdanim.trace import norm_key, read_trace
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB_CORE = ROOT / "templates" / "static" / "lab-core.js"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 RTOL, ATOL = 1e-4, 1e-6  # the bar: |js - recorded| <= ATOL + RTOL * |recorded|
 # Tighter bounds each optimizer meets (relative to max(|recorded|, 1)): a slip in the
 # order of operations or a scalar rounded to float32 shows up well above them.
@@ -91,10 +89,6 @@ HAS_SCHEDULES = importlib.util.find_spec("gdanim.schedules") is not None
 BIT_FOR_BIT = {"gd": 0.95, "sgd": 0.95, "momentum": 0.95, "nesterov": 0.95,
                "adam": 0.95, "rmsprop": 0.75, "adagrad": 0.95}
 
-needs_browser = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="headless Chromium is missing at /usr/bin/chromium (apt-get install chromium)")
-
 SIMULATE = """([data, runs]) => runs.map((s) => {
   const opts = Object.assign({}, s.options, {data, lr: s.lr, loss: s.loss, optimizer: s.optimizer,
     epochs: s.epochs, init: s.init, gradient: s.gradient, delta: s.delta, zero_grad: s.zero_grad,
@@ -140,21 +134,15 @@ def recorded(tmp_path_factory) -> dict[str, Recorded]:
 
 
 @pytest.fixture(scope="module")
-def page():
-    if not CHROMIUM.exists():
-        pytest.skip("headless Chromium is missing at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.set_content("<!doctype html><title>lab-core</title>")
-        pg.add_script_tag(path=str(LAB_CORE))
-        yield pg
-        assert errors == []
-        browser.close()
+def page(browser):  # noqa: F811 (the shared headless Chromium)
+    pg = browser.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.set_content("<!doctype html><title>lab-core</title>")
+    pg.add_script_tag(path=str(LAB_CORE))
+    yield pg
+    pg.close()
+    assert errors == []
 
 
 @pytest.fixture(scope="module")

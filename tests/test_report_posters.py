@@ -9,7 +9,6 @@ import re
 
 import pytest
 from render_support import scenario_file
-from test_site_browser import browser  # noqa: F401 - the headless Chromium fixture
 
 from gdanim.render import render_scenario
 from gdanim.render.keyframes import compare_poster, video_poster

@@ -8,7 +8,6 @@ every page at phone and projector widths go to tests/artifacts/ (git-ignored).
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 import yaml
+from browser_support import ARGS, CHROMIUM, NO_CHROMIUM, needs_browser  # noqa: F401 (used by others)
 
 from gdanim.numbers import num
 from gdanim.render.keyframes import video_poster
@@ -28,30 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
-def find_chromium() -> tuple[Path | None, str]:
-    """(the browser, why it is missing): GDANIM_CHROMIUM, else chromium on PATH, else
-    /usr/bin/chromium."""
-    named = os.environ.get("GDANIM_CHROMIUM")
-    if named:
-        ok = Path(named).is_file()
-        return (Path(named) if ok else None), f"GDANIM_CHROMIUM names {named}, which does not exist"
-    for name in ("chromium", "chromium-browser"):
-        if found := shutil.which(name):
-            return Path(found), ""
-    fallback = Path("/usr/bin/chromium")
-    return (fallback if fallback.is_file() else None), (
-        "no headless Chromium: set GDANIM_CHROMIUM, put chromium on PATH or apt-get install chromium")
-
-
-CHROMIUM, NO_CHROMIUM = find_chromium()
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 MAX_FRAMES, FPS = 4, 10
 WIDTHS = (375, 1280, 1920)
 SHOWN_WIDE = ("index", "lr", "sse_vs_mse")  # pages also saved at projector widths
-
-needs_browser = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
-
 
 def tiny_copy(source: Path, target: Path) -> Path:
     """The example scenarios with render settings cut down for a fast test build."""
@@ -79,18 +58,6 @@ def site(tmp_path_factory) -> Path:
 
 def pages(site: Path) -> list[Path]:
     return [site / "index.html", *sorted(site.glob("*/index.html"))]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip(NO_CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 class Visit:
