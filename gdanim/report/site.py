@@ -217,7 +217,10 @@ def build_one(job: Job) -> Outcome:
         # an animation that failed is tried again next time: no media stamp is kept
         new_stamp = {"media": None if warnings else media, "figures": figures, "page": page,
                      "card": asdict(card)}
-        atomic_write_text(folder / STAMP, json.dumps(new_stamp, ensure_ascii=False, indent=1))
+        text = json.dumps(new_stamp, ensure_ascii=False, indent=1)
+        kept = folder / STAMP
+        if not kept.is_file() or kept.read_text(encoding="utf-8") != text:  # unchanged: nothing written
+            atomic_write_text(kept, text)
         return Outcome(job.path, scenario.stem, card, rendered, paged, time.perf_counter() - start,
                        warnings=tuple(map(str, scenario.notes)) + warnings, worker=os.getpid())
     except (GdanimError, OSError) as exc:  # OSError: the machine failed unexpectedly
