@@ -31,7 +31,7 @@ SEED = ROOT.parent / "shared" / "bench" / "seed_baseline.py"
 SCENARIO = """\
 title: bench
 data:
-  synthetic: {{n: 100, seed: 43052, x: randn, true: [2.5, 4.0], noise: 0.5}}
+  synthetic: {{n: 100, seed: 43052, x: randn, params: [2.5, 4.0], noise: 0.5}}
 init: [-5.0, 10.0]
 loss: sse
 lr: 0.001
