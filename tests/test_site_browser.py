@@ -226,6 +226,8 @@ def test_the_slider_moves_the_video_to_the_frame_it_names(browser, site):
     assert time_at == pytest.approx(1.5 / FPS, abs=0.02)
     assert moved.startswith(f"epoch {second} ·")
     assert f"loss {num(float(run.loss[second]))}" in moved
+    params = ", ".join(num(round(float(v), 6)) for v in run.path[second])
+    assert f"w = [{params}]" in moved  # every parameter to 4 significant digits
 
 
 @needs_browser

@@ -18,7 +18,6 @@
     return String(rounded);
   }
   (window.gdanim = window.gdanim || {}).num = num;
-  var fmt = num;
   document.querySelectorAll("input[data-video-slider]").forEach(function (slider) {
     var id = slider.getAttribute("data-video-slider");
     var data = JSON.parse(document.getElementById(id).textContent);
@@ -29,13 +28,13 @@
       var f = data.frames[i];
       if (data.runs) {  // the grid of all runs: each at its own epoch
         out.textContent = data.runs.map(function (name, j) {
-          return name + ": " + out.dataset.epoch + " " + f[j][0] + " · " + out.dataset.loss + " " + fmt(f[j][1]);
+          return name + ": " + out.dataset.epoch + " " + f[j][0] + " · " + out.dataset.loss + " " + num(f[j][1]);
         }).join("; ");
         return;
       }
-      out.textContent = out.dataset.epoch + " " + f[0] + " · " + out.dataset.loss + " " + fmt(f[1]) +
-        " · " + out.dataset.params + " = [" + f[2].map(fmt).join(", ") + "]" +
-        (f.length > 3 ? " · lr = " + fmt(f[3]) : "");  // a scheduled run: the current rate
+      out.textContent = out.dataset.epoch + " " + f[0] + " · " + out.dataset.loss + " " + num(f[1]) +
+        " · " + out.dataset.params + " = [" + f[2].map(function (v) { return num(v); }).join(", ") + "]" +
+        (f.length > 3 ? " · lr = " + num(f[3]) : "");  // a scheduled run: the current rate
     }
     slider.addEventListener("input", function () {
       var i = Number(slider.value);
