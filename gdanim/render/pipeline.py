@@ -21,6 +21,7 @@ import numpy as np
 from gdanim import interrupt, schema
 from gdanim.errors import GdanimError, MachineError, ScenarioError
 from gdanim.files import inside, remove_leftovers
+from gdanim.render.keyframes import STILLS, still_file
 from gdanim.render.writers import WRITERS
 from gdanim.scenario import Scenario
 from gdanim.scene.schedule import compare_schedule, run_schedule
@@ -29,8 +30,6 @@ from gdanim.scene.views import run_view
 from gdanim.trace import Trace
 
 COMPARE = "compare"
-STILLS = "exercises"
-"The folder of the posters that stop a run where an exercise asks about it."
 WORKER_DIED = "its worker process ended unexpectedly (killed by the system, out of memory?)"
 
 
@@ -124,7 +123,7 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
     check_params(settings.params, scenario.features + 1)
     stills = tuple(dict.fromkeys((ex.run, ex.epoch) for ex in scenario.spec.exercises if ex.ask != "lr"))
     settings = dataclasses.replace(settings, stills=stills,
-                                   lang=lang or getattr(scenario.spec, "lang", None) or "en")
+                                   lang=lang or scenario.spec.lang)
     tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
     with _workers(_job_count(jobs, tasks)) as pool:  # they import matplotlib meanwhile
         trace, folder = record_apart(scenario, Path(output))
@@ -332,7 +331,7 @@ def write_handout(source, spec, path: Path, compare: bool = False) -> Path:
 
 def still_path(folder: Path, run: str, epoch: int) -> Path:
     """Where the poster of `run` at `epoch` goes: folder/exercises/<run>-epoch-<epoch>.png."""
-    return inside(folder / STILLS, f"{run}-epoch-{epoch}.png")
+    return inside(folder / STILLS, still_file(run, epoch))
 
 
 def write_still(source, state: int, path: Path) -> Path:

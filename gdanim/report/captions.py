@@ -17,6 +17,8 @@ import numpy as np
 
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
+from gdanim.scene.schedule import state_times
+from gdanim.scene.surface import loss_grid, plane_path
 from gdanim.trace import Run, Trace
 
 MIN_GAP = 1.0
@@ -25,8 +27,6 @@ MIN_GAP = 1.0
 
 def run_events(trace: Trace, run: Run, s: Mapping[str, str], pair: tuple[int, int]) -> list[tuple[int, str]]:
     """(state, sentence) for what happens in `run`, in order of state."""
-    from gdanim.scene.surface import loss_grid, plane_path  # numpy only
-
     events = [(0, s["cap_start"].format(params=tx.vec(run.path[0]), loss=tx.num(_loss(run, 0))))]
     update = np.asarray(run.update, np.float64)
     if len(update) > 1:  # a step that reverses the previous one along some parameter
@@ -65,7 +65,7 @@ def run_captions(trace: Trace, run: Run, frame_states: Sequence[int], fps: float
                  s: Mapping[str, str], pair: tuple[int, int] = (0, 1)) -> str:
     """The WebVTT text of the run's video: frame k shows state frame_states[k]; `hold`
     copies of the last frame follow."""
-    times = run_times(run)
+    times = state_times(run)
     states = np.asarray(frame_states)
     lines = []
     for state, text in run_events(trace, run, s, pair):
@@ -80,7 +80,7 @@ def compare_captions(trace: Trace, runs: Sequence[Run], states: np.ndarray, fps:
     ([T, R], as the grid's schedule has it); each run's events after its start, named."""
     lines = [(0, s["cap_compare_start"].format(count=len(runs)))]
     for j, run in enumerate(runs):
-        times = run_times(run)
+        times = state_times(run)
         for state, text in run_events(trace, run, s, pair)[1:]:
             frame = min(int(np.searchsorted(states[:, j], state)), len(states) - 1)
             epoch = s["cap_epoch"].format(epoch=_epoch(times[min(state, len(times) - 1)]))
@@ -101,13 +101,6 @@ def _cues(lines: Sequence[tuple[int, str]], fps: float, frames: int) -> str:
     end = frames / fps
     return webvtt([(start, (cues[i + 1][0] if i + 1 < len(cues) else max(end, start + MIN_GAP)), "\n".join(text))
                    for i, (start, text) in enumerate(cues)])
-
-
-def run_times(run: Run) -> np.ndarray:
-    """[S+1] the epoch of each state (fractional within an epoch of mini-batches)."""
-    from gdanim.scene.schedule import state_times
-
-    return state_times(run)
 
 
 def _epoch(t: float) -> str:

@@ -11,19 +11,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gdanim.render.keyframes import still_name
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
 from gdanim.report.media import frame_indices
 from gdanim.trace import Run, Trace
 
 REGIMES = ("monotone", "oscillating", "divergent")
-STILLS = "exercises"
-"The folder the renderer writes the posters of asked-about epochs into."
-
-
-def still_name(run: str, epoch: int) -> str:
-    """The poster of `run` at `epoch`, relative to the scenario folder."""
-    return f"{STILLS}/{run}-epoch-{epoch}.png"
 
 
 def exercise_views(exercises: Sequence[Any], trace: Trace, folder: Path, s: Mapping[str, str],

@@ -138,10 +138,10 @@ def scenario_files(inputs: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def media_key(content_hash: str, render_options: dict[str, Any]) -> str:
-    """The stamp of a scenario's recorded and rendered files."""
-    blob = json.dumps({"scenario": content_hash, "render": render_options, "version": __version__},
-                      sort_keys=True, default=str)
+def media_key(content_hash: str, render_options: dict[str, Any], lang: str) -> str:
+    """The stamp of a scenario's recorded and rendered files (the frames hold words: `lang`)."""
+    blob = json.dumps({"scenario": content_hash, "render": {**render_options, "lang": lang},
+                       "version": __version__}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -192,7 +192,7 @@ def build_one(job: Job) -> Outcome:
         folder = scenario_folder(site, scenario.stem)
         templates = Path(job.templates) if job.templates else None
         stamp = read_stamp(folder)
-        media = media_key(scenario.content_hash(), {**job.render_options, "lang": lang})  # words in frames
+        media = media_key(scenario.content_hash(), job.render_options, lang)
         page = page_key(media, lang, templates_digest(templates))
         rendered = job.force or stamp.get("media") != media or not (folder / "trace.json").is_file()
         warnings: tuple[str, ...] = ()
@@ -487,5 +487,5 @@ def _up_to_date(job: Job) -> bool:
         folder = scenario_folder(Path(job.site), scenario.stem)
     except GdanimError:
         return True  # build_one reports the error quickly in this process
-    options = {**job.render_options, "lang": job.lang or scenario.spec.lang}
-    return read_stamp(folder).get("media") == media_key(scenario.content_hash(), options)
+    lang = job.lang or scenario.spec.lang
+    return read_stamp(folder).get("media") == media_key(scenario.content_hash(), job.render_options, lang)
