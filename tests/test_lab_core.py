@@ -19,9 +19,10 @@ import numpy as np
 import pytest
 from test_site_browser import needs_browser  # noqa: F401
 
-from gdanim.analysis import analyze
+from gdanim.analysis import analyze, design, loss_values
 from gdanim.api import record_to
-from gdanim.report.lab import LOSSES, lab_supports
+from gdanim.report.lab import lab_supports
+from gdanim.schema import QUADRATIC_LOSSES
 from gdanim.trace import norm_key, read_trace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +83,49 @@ runs:
      schedule: {type: cosine, t_max: 25}}
 """
 HAS_SCHEDULES = importlib.util.find_spec("gdanim.schedules") is not None
+# Every robust loss with every gradient method, most optimizers, a schedule, zero_grad
+# off, both stop rules and a Huber delta that float32 does not hold exactly.
+ROBUST_SCENARIO = """\
+title: Robust losses
+description: Every robust loss with every gradient method, for the lab's tests.
+data:
+  synthetic: {n: 70, seed: 11, x: randn, params: [1.0, -2.0], noise: 0.6}
+  outliers: {x: [1.5, -2.0], y: [9.0, -7.5]}
+init: [3.0, 2.0]
+loss: mae
+epochs: 150
+runs:
+  - {name: sae-gd, loss: sae, optimizer: gd, lr: 0.004}
+  - {name: sae-analytic, loss: sae, optimizer: gd, lr: 0.004, gradient: analytic}
+  - {name: mae-numerical, loss: mae, optimizer: gd, lr: 0.3, gradient: numerical, delta: 0.05}
+  - {name: mae-momentum, loss: mae, optimizer: momentum, lr: 0.05, dampening: 0.2}
+  - {name: mae-nesterov-decay, loss: mae, optimizer: nesterov, lr: 0.05, weight_decay: 0.01}
+  - {name: mae-adam, loss: mae, optimizer: adam, lr: 0.1}
+  - {name: mae-rmsprop, loss: mae, optimizer: rmsprop, lr: 0.02}
+  - {name: mae-adagrad, loss: mae, optimizer: adagrad, lr: 0.5}
+  - {name: huber-gd, loss: huber, huber_delta: 0.7, optimizer: gd, lr: 0.4}
+  - {name: huber-analytic, loss: huber, huber_delta: 0.7, optimizer: gd, lr: 0.4, gradient: analytic}
+  - {name: huber-numerical, loss: huber, huber_delta: 1.3, optimizer: gd, lr: 0.4, gradient: numerical, delta: 0.01}
+  - {name: huber-adam-step, loss: huber, optimizer: adam, lr: 0.2, schedule: {type: step, step_size: 30, gamma: 0.5}}
+  - {name: huber-sgd-no-zero, loss: huber, optimizer: sgd, lr: 0.01, zero_grad: false}
+  - {name: mae-cosine, loss: mae, optimizer: gd, lr: 0.5, schedule: {type: cosine, t_max: 50}}
+  - {name: huber-max-loss, loss: huber, optimizer: gd, lr: 40.0, stop: {max_loss: 9.0}}
+  - {name: mae-converges, loss: mae, optimizer: adam, lr: 0.05, epochs: 2000, stop: {tol: 1.0e-4}}
+"""
+ROBUST_MULTI_SCENARIO = """\
+title: Robust, two features
+description: MAE, SAE and Huber with two features, for the lab's tests.
+data:
+  synthetic: {n: 45, seed: 3, x: randn, params: [0.5, 1.5, -1.0], noise: 0.4}
+model: {features: 2}
+init: [0.0, 0.0, 0.0]
+epochs: 120
+runs:
+  - {name: mae, loss: mae, lr: 0.2}
+  - {name: huber, loss: huber, huber_delta: 0.5, lr: 0.5}
+  - {name: sae-momentum, loss: sae, optimizer: momentum, lr: 0.005}
+  - {name: huber-adam, loss: huber, optimizer: adam, lr: 0.1}
+"""
 
 # Share of recorded params rows the lab reproduces bit for bit, per optimizer. The rest
 # differ in a last bit where MKL's products change order with the number of runs
@@ -92,10 +136,11 @@ BIT_FOR_BIT = {"gd": 0.95, "sgd": 0.95, "momentum": 0.95, "nesterov": 0.95,
 SIMULATE = """([data, runs]) => runs.map((s) => {
   const opts = Object.assign({}, s.options, {data, lr: s.lr, loss: s.loss, optimizer: s.optimizer,
     epochs: s.epochs, init: s.init, gradient: s.gradient, delta: s.delta, zero_grad: s.zero_grad,
-    stop: s.stop, batch_size: s.batch_size, schedule: s.schedule, columns: true});
+    stop: s.stop, batch_size: s.batch_size, schedule: s.schedule, huber_delta: s.huber_delta, columns: true});
   const r = gdanim.lab.simulate(opts);
   return {params: Array.from(r.params), loss: Array.from(r.loss, (v) => isFinite(v) ? v : null),
-          lr: Array.from(r.lr), status: r.status, steps: r.steps, divergedAt: r.divergedAt};
+          lr: Array.from(r.lr), status: r.status, steps: r.steps, divergedAt: r.divergedAt,
+          finalLoss: isFinite(r.finalLoss) ? r.finalLoss : null};
 })"""
 
 
@@ -126,6 +171,8 @@ def recorded(tmp_path_factory) -> dict[str, Recorded]:
     (scenarios / "options.yaml").write_text(OPTIONS_SCENARIO, encoding="utf-8")
     if HAS_SCHEDULES:
         (scenarios / "schedules.yaml").write_text(SCHEDULES_SCENARIO, encoding="utf-8")
+    (scenarios / "robust_all.yaml").write_text(ROBUST_SCENARIO, encoding="utf-8")
+    (scenarios / "robust_multi.yaml").write_text(ROBUST_MULTI_SCENARIO, encoding="utf-8")
     out = {}
     for path in sorted(scenarios.glob("*.yaml")):
         _, folder = record_to(path, root / "output")
@@ -183,7 +230,26 @@ def test_every_full_batch_run_follows_the_recorded_params_step_by_step(simulated
         elif (ratio := errors(run, res)[0]) > 1.0:
             bad.append(f"{stem}/{run.name}: off by {ratio:.3g} x the tolerance")
     assert bad == []
-    assert len(simulated) >= 90
+    assert len(simulated) >= 110
+    robust = {(run.settings.loss, run.settings.gradient) for _, run, _, _ in simulated}
+    assert robust >= {(loss, g) for loss in ("sae", "mae", "huber") for g in ("autograd", "analytic", "numerical")
+                      if (loss, g) not in {("sae", "numerical"), ("mae", "analytic")}}
+
+
+@needs_browser
+def test_the_final_loss_is_the_recorded_one(simulated):
+    """The loss at the final params, as the recorder's final loss (the page's readout)."""
+    worst, same, checked = 0.0, 0, 0
+    for stem, run, _, res in simulated:
+        want = float(run.final_loss)
+        if not math.isfinite(want):
+            assert res["finalLoss"] is None, f"{stem}/{run.name}"
+            continue
+        worst = max(worst, abs(res["finalLoss"] - want) / (ATOL + RTOL * abs(want)))
+        same += res["finalLoss"] == want
+        checked += 1
+    assert worst <= 1.0
+    assert same >= 0.9 * checked
 
 
 @needs_browser
@@ -283,7 +349,8 @@ def test_simulate_into_reuses_its_buffers_and_shrinks_its_views(recorded, page):
 def test_mini_batches_and_unknown_settings_are_refused_with_a_clear_error(recorded, page):
     rec = recorded["minibatch"]
     messages = page.evaluate("""(data) => [{batch_size: 20}, {optimizer: "lbfgs"}, {lr: 0}, {epochs: 2.5},
-                                           {schedule: {type: "cyclic"}}, {loss: "mae"}, {gradient: "adjoint"}
+                                           {schedule: {type: "cyclic"}}, {loss: "l2"}, {gradient: "adjoint"},
+                                           {loss: "huber", huber_delta: 0}
                                           ].map((extra) => {
       try { gdanim.lab.simulate(Object.assign({data, lr: 0.1, epochs: 3}, extra)); return null; }
       catch (e) { return e.message; }
@@ -293,7 +360,8 @@ def test_mini_batches_and_unknown_settings_are_refused_with_a_clear_error(record
     assert "lr" in messages[2]
     assert "epochs" in messages[3] and "2.5" in messages[3]
     assert "cyclic" in messages[4]
-    assert "mae" in messages[5] and "adjoint" in messages[6]
+    assert "l2" in messages[5] and "adjoint" in messages[6]
+    assert "huber_delta > 0" in messages[7]
     ok = page.evaluate("(data) => gdanim.lab.simulate({data, lr: 0.1, epochs: 3, batch_size: 100}).steps",
                        rec.data(rec.trace.runs[0]))
     assert ok == 3
@@ -333,7 +401,7 @@ def test_the_spectrum_equals_the_analysis_for_both_losses_in_every_units(recorde
 def test_the_critical_rate_of_every_run_is_the_recorded_one(recorded, page):
     for rec in recorded.values():
         for run, doc in zip(rec.trace.runs, rec.doc["runs"]):
-            if run.settings.loss not in LOSSES:  # a robust loss has no spectrum (critical_lr null)
+            if run.settings.loss not in QUADRATIC_LOSSES:  # a robust loss has no spectrum (critical_lr null)
                 assert doc["critical_lr"] is None, run.name
                 continue
             got = page.evaluate("([d, l]) => gdanim.lab.spectrum(d, l).critical_lr", [rec.data(run), run.settings.loss])
@@ -420,6 +488,57 @@ def test_data_without_a_unique_minimum_have_no_ols_and_a_slice_without_center(pa
     assert got["center"] is None and got["min"] is None and got["ellipse"] is None
 
 
+LEVEL_SETS = """([d, o, levels]) => {
+  const v = gdanim.lab.grid(d, o);
+  return {values: Array.from(v), lines: levels.map((l) => gdanim.lab.isolines(v, o.nx, o.ny, l)),
+          at: gdanim.lab.lossOn(d, o.fixed, o.loss, o.huber_delta)};
+}"""
+
+
+@needs_browser
+@pytest.mark.parametrize("stem,loss,delta,pair", [("robust", "mae", 1.0, (0, 1)), ("robust", "huber", 1.0, (1, 0)),
+                                                  ("robust_all", "sae", 1.0, (0, 1)),
+                                                  ("robust_all", "huber", 0.7, (0, 1)),
+                                                  ("robust_multi", "mae", 1.0, (1, 2)),
+                                                  ("robust_multi", "huber", 0.5, (0, 2)), ("lr", "sse", 1.0, (0, 1))])
+def test_the_level_sets_of_any_loss_lie_where_the_loss_has_their_level(recorded, page, stem, loss, delta, pair):
+    """lab.grid is the loss on the data at each node (float64, as the analysis evaluates
+    it); lab.isolines' points have their level, up to the curvature inside one cell."""
+    rec = recorded[stem]
+    data = rec.data(rec.trace.runs[0])
+    X, y = design(np.asarray(data["x"], np.float64)), np.asarray(data["y"], np.float64)
+    p = X.shape[1]
+    fixed = [0.3 * (i + 1) for i in range(p)]
+    lo, hi, nx, ny = [-4.0, -3.0], [6.0, 7.5], 61, 47
+    def at(u):  # the loss with the pair at u [m, 2], the others fixed
+        w = np.tile(np.asarray(fixed, np.float64), (len(u), 1))
+        w[:, list(pair)] = u
+        return loss_values(X, y, w, loss, delta)
+    opts = {"loss": loss, "huber_delta": delta, "pair": list(pair), "fixed": fixed, "lo": lo, "hi": hi, "nx": nx, "ny": ny}
+    nodes = np.stack(np.meshgrid(np.linspace(lo[0], hi[0], nx), np.linspace(lo[1], hi[1], ny)), -1).reshape(-1, 2)
+    want = at(nodes)
+    levels = list(np.quantile(want, [0.05, 0.3, 0.6]))
+    got = page.evaluate(LEVEL_SETS, [data, opts, levels])
+    assert np.allclose(got["values"], want, rtol=1e-12, atol=0)
+    assert _rel(got["at"], float(loss_values(X, y, np.asarray(fixed), loss, delta))) < 1e-12
+    step = np.array([(hi[0] - lo[0]) / (nx - 1), (hi[1] - lo[1]) / (ny - 1)])
+    for level, flat in zip(levels, got["lines"]):
+        seg = np.asarray(flat, np.float64).reshape(-1, 2, 2)  # [segments, ends, (column, row)]
+        assert len(seg) > 20
+        ends = np.asarray(lo) + seg.reshape(-1, 2) * step
+        err = np.abs(at(ends) - level) / level
+        # each end lies on a cell edge between two nodes: exact where the loss is linear
+        # there (SAE/MAE between kinks, Huber beyond delta), off by a small part of the
+        # level where it curves (SSE everywhere)
+        typical = 1e-2 if loss == "sse" else 1e-3
+        assert np.median(err) < typical and err.max() < 0.05, (level, np.median(err), err.max())
+        # the segments close up: each end is shared by another segment (inside the grid)
+        inner = (seg > 0.01).all(-1) & (seg < np.array([nx - 1.01, ny - 1.01])).all(-1)
+        keys = np.round(seg.reshape(-1, 2)[inner.reshape(-1)], 9)
+        _, counts = np.unique(keys, axis=0, return_counts=True)
+        assert (counts == 2).mean() > 0.99
+
+
 def test_lab_core_is_a_plain_script_without_page_access_or_dependencies():
     text = LAB_CORE.read_text(encoding="utf-8")
     code = re.sub(r"//.*|/\*[\s\S]*?\*/", "", text)
@@ -427,7 +546,8 @@ def test_lab_core_is_a_plain_script_without_page_access_or_dependencies():
         assert word not in code, word
     assert "gdanim.lab = gdanim.lab ||" in code
     publics = re.findall(r"^\s*lab\.(\w+) = function", text, re.M)
-    assert set(publics) >= {"simulate", "simulateInto", "quadratic", "spectrum", "lossAt", "slice", "regime", "ellipse"}
+    assert set(publics) >= {"simulate", "simulateInto", "quadratic", "spectrum", "lossAt", "slice", "regime", "ellipse",
+                            "lossOn", "grid", "isolines"}
     for name in publics:  # a JSDoc comment with a usage line right above each public function
         doc = re.search(r"/\*\*((?:(?!\*/)[\s\S])*)\*/\s*lab\." + name + " = function", text)
         assert doc and f"lab.{name}(" in doc.group(1), name

@@ -1,5 +1,6 @@
 // gdanim lab maths: gradient descent on linear regression in float32, step for step as
-// the recorder computes it with torch, and the quadratic view of the loss in float64.
+// the recorder computes it with torch, the quadratic view of SSE and MSE in float64, and
+// the level sets of any loss on a grid.
 // Pure: no DOM, no network, no dependencies. API in docs/lab.md.
 (function (root) {
   "use strict";
@@ -60,11 +61,24 @@
     return s;
   }
 
+  // The loss as lossOf and gradOf take it: its name, whether it is a mean, and Huber's
+  // delta as the float32 torch compares with. SSE and MSE are the quadratic ones.
+  var LOSS_NAMES = {sse: 1, mse: 1, sae: 1, mae: 1, huber: 1};
+  function lossSpec(name, huberDelta) {
+    if (!LOSS_NAMES[name]) throw new Error("gdanim.lab.simulate: loss sse, mse, sae, mae or huber is expected, got " + name);
+    var delta = huberDelta === undefined || huberDelta === null ? 1 : huberDelta;
+    if (name === "huber" && !(delta > 0)) throw new Error("gdanim.lab.simulate: huber_delta > 0 is expected, got " + delta);
+    return {name: name, mean: name !== "sse" && name !== "sae", squared: name === "sse" || name === "mse",
+      delta: f(delta), half: f(0.5 * f(delta))};
+  }
+
   // Loss at W (float32), leaving the residuals y - X W in d.r. X W as MKL's sgemm
   // computes it here (measured for k <= 3): w0 + w1*x1 fused, then the other products
   // (x3 before x2) for the points in blocks of 4; for the last n % 4 points the
-  // products summed first, the intercept last.
-  function lossOf(d, W, mse) {
+  // products summed first, the intercept last. The robust losses take each point's
+  // error as torch's kernels do: |e| (l1_loss), and for huber_loss 0.5 * z * z below
+  // delta, delta * (z - 0.5 * delta) from it, each product rounded.
+  function lossOf(d, W, L) {
     var n = d.n, p = d.p, X = d.X, y = d.y, r = d.r, sq = d.sq, block = n - n % 4, acc, e, i, j, o;
     var w0 = W[0], w1 = W[1], rest = p === 4 ? [3, 2] : d.rest;
     if (p === 2) {
@@ -81,27 +95,51 @@
       e = r[i] = f(y[i] - f(acc + w0));
       sq[i] = e * e;
     }
+    if (!L.squared) {
+      var huber = L.name === "huber", delta = L.delta, half = L.half;
+      for (i = 0; i < n; i++) {
+        var z = Math.abs(r[i]);
+        sq[i] = !huber ? z : z < delta ? f(f(0.5 * z) * z) : f(delta * f(z - half));
+      }
+    }
     var sum = torchSum(sq, n, d.acc);
-    return mse ? f(sum / n) : sum;
+    return L.mean ? f(sum / n) : sum;
   }
 
-  // Gradient of the loss at W into g, after lossOf(d, W) filled d.r.
-  function gradOf(d, W, g, mse, method, delta, Wt) {
+  // Gradient of the loss at W into g, after lossOf(d, W, L) filled d.r. The factor each
+  // point's error gets (d loss / d yhat) is put in d.r, then summed against X as torch's
+  // matmul backward does.
+  function gradOf(d, W, g, L, method, delta, Wt) {
     var n = d.n, p = d.p, X = d.X, r = d.r, i, j, s;
     if (method === "numerical") {
       var h = f(delta), h2 = f(2 * delta);
       for (j = 0; j < p; j++) { // central differences, one parameter at a time
         Wt.set(W);
         Wt[j] = f(W[j] + h);
-        var up = lossOf(d, Wt, mse);
+        var up = lossOf(d, Wt, L);
         Wt[j] = f(W[j] - h);
-        g[j] = f(f(up - lossOf(d, Wt, mse)) / h2);
+        g[j] = f(f(up - lossOf(d, Wt, L)) / h2);
       }
       return;
     }
-    var c = mse ? f(1 / n) : 1, analytic = method === "analytic", s0 = 0, s1 = 0, o;
-    // autograd: d loss / d resid = 2 resid (times 1/n), through -X; analytic: resid @ X
-    if (!analytic) for (i = 0; i < n; i++) r[i] = -f(c * f(2 * r[i]));
+    var c = L.mean ? f(1 / n) : 1, analytic = method === "analytic", s0 = 0, s1 = 0, o, e;
+    var hd = L.delta, huber = L.name === "huber";
+    if (L.squared) {
+      // autograd: d loss / d resid = 2 resid (times 1/n), through -X; analytic: resid @ X
+      if (!analytic) for (i = 0; i < n; i++) r[i] = -f(c * f(2 * r[i]));
+    } else if (huber) {
+      // e = yhat - y = -resid. autograd (huber_loss backward): -delta*c, e*c or delta*c;
+      // analytic: e clamped to [-delta, delta], the mean taken after the sum
+      var cd = f(c * hd);
+      for (i = 0; i < n; i++) {
+        e = -r[i];
+        r[i] = analytic ? (e < -hd ? -hd : e > hd ? hd : e) : e <= -hd ? -cd : e >= hd ? cd : f(e * c);
+      }
+    } else {
+      // |e|: sign(e) (0 at 0, as torch's backward), times 1/n for MAE in autograd
+      var k = analytic ? 1 : c;
+      for (i = 0; i < n; i++) r[i] = r[i] < 0 ? k : r[i] > 0 ? -k : 0;
+    }
     if (p === 2) {
       for (i = 0; i < n; i++) { s0 = f(r[i] + s0); s1 = fma(r[i], X[2 * i + 1], s1); }
       g[0] = s0;
@@ -110,7 +148,11 @@
       g.fill(0);
       for (i = 0, o = 0; i < n; i++, o += p) for (j = 0; j < p; j++) g[j] = fma(r[i], X[o + j], g[j]);
     }
-    if (analytic) for (j = 0; j < p; j++) { s = f(-2 * g[j]); g[j] = mse ? f(s / n) : s; } // -2 *, then / n
+    if (!analytic) return;
+    for (j = 0; j < p; j++) { // SSE, MSE: -2 *, then / n; MAE, Huber: / n
+      s = L.squared ? f(-2 * g[j]) : g[j];
+      g[j] = L.mean ? f(s / n) : s;
+    }
   }
 
   function option(o, key, fallback) { return o[key] === undefined || o[key] === null ? fallback : o[key]; }
@@ -244,8 +286,7 @@
       throw new Error("gdanim.lab.simulate: full batch only, got batch_size " + o.batch_size + " < n = " + n);
     }
     if (!(o.lr > 0)) throw new Error("gdanim.lab.simulate: lr > 0 is expected, got " + o.lr);
-    var epochs = option(o, "epochs", 100), kind = option(o, "loss", "sse"), mse = kind === "mse";
-    if (kind !== "sse" && !mse) throw new Error("gdanim.lab.simulate: loss sse or mse is expected, got " + kind);
+    var epochs = option(o, "epochs", 100), spec = lossSpec(option(o, "loss", "sse"), o.huber_delta);
     if (!(epochs >= 0 && epochs % 1 === 0)) throw new Error("gdanim.lab.simulate: whole epochs >= 0 are expected, got " + epochs);
     var method = option(o, "gradient", "autograd"), delta = option(o, "delta", 0.1);
     if (!/^(autograd|analytic|numerical)$/.test(method)) throw new Error("gdanim.lab.simulate: unknown gradient " + method);
@@ -264,8 +305,8 @@
     var status = "max_epochs", S = 0;
     while (S < epochs) {
       for (j = 0; j < p; j++) W[j] = P[S * p + j];
-      var loss = lossOf(d, W, mse);
-      gradOf(d, W, g, mse, method, delta, Wt);
+      var loss = lossOf(d, W, spec);
+      gradOf(d, W, g, spec, method, delta, Wt);
       for (j = 0; j < p; j++) acc[j] = zero || S === 0 ? g[j] : f(acc[j] + g[j]); // zero_grad false: grads pile up
       if (rule.batched) g.set(acc); // the recorded gradient includes weight decay there
       if (sched && S > 0) rate = nextRate(sched, o.lr, rate, S); // scheduler.step() after each epoch
@@ -283,6 +324,9 @@
       if (!isFinite(loss) || (max32 !== null && loss > max32)) { status = "diverged"; break; }
       if (tol32 !== null && big < tol32) { status = "converged"; break; }
     }
+    for (j = 0; j < p; j++) W[j] = P[S * p + j];
+    var last = lossOf(d, W, spec); // at the final params, as the recorder's final loss
+    out.finalLoss = isFinite(last) ? last : Infinity;
     out.p = p;
     out.steps = S;
     out.status = status;
@@ -315,7 +359,96 @@
     var p = out.p;
     return {params: rows(out.params, p), loss: Array.prototype.slice.call(out.loss),
       grad: rows(out.grad, p), update: rows(out.update, p), lr: Array.prototype.slice.call(out.lr),
-      status: out.status, steps: out.steps, divergedAt: out.divergedAt};
+      status: out.status, steps: out.steps, divergedAt: out.divergedAt, finalLoss: out.finalLoss};
+  };
+
+  // --- any loss on the data (float64): level sets where the loss is not quadratic -------
+
+  // The loss of one error e = yhat - y (before the sum or mean).
+  function pointLoss(e, name, delta) {
+    if (name === "sse" || name === "mse") return e * e;
+    var z = Math.abs(e);
+    return name === "huber" ? (z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)) : z;
+  }
+
+  /**
+   * The loss at params w evaluated on the data (float64, any loss; huberDelta default 1).
+   *   gdanim.lab.lossOn(gdanim.lab.data, [2.45, 3.94], "mae")
+   */
+  lab.lossOn = function (data, w, loss, huberDelta) {
+    data = data || lab.data;
+    var n = data.y.length, k = data.x[0].length, delta = huberDelta || 1, s = 0;
+    for (var i = 0; i < n; i++) {
+      var yhat = w[0];
+      for (var j = 0; j < k; j++) yhat += w[j + 1] * data.x[i][j];
+      s += pointLoss(yhat - data.y[i], loss, delta);
+    }
+    return loss === "sse" || loss === "sae" ? s : s / n;
+  };
+
+  /**
+   * The loss (float64, on the data, any loss) at the nodes of an nx by ny grid over the
+   * parameter pair [a, b] from lo to hi (corners included), the other parameters held at
+   * fixed[...]. Returns Float64Array [ny * nx], row j (b = lo[1] + j * step) after row j - 1.
+   *   var v = gdanim.lab.grid(data, {loss: "mae", pair: [0, 1], fixed: [0, 0], lo: [0, 2], hi: [5, 6], nx: 90, ny: 80})
+   */
+  lab.grid = function (data, o) {
+    data = data || lab.data;
+    var n = data.y.length, k = data.x[0].length, a = o.pair[0], b = o.pair[1], nx = o.nx, ny = o.ny;
+    var name = o.loss || "sse", delta = o.huber_delta || 1, mean = name !== "sse" && name !== "sae";
+    var base = new Float64Array(n), xa = new Float64Array(n), xb = new Float64Array(n), i, j, q;
+    for (i = 0; i < n; i++) { // yhat = base + a * xa + b * xb, minus y
+      var row = data.x[i], s = -data.y[i];
+      for (j = 0; j <= k; j++) {
+        var x = j === 0 ? 1 : row[j - 1];
+        if (j === a) xa[i] = x; else if (j === b) xb[i] = x; else s += o.fixed[j] * x;
+      }
+      base[i] = s;
+    }
+    var out = new Float64Array(nx * ny), dx = (o.hi[0] - o.lo[0]) / (nx - 1), dy = (o.hi[1] - o.lo[1]) / (ny - 1);
+    for (j = 0; j < ny; j++) {
+      var vb = o.lo[1] + j * dy;
+      for (q = 0; q < nx; q++) {
+        var va = o.lo[0] + q * dx, sum = 0;
+        for (i = 0; i < n; i++) sum += pointLoss(base[i] + va * xa[i] + vb * xb[i], name, delta);
+        out[j * nx + q] = mean ? sum / n : sum;
+      }
+    }
+    return out;
+  };
+
+  /**
+   * The level set value = level of a grid (lab.grid) by marching squares: segments
+   * [x0, y0, x1, y1, ...] in grid coordinates (x = column, y = row; a node is at whole
+   * numbers), each crossing of a cell edge placed by linear interpolation. A saddle cell
+   * is split as its centre (the mean of its corners) says. Cells with a non-finite
+   * corner are left out.
+   *   var seg = gdanim.lab.isolines(v, 90, 80, 3.0)
+   */
+  lab.isolines = function (values, nx, ny, level) {
+    var out = [], cx = [0, 1, 1, 0], cy = [0, 0, 1, 1], v = [0, 0, 0, 0], hit = [];
+    for (var j = 0; j + 1 < ny; j++) {
+      for (var i = 0; i + 1 < nx; i++) {
+        v[0] = values[j * nx + i]; v[1] = values[j * nx + i + 1];
+        v[2] = values[(j + 1) * nx + i + 1]; v[3] = values[(j + 1) * nx + i];
+        if (!(isFinite(v[0]) && isFinite(v[1]) && isFinite(v[2]) && isFinite(v[3]))) continue;
+        hit.length = 0;
+        for (var e = 0; e < 4; e++) { // edges: bottom, right, top, left (corner e to e + 1)
+          var u = v[e], w = v[(e + 1) % 4];
+          if ((u < level) === (w < level)) continue;
+          var t = (level - u) / (w - u), nxt = (e + 1) % 4;
+          hit.push(e, i + cx[e] + t * (cx[nxt] - cx[e]), j + cy[e] + t * (cy[nxt] - cy[e]));
+        }
+        if (hit.length === 6) {
+          out.push(hit[1], hit[2], hit[4], hit[5]);
+        } else if (hit.length === 12) { // a saddle: corners 0 and 2 on one side
+          var joined = ((v[0] + v[1] + v[2] + v[3]) / 4 < level) === (v[0] < level);
+          if (joined) out.push(hit[1], hit[2], hit[4], hit[5], hit[7], hit[8], hit[10], hit[11]);
+          else out.push(hit[10], hit[11], hit[1], hit[2], hit[4], hit[5], hit[7], hit[8]);
+        }
+      }
+    }
+    return out;
   };
 
   // --- the quadratic view (float64) -------------------------------------------------
