@@ -365,3 +365,32 @@ def test_the_lab_fits_a_phone_and_screenshots_are_saved(browser, site):
             assert canvas[0] == round(canvas[1] * canvas[2])
             visit.page.locator("#lab").screenshot(path=str(ARTIFACTS / f"lab-lr-{width}.png"))
     assert (ARTIFACTS / "lab-lr-375.png").stat().st_size > 10_000
+
+
+@needs_browser
+def test_a_robust_loss_trains_on_its_own_level_sets_and_says_why_it_has_no_critical_rate(browser, site):
+    with opened(browser, site, "robust") as visit:
+        page = visit.page
+        labels = visit.js("() => [...document.querySelectorAll('#lab input[name=lab-loss]')]"
+                          ".map(r => r.parentNode.textContent.trim())")
+        assert labels == ["SSE", "MSE", "MAE", "Huber (δ = 1)"]
+        page.select_option("#lab-reset", label="mae")
+        got = visit.result()
+        text = visit.readout()
+        assert "MAE is not quadratic" in text and "lr·λmax" not in text
+        assert "distance to the MAE minimum" in text
+        assert not page.is_visible("#lab-critical-mark")
+        levels = got["drawn"]["levels"]
+        assert levels["kind"] == "grid" and levels["segments"] > 100 and levels["nx"] >= 24
+        assert got["drawn"]["fit"] == {"outliers": 3, "ols": True, "own": True}
+        assert page.is_checked("#lab input[value=mae]")
+        page.check("#lab input[value='huber:1.0']")
+        got = visit.result()
+        assert visit.state()["loss"] == "huber" and visit.state()["train"]["huber_delta"] == 1.0
+        assert "Huber is quadratic only for errors below δ = 1" in visit.readout()
+        assert got["drawn"]["levels"]["kind"] == "grid"
+        page.check("#lab input[value=sse]")
+        got = visit.result()
+        assert got["drawn"]["levels"]["kind"] == "ellipses" and got["drawn"]["fit"]["ols"] is False
+        assert page.is_visible("#lab-critical-mark") and "lr·λmax" in visit.readout()
+        assert visit.clean() == []

@@ -134,12 +134,32 @@ def test_mini_batch_runs_are_left_out_and_a_mini_batch_only_scenario_still_gets_
     assert lab["defaults"]["settings"]["lr"] == 0.01
 
 
-def test_a_robust_loss_run_is_left_out_and_a_robust_only_scenario_starts_the_lab_on_mse(tmp_path):
-    runs = "  - {name: abs, loss: mae, lr: 0.5}\n  - {name: hub, loss: huber, lr: 0.5}"
-    trace = gdanim.record(write(tmp_path, runs))
+def test_robust_runs_are_replayed_with_their_losses_fits_and_outliers(tmp_path):
+    runs = ("  - {name: abs, loss: mae, lr: 0.5}\n  - {name: hub, loss: huber, huber_delta: 0.5, lr: 0.5}\n"
+            "  - {name: hub2, loss: huber, huber_delta: 2.0, lr: 0.4}\n  - {name: abs2, loss: mae, lr: 0.05}")
+    path = write(tmp_path, runs)
+    text = path.read_text(encoding="utf-8").replace("data:\n", "data:\n  outliers: {x: [1.0], y: [40.0]}\n", 1)
+    path.write_text(text, encoding="utf-8")
+    trace = gdanim.record(path)
     lab = lb.lab_context(trace, (0, 1), EN)
-    assert lab["runs"] == [] and lab["left_out"] == ["abs", "hub"]
-    assert lab["defaults"]["settings"]["loss"] == "mse" and lab["defaults"]["settings"]["lr"] == 0.5
+    assert [r["name"] for r in lab["runs"]] == ["abs", "hub", "hub2", "abs2"] and lab["left_out"] == []
+    assert lab["runs"][1]["settings"]["huber_delta"] == 0.5 and "huber_delta" not in lab["runs"][0]["settings"]
+    assert [(o["key"], o["label"]) for o in lab["losses"]] == [
+        ("sse", "SSE"), ("mse", "MSE"), ("mae", "MAE"), ("huber:0.5", "Huber (δ = 0.5)"), ("huber:2.0", "Huber (δ = 2)")]
+    assert lab["losses"][3]["huber_delta"] == 0.5 and lab["losses"][4]["huber_delta"] == 2.0
+    fits = lab["units"][0]["robust"]
+    assert set(fits) == {"mae", "huber:0.5", "huber:2.0"}
+    for key, fit in trace.analysis.robust.items():
+        assert fits[key] == {"params": list(fit.params), "value": fit.value}
+    assert lab["outliers"] == 1 and lab["y"][-1] == 40.0 and lab["n"] == 13
+    low, high = lab["lr_range"]["mae"]
+    assert low <= 0.05 / 10 and high >= 0.5 * 2.5 and set(lab["lr_range"]) == {o["key"] for o in lab["losses"]}
+
+
+def test_a_scenario_without_robust_runs_offers_sse_and_mse_only(lr_trace):
+    lab = lb.lab_context(lr_trace, (0, 1), EN)
+    assert [o["key"] for o in lab["losses"]] == ["sse", "mse"] and lab["units"][0]["robust"] == {}
+    assert lab["outliers"] == 0
 
 
 def test_each_distinct_schedule_is_offered_once_with_a_label(tmp_path):

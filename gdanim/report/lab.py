@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from gdanim.analysis import Analysis, Spectrum
+from gdanim.analysis import Analysis, Spectrum, robust_key
 from gdanim.dataset import Normalization
 from gdanim.report import text as tx
-from gdanim.schema import OPTIMIZERS
+from gdanim.schema import LOSSES, OPTIMIZERS, QUADRATIC_LOSSES
 from gdanim.trace import Run, Settings, Trace, norm_key
 
 MAX_VALUES = 60_000
@@ -26,7 +26,7 @@ MIN_EPOCHS_MAX = 2_000
 "The epochs field goes at least this far (further when a recorded run did)."
 SLIDER_STEPS = 240
 "Positions of the log-scale learning-rate slider."
-LOSSES = ("sse", "mse")
+LOSS_LABELS = {"sse": "SSE", "mse": "MSE", "sae": "SAE", "mae": "MAE", "huber": "Huber"}
 SCHEDULES = ("step", "exponential", "cosine", "linear")
 "The learning-rate schedules lab-core.js steps (nextRate), as gdanim/schedules.py does."
 MAIN = "data"
@@ -63,8 +63,7 @@ def has_lab(trace: Trace, surface: Sequence[int] = (0, 1)) -> bool:
 
     Features 1, or any k whose surface pair is in the model; the data must be small
     enough to ride in the page and the loss curved (λ_max > 0). A scenario whose runs
-    the lab cannot re-run (mini-batch, a robust loss) still gets one: it trains full batch
-    with SSE or MSE on the same data."""
+    the lab cannot re-run (mini-batch) still gets one: it trains full batch on the same data."""
     d = trace.dataset
     if lab_pair(trace, surface) is None or d.n * (d.features + 1) > MAX_VALUES:
         return False
@@ -79,8 +78,8 @@ def _spectrum(s: Spectrum) -> dict[str, Any]:
 
 def lab_supports(settings: Settings, n: int) -> bool:
     """True when the lab can re-run a recorded run as the recorder did (on n points): full
-    batch, a quadratic loss (SSE or MSE) and a constant rate or a schedule lab-core.js
-    steps. The page offers only such runs, and tests/test_lab_core.py compares only them."""
+    batch, any loss, and a constant rate or a schedule lab-core.js steps. The page offers
+    only such runs, and tests/test_lab_core.py compares only them."""
     full = settings.batch_size is None or settings.batch_size >= n
     schedule = settings.schedule is None or settings.schedule["type"] in SCHEDULES
     return full and settings.loss in LOSSES and schedule
@@ -127,7 +126,9 @@ def _units(trace: Trace, pair: tuple[int, int], s: Mapping[str, str]) -> tuple[l
             "key": key, "label": _units_label(norm, s), "x": f32_list(x),
             "ols": [_f64(v) for v in analysis.ols] if analysis.ols is not None else None,
             "minimizer": [_f64(v) for v in minimizer],
-            "spectra": {loss: _spectrum(analysis.spectra[loss]) for loss in LOSSES},
+            "spectra": {loss: _spectrum(analysis.spectra[loss]) for loss in QUADRATIC_LOSSES},
+            "robust": {key: {"params": [_f64(v) for v in fit.params], "value": _f64(fit.value)}
+                       for key, fit in analysis.robust.items()},
             "view": {"lo": lo, "hi": hi},
         })
     return out, index
@@ -145,14 +146,17 @@ def run_settings(run: Run) -> dict[str, Any]:
         opts[k] = list(v) if isinstance(v, tuple) else v
     if st.schedule is not None:
         opts["schedule"] = dict(st.schedule)
+    if st.loss == "huber":
+        opts["huber_delta"] = st.huber_delta
     return opts
 
 
 def _lr_range(trace: Trace, units: list[dict], loss: str) -> list[float]:
     """The slider's range for one loss: whole decades around the rates recorded with that
-    loss and its critical rates, at least four decades wide."""
+    loss and its critical rates (a robust loss has none), at least four decades wide."""
     rates = [r.settings.lr for r in trace.runs if r.settings.lr > 0 and r.settings.loss == loss]
-    rates += [u["spectra"][loss]["critical_lr"] for u in units if u["spectra"][loss]["critical_lr"]]
+    if loss in QUADRATIC_LOSSES:
+        rates += [u["spectra"][loss]["critical_lr"] for u in units if u["spectra"][loss]["critical_lr"]]
     hi = math.ceil(math.log10(max(rates) * 2.5))
     lo = min(math.floor(math.log10(min(rates))) - 1, hi - 4)
     return [10.0 ** lo, 10.0 ** hi]
@@ -160,14 +164,28 @@ def _lr_range(trace: Trace, units: list[dict], loss: str) -> list[float]:
 
 def _default_settings(run: Run, trace: Trace) -> dict[str, Any]:
     """The run's settings as the lab starts from them; when the lab cannot re-run the run
-    itself, at a constant rate and, for a robust loss, on MSE (those losses are means too,
-    so the rate keeps its scale)."""
+    itself (mini-batch), full batch at a constant rate."""
     settings = run_settings(run)
     if not lab_supports(run.settings, trace.dataset.n):
-        if settings["loss"] not in LOSSES:
-            settings["loss"] = "mse"
         settings.pop("schedule", None)
     return settings
+
+
+def _losses(trace: Trace) -> list[dict[str, Any]]:
+    """The losses the lab offers: SSE and MSE, then each robust loss (with its Huber δ) the
+    runs use, whose own minimizer the analysis has. key: the `robust_key`, label as shown."""
+    out = [{"key": loss, "loss": loss, "label": LOSS_LABELS[loss]} for loss in QUADRATIC_LOSSES]
+    for run in trace.runs:
+        st = run.settings
+        key = robust_key(st.loss, st.huber_delta)
+        if st.loss in QUADRATIC_LOSSES or any(o["key"] == key for o in out):
+            continue
+        entry: dict[str, Any] = {"key": key, "loss": st.loss, "label": LOSS_LABELS[st.loss]}
+        if st.loss == "huber":
+            entry["huber_delta"] = st.huber_delta
+            entry["label"] = f"Huber (δ = {tx.num(st.huber_delta)})"
+        out.append(entry)
+    return out
 
 
 def _schedules(runs: Sequence[Run]) -> list[dict[str, Any]]:
@@ -186,12 +204,14 @@ def _schedules(runs: Sequence[Run]) -> list[dict[str, Any]]:
 def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> dict[str, Any] | None:
     """The lab's data block for the page, or None when the page gets no lab (see `has_lab`).
 
-    Keys: n, k, pair, loss (the scenario's), y (float32), units (x, ols, spectra and view
-    per set of units), runs (those `lab_supports`: name, units, settings as simulate options,
-    status, final params), defaults (settings and units of the first of them, else of the
-    first run made SSE or MSE at a constant rate), left_out (names of the runs it cannot
-    re-run), schedules (label and schedule of each distinct one among the runs),
-    lr_range (per loss), slider_steps, epochs_max, optimizers, text (the readout's sentences)."""
+    Keys: n, k, pair, loss (the scenario's), y (float32), outliers (how many of the last
+    points data.outliers added), units (x, ols, spectra, robust fits and view per set of
+    units), losses (key, loss, label, huber_delta of each loss offered), runs (those
+    `lab_supports`: name, units, settings as simulate options, status, final params),
+    defaults (settings and units of the first of them, else of the first run, full batch
+    at a constant rate), left_out (names of the runs it cannot re-run), schedules (label
+    and schedule of each distinct one among the runs), lr_range (per loss key),
+    slider_steps, epochs_max, optimizers, text (the readout's sentences)."""
     if not has_lab(trace, surface):
         return None
     pair = lab_pair(trace, surface) or (0, 1)
@@ -203,11 +223,13 @@ def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> d
     first = full[0] if full else trace.runs[0]
     defaults = {"units": index[_units_key(first)], "settings": _default_settings(first, trace)}
     epochs = max([MIN_EPOCHS_MAX, *(r.settings.epochs for r in trace.runs)])
+    losses = _losses(trace)
     return {
         "n": trace.dataset.n, "k": trace.dataset.features, "pair": list(pair), "loss": trace.loss,
-        "y": f32_list(trace.dataset.y), "units": units, "runs": runs, "defaults": defaults,
+        "y": f32_list(trace.dataset.y), "outliers": trace.dataset.outliers, "units": units,
+        "losses": losses, "runs": runs, "defaults": defaults,
         "left_out": [r.name for r in trace.runs if r not in full], "schedules": _schedules(full),
         "slider_steps": SLIDER_STEPS, "epochs_max": epochs, "optimizers": list(OPTIMIZERS),
-        "lr_range": {loss: _lr_range(trace, units, loss) for loss in LOSSES},
+        "lr_range": {o["key"]: _lr_range(trace, units, o["loss"]) for o in losses},
         "text": {k.removeprefix("lab_js_"): v for k, v in s.items() if k.startswith("lab_js_")},
     }

@@ -11,10 +11,11 @@
   var D = JSON.parse(block.textContent);
   var T = D.text, P = D.k + 1, A = D.pair[0], B = D.pair[1];
   var MOMENTUM = {sgd: 1, momentum: 1, nesterov: 1, rmsprop: 1};
-  var LOSSES = ["sse", "mse"];
-  var TRAIN = ["gradient", "delta", "zero_grad", "stop", "schedule"];
+  var LOSSES = D.losses.map(function (o) { return o.loss; });  // sse, mse and the runs' robust ones
+  var QUADRATIC = {sse: 1, mse: 1};
+  var TRAIN = ["gradient", "delta", "zero_grad", "stop", "schedule", "huber_delta"];
   var NOT_OPTIONS = {lr: 1, optimizer: 1, loss: 1, epochs: 1, init: 1, momentum: 1, betas: 1,
-    gradient: 1, delta: 1, zero_grad: 1, stop: 1, schedule: 1, data: 1};
+    gradient: 1, delta: 1, zero_grad: 1, stop: 1, schedule: 1, data: 1, huber_delta: 1};
 
   // ---- numbers and words ------------------------------------------------------------
   function fmt(v, digits) {  // numbers as the rest of the page writes them (site.js)
@@ -49,7 +50,7 @@
     run: function (v) { return v === null || (v >= 0 && v < D.runs.length) ? v : undefined; }
   };
   // what each property invalidates
-  var TOUCHES = {units: "layer", loss: "layer", init: "layer", epoch: "scrub"};
+  var TOUCHES = {units: "layer", loss: "layer", init: "layer", train: "layer", epoch: "scrub"};  // train: huber_delta
 
   function optionDefaults(optimizer) {
     // the scenario's options for this optimizer: from a recorded run that used it, else torch's
@@ -125,10 +126,25 @@
     }
     return cache.q;
   }
-  function spectrum() { return D.units[state.units].spectra[state.loss]; }
-  function best() {
-    var u = D.units[state.units];
-    return u.ols || u.minimizer;
+  // the loss chosen, as an entry of D.losses (key, loss, label, huber_delta), and its figures
+  function lossEntry() {
+    var hd = state.train.huber_delta === undefined ? 1 : state.train.huber_delta;
+    for (var i = 0; i < D.losses.length; i++) {
+      var o = D.losses[i];
+      if (o.loss === state.loss && (o.loss !== "huber" || o.huber_delta === hd)) return o;
+    }
+    return {key: state.loss, loss: state.loss, label: state.loss, huber_delta: hd};
+  }
+  function quadratic() { return !!QUADRATIC[state.loss]; }
+  function spectrum() { return quadratic() ? D.units[state.units].spectra[state.loss] : null; }
+  function robustFit() { return quadratic() ? null : D.units[state.units].robust[lossEntry().key] || null; }
+  function best() {  // the chosen loss's own minimizer (null for a robust loss the analysis has not fitted)
+    var u = D.units[state.units], fit = robustFit();
+    return quadratic() ? u.ols || u.minimizer : fit && fit.params;
+  }
+  function bestLoss() {
+    var fit = robustFit();
+    return quadratic() ? spectrum().ols_loss : fit && fit.value;
   }
   function simOptions() {
     var o = {data: dataOf(state.units), lr: state.lr, optimizer: state.optimizer, loss: state.loss,
@@ -156,11 +172,12 @@
     // simulateInto reuses its typed arrays: params [(S+1)*p], loss [S], one frame after another
     columns = lab.simulateInto(simOptions(), columns);
     var S = columns.steps, finalW = row(columns.params, S);
-    var finalLoss = finalW.every(finite) ? Math.fround(lab.lossAt(quad(), finalW)) : Infinity;
+    var finalLoss = finalW.every(finite) ? columns.finalLoss : Infinity;
     var ols = best(), dist = 0;
-    for (var i = 0; i < P; i++) dist += (finalW[i] - ols[i]) * (finalW[i] - ols[i]);
+    for (var i = 0; ols && i < P; i++) dist += (finalW[i] - ols[i]) * (finalW[i] - ols[i]);
     sim = {W: columns.params, loss: columns.loss, status: columns.status, steps: S,
-      divergedAt: columns.divergedAt, final: finalW, finalLoss: finalLoss, distance: Math.sqrt(dist), exit: null};
+      divergedAt: columns.divergedAt, final: finalW, finalLoss: finalLoss, distance: ols ? Math.sqrt(dist) : null,
+      exit: null};
     sim.exit = exitOf(sim, viewBox());
   }
   function row(W, i) { return Array.prototype.slice.call(W, i * P, (i + 1) * P); }
@@ -266,11 +283,20 @@
     return out;
   }
 
-  // contour layer: exact ellipses of the quadratic's slice, drawn once per units/loss/view/size
+  // contour layer, drawn once per units, loss, view and canvas size: for SSE and MSE the
+  // exact ellipses of the quadratic's slice; for a robust loss its level sets on a grid
+  // (lab.grid, lab.isolines), the bands between them coloured pixel by pixel
   var layer = document.createElement("canvas");
-  var layerFrame = null;
+  var layerFrame = null, layerKey = null;
+  var LEVELS = 14, SHRINK = 0.55;  // levels spaced geometrically in loss above the minimum
+  function bandColor(t) {
+    return [Math.round(226 - 150 * t), Math.round(236 - 110 * t), Math.round(248 - 60 * t)];
+  }
   function drawLayer() {
-    var s = size.contour, box = viewBox();
+    var s = size.contour, box = viewBox(), entry = lossEntry();
+    var key = JSON.stringify([state.units, entry.key, entry.huber_delta, box, s, canvases.contour.width]);
+    if (key === layerKey) return;
+    layerKey = key;
     layer.width = canvases.contour.width;
     layer.height = canvases.contour.height;
     var f = frameOf("contour", box.lo[0], box.hi[0], box.lo[1], box.hi[1]);
@@ -278,7 +304,21 @@
     ctx.setTransform(s.dpr, 0, 0, s.dpr, 0, 0);
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, s.w, s.h);
-    var q = quad(), u = D.units[state.units];
+    var u = D.units[state.units], centre = best() || u.minimizer;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(f.L, f.T, f.W, f.H);
+    ctx.clip();
+    ctx.fillStyle = "#eef4fb";
+    ctx.fillRect(f.L, f.T, f.W, f.H);
+    if (quadratic()) ellipses(ctx, f, box, u); else levelSets(ctx, f, box, centre, entry);
+    if (best()) cross(ctx, f.x(centre[A]), f.y(centre[B]), "#c1121f");
+    ctx.restore();
+    axes(ctx, f, "w" + A, "w" + B);
+    layerFrame = f;
+  }
+  function ellipses(ctx, f, box, u) {
+    var s = size.contour, q = quad();
     var sl = lab.slice(q, [A, B], u.minimizer);
     var floor = finite(sl.min) ? sl.min : lab.lossAt(q, u.minimizer);
     var corners = [[box.lo[0], box.lo[1]], [box.lo[0], box.hi[1]], [box.hi[0], box.lo[1]], [box.hi[0], box.hi[1]]];
@@ -290,33 +330,71 @@
       top = Math.max(top, lab.lossAt(q, w) - floor);
     });
     var diag = Math.hypot(box.hi[0] - box.lo[0], box.hi[1] - box.lo[1]);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(f.L, f.T, f.W, f.H);
-    ctx.clip();
-    ctx.fillStyle = "#eef4fb";
-    ctx.fillRect(f.L, f.T, f.W, f.H);
-    var levels = 14, sx = f.W / (f.xhi - f.xlo), sy = f.H / (f.yhi - f.ylo);
-    for (var j = 0; j < levels && sl.center; j++) {
-      // levels spaced geometrically in loss above the minimum: rings 0.74x apart in radius
-      var e = lab.ellipse(sl, floor + top * Math.pow(0.55, j));
+    var sx = f.W / (f.xhi - f.xlo), sy = f.H / (f.yhi - f.ylo);
+    for (var j = 0; j < LEVELS && sl.center; j++) {
+      // rings 0.74x apart in radius
+      var e = lab.ellipse(sl, floor + top * Math.pow(SHRINK, j));
       if (!e) break;
       ctx.save();
       ctx.setTransform(s.dpr * sx, 0, 0, -s.dpr * sy, s.dpr * (f.L - f.xlo * sx), s.dpr * (f.T + f.H + f.ylo * sy));
       ctx.beginPath();
       ctx.ellipse(e.cx, e.cy, Math.min(e.rx, 50 * diag), Math.min(e.ry, 50 * diag), e.angle, 0, 2 * Math.PI);
       ctx.restore();  // the path keeps its shape; the stroke width is in CSS pixels again
-      var t = j / (levels - 1);
-      ctx.fillStyle = "rgb(" + Math.round(226 - 150 * t) + "," + Math.round(236 - 110 * t) + "," + Math.round(248 - 60 * t) + ")";
+      var c = bandColor(j / (LEVELS - 1));
+      ctx.fillStyle = "rgb(" + c.join(",") + ")";
       ctx.fill();
       ctx.strokeStyle = "rgba(55,65,81,0.45)";
       ctx.lineWidth = 0.8;
       ctx.stroke();
     }
-    cross(ctx, f.x(u.minimizer[A]), f.y(u.minimizer[B]), "#c1121f");
-    ctx.restore();
-    axes(ctx, f, "w" + A, "w" + B);
-    layerFrame = f;
+    drawn.levels = {kind: "ellipses", count: j};
+  }
+  function levelSets(ctx, f, box, fixed, entry) {
+    // nodes every ~4 CSS pixels, fewer when the data are many (about 3 million point losses)
+    var cells = clamp(Math.floor(3e6 / D.n), 1600, 16384), aspect = f.H / f.W;
+    var nx = Math.max(24, Math.round(Math.sqrt(cells / aspect))), ny = Math.max(24, Math.round(nx * aspect));
+    var v = lab.grid(dataOf(state.units), {loss: entry.loss, huber_delta: entry.huber_delta, pair: [A, B],
+      fixed: fixed, lo: box.lo, hi: box.hi, nx: nx, ny: ny});
+    var fit = robustFit(), lo = Infinity, hi = -Infinity, i, j;
+    for (i = 0; i < v.length; i++) if (isFinite(v[i])) { lo = Math.min(lo, v[i]); hi = Math.max(hi, v[i]); }
+    var floor = fit && finite(fit.value) ? Math.min(fit.value, lo) : lo, top = hi - floor;
+    if (!(top > 0)) return;
+    var levels = [];
+    for (j = 0; j < LEVELS; j++) levels.push(floor + top * Math.pow(SHRINK, j));
+    // bands: each device pixel gets the colour of the highest level below which its
+    // bilinearly interpolated loss lies, so the bands meet the isolines drawn on top
+    var s = size.contour, dpr = s.dpr, x0 = Math.round(f.L * dpr), y0 = Math.round(f.T * dpr);
+    var w = Math.round(f.W * dpr), h = Math.round(f.H * dpr), img = ctx.createImageData(w, h), px = img.data;
+    var colors = [], back = [0xee, 0xf4, 0xfb], logShrink = Math.log(SHRINK);
+    for (j = 0; j < LEVELS; j++) colors.push(bandColor(j / (LEVELS - 1)));
+    for (var py = 0; py < h; py++) {
+      var gy = (1 - (py + 0.5) / h) * (ny - 1), r0 = Math.min(ny - 2, Math.floor(gy)), ty = gy - r0;
+      for (var q = 0; q < w; q++) {
+        var gx = (q + 0.5) / w * (nx - 1), c0 = Math.min(nx - 2, Math.floor(gx)), tx = gx - c0, o = r0 * nx + c0;
+        var val = (v[o] * (1 - tx) + v[o + 1] * tx) * (1 - ty) + (v[o + nx] * (1 - tx) + v[o + nx + 1] * tx) * ty;
+        var above = val - floor, band = -1;
+        if (!(above < top)) band = -1;
+        else if (above <= 0) band = LEVELS - 1;
+        else band = Math.min(LEVELS - 1, Math.ceil(Math.log(above / top) / logShrink - 1e-12) - 1);
+        var col = band < 0 ? back : colors[band], k = (py * w + q) * 4;
+        px[k] = col[0]; px[k + 1] = col[1]; px[k + 2] = col[2]; px[k + 3] = 255;
+      }
+    }
+    ctx.putImageData(img, x0, y0);
+    ctx.strokeStyle = "rgba(55,65,81,0.45)";
+    ctx.lineWidth = 0.8;
+    ctx.beginPath();
+    var sx = f.W / (nx - 1), sy = f.H / (ny - 1), segments = 0;
+    levels.forEach(function (level) {
+      var seg = lab.isolines(v, nx, ny, level);
+      for (var m = 0; m < seg.length; m += 4) {
+        ctx.moveTo(f.L + seg[m] * sx, f.T + f.H - seg[m + 1] * sy);
+        ctx.lineTo(f.L + seg[m + 2] * sx, f.T + f.H - seg[m + 3] * sy);
+      }
+      segments += seg.length / 4;
+    });
+    ctx.stroke();
+    drawn.levels = {kind: "grid", count: LEVELS, nx: nx, ny: ny, segments: segments, floor: floor, top: top};
   }
   function cross(ctx, x, y, color) {
     ctx.strokeStyle = color;
@@ -444,18 +522,34 @@
     ctx.rect(f.L, f.T, f.W, f.H);
     ctx.clip();
     ctx.fillStyle = "rgba(31,95,191,0.75)";
+    ctx.strokeStyle = "#d62728";
+    ctx.lineWidth = 2;
+    var first = D.n - (D.outliers || 0), crosses = 0;  // the points data.outliers added come last: crosses
     for (var i = 0; i < D.n; i++) {
-      var px = multi ? f.x(w.every(finite) ? predict(w, u.x[i]) : NaN) : f.x(u.x[i][0]);
+      var px = multi ? f.x(w.every(finite) ? predict(w, u.x[i]) : NaN) : f.x(u.x[i][0]), py = f.y(D.y[i]);
       if (!finite(px)) continue;
       ctx.beginPath();
-      ctx.arc(px, f.y(D.y[i]), 3, 0, 2 * Math.PI);
-      ctx.fill();
+      if (i >= first) {
+        crosses++;
+        ctx.moveTo(px - 4, py - 4); ctx.lineTo(px + 4, py + 4);
+        ctx.moveTo(px + 4, py - 4); ctx.lineTo(px - 4, py + 4);
+        ctx.stroke();
+      } else {
+        ctx.arc(px, py, 3, 0, 2 * Math.PI);
+        ctx.fill();
+      }
     }
     ctx.lineWidth = 1;
-    ctx.setLineDash([4, 3]);
     ctx.strokeStyle = "#6b7280";
-    line(ctx, f, multi ? [0, 1] : [best()[0], best()[1]]);
+    if (!multi && !quadratic()) {  // a robust loss: the least-squares line, dotted, beside its own
+      ctx.setLineDash([1, 3]);
+      line(ctx, f, u.ols || u.minimizer);
+    }
+    ctx.setLineDash([4, 3]);
+    var own = best();
+    if (multi) line(ctx, f, [0, 1]); else if (own) line(ctx, f, own);
     ctx.setLineDash([]);
+    drawn.fit = {outliers: crosses, ols: !multi && !quadratic(), own: !!(multi || own)};
     if (!multi && w.every(finite)) {
       ctx.lineWidth = 2.5;
       ctx.strokeStyle = "#c2410c";
@@ -476,7 +570,7 @@
 
   function drawLoss() {
     var ctx = start("loss"), L = sim.loss, S = sim.steps, lo = Infinity, hi = -Infinity;
-    var floor = spectrum().ols_loss;
+    var floor = bestLoss();
     for (var j = 0; j <= S; j++) {
       var lv = j < S ? L[j] : sim.finalLoss;
       if (lv > 0 && isFinite(lv)) { lo = Math.min(lo, lv); hi = Math.max(hi, lv); }
@@ -536,6 +630,11 @@
   function regimeText() {
     var plain = state.optimizer === "gd" || (state.optimizer === "sgd" && !state.momentum);
     if (!plain || state.train.zero_grad === false || state.train.schedule || !lab.regime) return "";
+    if (!quadratic()) {  // no Hessian, no regime: say why in words
+      var entry = lossEntry();
+      return entry.loss === "huber" ? say("not_quadratic_huber", {delta: fmt(entry.huber_delta, 3)})
+        : say("not_quadratic_abs", {loss: entry.label});
+    }
     var sp = spectrum(), wd = +(state.options.weight_decay || 0);  // the recorder's regime adds it
     var r = lab.regime(state.lr, sp, wd);
     // enough digits that a factor next to 1 does not read as 1
@@ -543,8 +642,9 @@
     return say(r.regime, {ratio: fmt(r.lrLambdaMax, 3), contraction: fmt(r.contraction, digits)});
   }
   function readoutText() {
-    var parts = [say("final", {loss: fmt(sim.finalLoss)}) + " · " + say("distance", {distance: fmt(sim.distance)}) +
-      " · " + statusText() + "."];
+    var distance = sim.distance === null ? "" : " · " + (quadratic() ? say("distance", {distance: fmt(sim.distance)})
+      : say("distance_min", {loss: lossEntry().label, distance: fmt(sim.distance)}));
+    var parts = [say("final", {loss: fmt(sim.finalLoss)}) + distance + " · " + statusText() + "."];
     var regime = regimeText();
     if (regime) parts.push(regime + ".");
     if (sim.exit) parts.push(say("left", {epoch: sim.exit.epoch, a: fmt(sim.exit.a, 3), b: fmt(sim.exit.b, 3)}));
@@ -560,7 +660,10 @@
   var lr = {range: el("lab-lr-range"), number: el("lab-lr"), mark: el("lab-critical-mark"), ticks: el("lab-lr-ticks")};
   // the slider is log-scale over whole decades, its range set per loss (lab.py's lr_range)
   var N = D.slider_steps;
-  function span() { var r = D.lr_range[state.loss]; return [Math.log(r[0]), Math.log(r[1])]; }
+  function span() {
+    var r = D.lr_range[lossEntry().key] || D.lr_range.mse;
+    return [Math.log(r[0]), Math.log(r[1])];
+  }
   function lrOfPosition(pos) {
     var r = span();
     return Number(Math.exp(r[0] + pos / N * (r[1] - r[0])).toPrecision(3));
@@ -584,7 +687,12 @@
     input.addEventListener("input", function () { set({betas: [num(controls.beta1), num(controls.beta2)]}, "betas"); });
   });
   controls.loss.forEach(function (radio) {
-    radio.addEventListener("change", function () { if (radio.checked) set({loss: radio.value}, "loss"); });
+    radio.addEventListener("change", function () {
+      if (!radio.checked) return;
+      var entry = D.losses.filter(function (o) { return o.key === radio.value; })[0], patch = {loss: entry.loss};
+      if (entry.loss === "huber") patch.train = Object.assign({}, state.train, {huber_delta: entry.huber_delta});
+      set(patch, "loss");
+    });
   });
   controls.epochs.addEventListener("input", function () { set({epochs: num(controls.epochs)}, "epochs"); });
   if (controls.schedule) controls.schedule.addEventListener("change", function () {
@@ -645,19 +753,21 @@
       if (controls.schedule.value === "-1" || now === "null") controls.schedule.value = "";
     }
     controls.init.forEach(function (input, i) { put(input, +state.init[i].toPrecision(6)); });
-    controls.loss.forEach(function (radio) { radio.checked = radio.value === state.loss; });
+    var chosen = lossEntry().key;
+    controls.loss.forEach(function (radio) { radio.checked = radio.value === chosen; });
     if (controls.reset) controls.reset.value = state.run === null ? "" : String(state.run);
     root.querySelectorAll("[data-lab-option]").forEach(function (box) {
       var which = box.getAttribute("data-lab-option");
       box.hidden = which === "momentum" ? !MOMENTUM[state.optimizer] : state.optimizer !== "adam";
     });
-    var crit = spectrum().critical_lr;
+    var crit = quadratic() && spectrum().critical_lr;
+    lr.mark.hidden = !crit;
+    lr.ticks.innerHTML = "";
     if (crit) {
       var at = fractionOfLr(crit);
       lr.mark.hidden = !(at >= 0 && at <= 1);
       lr.mark.style.setProperty("--at", clamp(at, 0, 1).toFixed(4));
       lr.mark.textContent = say("critical", {}) + " = " + fmt(crit, 3);
-      lr.ticks.innerHTML = "";
       var tick = document.createElement("option");
       tick.value = String(positionOfLr(crit));
       tick.label = say("critical", {});
@@ -753,7 +863,7 @@
     for (var i = 0; i <= sim.steps; i++) params.push(row(sim.W, i));
     return {params: params, loss: Array.prototype.slice.call(sim.loss), status: sim.status, steps: sim.steps, divergedAt: sim.divergedAt,
       final: sim.final, finalLoss: sim.finalLoss, distance: sim.distance, exit: sim.exit, readout: readout.textContent,
-      drawn: drawn.contour};
+      drawn: Object.assign({levels: drawn.levels, fit: drawn.fit}, drawn.contour)};
   }
   function emit(name, detail) {
     var taken = false;
