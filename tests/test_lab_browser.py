@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from test_fonts import used_fonts
 from test_site_browser import ARTIFACTS, ROOT, Visit, needs_browser, tiny_copy  # noqa: F401
 
 from gdanim.report import build_site
@@ -338,6 +339,21 @@ def test_the_korean_page_labels_the_lab_in_korean(browser, tmp_path):
                           ".map(e => e.textContent.trim())")
         assert "직접 해 보기" in labels and "학습률 (로그 눈금)" in labels and "옵티마이저" in labels
         assert visit.readout().startswith("최종 손실")
+        # this machine has no Korean font: the epoch line and the canvases' words in Hangul
+        # come from the page's own subset, not as empty boxes
+        visit.js("() => document.fonts.ready.then(() => gdanim.lab.update())")
+        assert visit.page.inner_text("#lab-epoch-out").startswith("에폭")
+        assert ("NanumGothic", True) in used_fonts(visit.page, "#lab-epoch-out")
+        fonts = visit.js("() => ['lab-fit', 'lab-loss'].map(id => document.getElementById(id)"
+                         ".getContext('2d').font)")  # (the contour's words are drawn in its layer)
+        assert all("gdanim Hangul" in f for f in fonts), fonts
+        # the loss canvas's y label, drawn in its font and in the fallback alone, differs
+        inked = visit.js("""(font) => [font, '11px monospace'].map((f) => {
+          const c = document.createElement('canvas'), ctx = c.getContext('2d');
+          c.width = 60; c.height = 20; ctx.font = f; ctx.fillText('손실', 2, 14);
+          return Array.from(ctx.getImageData(0, 0, 60, 20).data).join(',');
+        })""", fonts[1])
+        assert inked[0] != inked[1]
         assert visit.clean() == []
 
 

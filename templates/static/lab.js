@@ -202,6 +202,12 @@
   var canvases = {contour: el("lab-contour"), fit: el("lab-fit"), loss: el("lab-loss")};
   var ASPECT = {contour: 0.92, fit: 0.52, loss: 0.52};
   var M = {l: 52, r: 12, t: 10, b: 34};  // plot margins in CSS pixels
+  // canvas text in the page's fonts (its Hangul face too: many lab machines have none);
+  // a face that loads later redraws the layer that has text in it
+  var FONT = "11px " + (window.getComputedStyle(root).fontFamily || "system-ui, sans-serif"), fontsLoaded = 0;
+  if (document.fonts && document.fonts.addEventListener) {
+    document.fonts.addEventListener("loadingdone", function () { fontsLoaded++; dirty.layer = true; schedule(); });
+  }
   var size = {};
   function el(id) { return document.getElementById(id); }
   function sizeCanvases() {
@@ -250,7 +256,7 @@
     ctx.fillStyle = "#374151";
     ctx.lineWidth = 1;
     ctx.strokeRect(f.L + 0.5, f.T + 0.5, f.W, f.H);
-    ctx.font = "11px system-ui, sans-serif";
+    ctx.font = FONT;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     ticks(f.xlo, f.xhi, Math.max(3, Math.floor(f.W / 80))).forEach(function (v) {
@@ -294,7 +300,7 @@
   }
   function drawLayer() {
     var s = size.contour, box = viewBox(), entry = lossEntry();
-    var key = JSON.stringify([state.units, entry.key, entry.huber_delta, box, s, canvases.contour.width]);
+    var key = JSON.stringify([state.units, entry.key, entry.huber_delta, box, s, canvases.contour.width, fontsLoaded]);
     if (key === layerKey) return;
     layerKey = key;
     layer.width = canvases.contour.width;
