@@ -31,6 +31,9 @@ class Mutant:
     tests: tuple[str, ...]
 
 
+ROBUST_LAB = "tests/test_lab_browser.py::test_a_robust_loss_trains_on_its_own_level_sets_and_says_why_it_has_no_critical_rate"
+KOREAN_LAB = "tests/test_lab_browser.py::test_the_korean_page_labels_the_lab_in_korean"
+
 MUTANTS = (
     Mutant("update-sign", "gdanim/recorder/optim.py", "upd_h.append(after - before)",
            "upd_h.append(before - after)", ("tests/test_recorder_hand_loops.py",)),
@@ -72,6 +75,28 @@ MUTANTS = (
     Mutant("normalize-before-expanding", "gdanim/dataset.py",
            "    norm = normalization(data.normalize, raw_columns)\n",
            "    norm = normalization(data.normalize, x_raw)\n", ("tests/test_polynomial.py",)),
+    Mutant("lab-huber-grad-sign", "templates/static/lab-core.js", "e <= -hd ? -cd : e >= hd ? cd : f(e * c)",
+           "e <= -hd ? cd : e >= hd ? -cd : f(e * c)", ("tests/test_lab_core.py",)),
+    Mutant("lab-mae-grad-without-mean", "templates/static/lab-core.js", "var k = analytic ? 1 : c;", "var k = 1;",
+           ("tests/test_lab_core.py",)),
+    Mutant("lab-huber-half-delta", "templates/static/lab-core.js", "half: f(0.5 * f(delta))", "half: f(delta)",
+           ("tests/test_lab_core.py",)),
+    Mutant("lab-sae-as-mean", "templates/static/lab-core.js", 'mean: name !== "sse" && name !== "sae"',
+           'mean: name !== "sse"', ("tests/test_lab_core.py",)),
+    Mutant("lab-grid-others-dropped", "templates/static/lab-core.js", "else s += o.fixed[j] * x;", "",
+           ("tests/test_lab_core.py",)),
+    Mutant("lab-isolines-saddle", "templates/static/lab-core.js",
+           "var joined = ((v[0] + v[1] + v[2] + v[3]) / 4 < level) === (v[0] < level);",
+           "var joined = ((v[0] + v[1] + v[2] + v[3]) / 4 < level) !== (v[0] < level);", ("tests/test_lab_core.py",)),
+    Mutant("lab-outliers-off-by-one", "templates/static/lab.js", "var first = D.n - (D.outliers || 0), crosses",
+           "var first = D.n - (D.outliers || 0) + 1, crosses", (ROBUST_LAB,)),
+    Mutant("lab-robust-level-sets-as-ellipses", "templates/static/lab.js",
+           "if (quadratic()) ellipses(ctx, f, box, u); else levelSets(ctx, f, box, centre, entry);",
+           "ellipses(ctx, f, box, u);", (ROBUST_LAB,)),
+    Mutant("lab-huber-delta-not-in-key", "gdanim/report/lab.py", "key = robust_key(st.loss, st.huber_delta)",
+           "key = st.loss", ("tests/test_lab_page.py",)),
+    Mutant("lab-canvas-system-font", "templates/static/lab.js", "    ctx.font = FONT;",
+           '    ctx.font = "11px system-ui, sans-serif";', (KOREAN_LAB,)),
 )
 
 

@@ -539,6 +539,17 @@ def test_the_level_sets_of_any_loss_lie_where_the_loss_has_their_level(recorded,
         assert (counts == 2).mean() > 0.99
 
 
+@needs_browser
+def test_a_saddle_cell_is_split_as_its_centre_says(page):
+    """Corners 1 0 / 0 1 (high at (0, 0) and (1, 1)): the centre's 0.5 joins the high corners
+    at level 0.4 (the lines cut off the low ones) and the low corners at 0.6."""
+    values = [1.0, 0.0, 0.0, 1.0]  # row 0: (0,0) (1,0); row 1: (0,1) (1,1)
+    low, high = page.evaluate("(v) => [0.4, 0.6].map((l) => gdanim.lab.isolines(v, 2, 2, l))", values)
+    assert np.allclose(low, [0.6, 0, 1, 0.4, 0.4, 1, 0, 0.6])  # around (1, 0), then around (0, 1)
+    assert np.allclose(high, [0, 0.4, 0.4, 0, 1, 0.6, 0.6, 1])  # around (0, 0), then around (1, 1)
+    assert page.evaluate("(v) => gdanim.lab.isolines(v, 2, 2, 0.5).length", [1.0, 1.0, 1.0, float("nan")]) == 0
+
+
 def test_lab_core_is_a_plain_script_without_page_access_or_dependencies():
     text = LAB_CORE.read_text(encoding="utf-8")
     code = re.sub(r"//.*|/\*[\s\S]*?\*/", "", text)
