@@ -40,6 +40,7 @@ _ITALIC = {**{c: 0x1D434 + i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # system's font, so the face can stand first in the font list).
 HANGUL_RANGES = ((0x1100, 0x11FF), (0x3000, 0x303F), (0x3130, 0x318F), (0xA960, 0xA97F),
                  (0xAC00, 0xD7AF), (0xD7B0, 0xD7FF), (0xFF00, 0xFFEF))
+_HANGUL = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in HANGUL_RANGES) + "]")
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def subset(source: Path, chars: str) -> bytes:
 
 
 def _hangul_text(html: str) -> str:
-    return "".join(c for c in html if any(lo <= ord(c) <= hi for lo, hi in HANGUL_RANGES))
+    return "".join(_HANGUL.findall(html))
 
 
 def _unicode_range(ranges) -> str:
