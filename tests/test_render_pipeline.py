@@ -173,6 +173,33 @@ def test_meanwhile_runs_once_with_the_recorded_trace_before_the_animations_are_c
     assert sorted(p.name for p in folder.glob("*.png")) == ["compare.png", "lr-0.01.png", "lr-0.03.png"]
 
 
+def _after(trace, folder):
+    import os
+    import sys
+
+    if trace.title == "fails":
+        raise OSError("no room")
+    return os.getpid(), "matplotlib" in sys.modules, sorted(p.name for p in folder.glob("*.png"))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_after_runs_once_the_animations_are_written_and_returns_into_the_result(tmp_path, jobs):
+    import os
+
+    result = render_scenario(scenario_file(tmp_path, formats="png"), tmp_path, jobs=jobs, after=_after)
+    pid, drawing_loaded, posters = result.after
+    assert (pid == os.getpid()) == (jobs == 1) and drawing_loaded  # a worker, with matplotlib
+    if jobs == 1:  # in this process, after every animation; with workers, after its own
+        assert posters == ["compare.png", "lr-0.01.png", "lr-0.03.png"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_after_that_raises_leaves_none_and_the_animations_stand(tmp_path, jobs):
+    result = render_scenario(scenario_file(tmp_path, title="fails", formats="png"), tmp_path, jobs=jobs,
+                             after=_after)
+    assert result.after is None and result.ok and set(result.runs) == {"lr-0.01", "lr-0.03"}
+
+
 def test_an_exercise_gets_a_poster_of_its_run_at_the_epoch_it_asks_about(tmp_path):
     import numpy as np
 

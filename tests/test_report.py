@@ -250,3 +250,21 @@ def test_the_analysis_says_where_each_schedule_crosses_the_critical_rate():
     assert "exponential (exp-0.99) starts at lr·λmax = 2.06 and is stable from epoch 4 on" in text
     assert run_row(trace.run("step-decay"), trace, strings("en")).lr == "0.0085 → 0.000266 (step-10-0.5)"
     assert "에폭 10부터" in verdicts(trace, strings("ko"))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_figures_drawn_by_a_render_worker_are_the_ones_the_page_would_draw(tmp_path, lang):
+    from gdanim.render import render_scenario
+    from gdanim.report import page_ahead
+
+    scenario = load_scenario(ROOT / "scenarios" / "sse_vs_mse.yaml")
+    result = render_scenario(scenario, tmp_path, formats=["png"], preset="thumb", jobs=2, progress=False,
+                             **page_ahead(scenario, lang=lang))
+    assert sorted(result.after) == ["contour", "data", "loss", "sse-mse-0", "sse-mse-1"]
+    page = write_scenario_report(scenario, result.folder, lang=lang, figures=result.after)
+    drawn = {p.name: p.read_bytes() for p in (result.folder / "assets").glob("*.png")}
+    html = page.read_bytes()
+    for figure in (result.folder / "assets").glob("*.png"):
+        figure.unlink()
+    assert write_scenario_report(scenario, result.folder, lang=lang).read_bytes() == html
+    assert {p.name: p.read_bytes() for p in (result.folder / "assets").glob("*.png")} == drawn

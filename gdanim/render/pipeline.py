@@ -74,6 +74,8 @@ class RenderResult:
     "{format: file} of the grid of all runs (empty with a single run)."
     failures: tuple[tuple[str, str], ...]
     "(run name or 'compare', message) for each animation that failed."
+    after: object = None
+    "What `after` returned; None when it was not given, raised or lost its worker."
 
     @property
     def ok(self) -> bool:
@@ -108,13 +110,18 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
                     fps: int | None = None, theme: str | None = None, jobs: int | None = None,
                     progress: bool | None = None,
                     meanwhile: Callable[[Trace, Path], object] | None = None,
+                    after: Callable[[Trace, Path], object] | None = None,
                     lang: str | None = None) -> RenderResult:
     """Record the scenario (trace.json and CSVs) and write its animations into
     output/<stem>/; returns a RenderResult listing the files and any failures. The
     handouts speak `lang` (by default the scenario's).
 
     `meanwhile(trace, folder)`, when given, runs in this process once the trace is
-    recorded, while the workers draw and encode (the report's figures, say)."""
+    recorded, while the workers draw and encode. `after(trace, folder)` (a function that
+    pickles, such as a functools.partial of a module's function) runs in a worker once it
+    is free of its animations: a worker has matplotlib loaded already, and no encoder of
+    its own is running then (the report's figures, say); RenderResult.after is what it
+    returned."""
     from gdanim.api import as_scenario
 
     scenario = as_scenario(scenario_or_path)
@@ -130,7 +137,7 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
         interrupt.check()
         later = (lambda: meanwhile(trace, folder)) if meanwhile is not None else None
         return render_trace(trace, folder, settings, jobs=jobs, progress=progress, pool=pool,
-                            meanwhile=later)
+                            meanwhile=later, after=after)
 
 
 def record_apart(scenario: Scenario, output: Path) -> tuple[Trace, Path]:
@@ -174,10 +181,12 @@ def _record_child(scenario: Scenario, output: Path) -> tuple[str, object]:
 
 def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: int | None = None,
                  progress: bool | None = None, pool: concurrent.futures.Executor | None = None,
-                 meanwhile: Callable[[], object] | None = None) -> RenderResult:
+                 meanwhile: Callable[[], object] | None = None,
+                 after: Callable[[Trace, Path], object] | None = None) -> RenderResult:
     """Write every run's animation and the compare grid of a recorded trace into folder
     (in `pool` when given, else in `jobs` processes); returns the RenderResult.
-    `meanwhile()` runs in this process once the animations are handed to the workers."""
+    `meanwhile()` runs in this process once the animations are handed to the workers;
+    `after(trace, folder)` in the first worker free of them (here, without workers)."""
     if progress is None:
         progress = sys.stderr.isatty()
     names = [r.name for r in trace.runs] + ([COMPARE] if len(trace.runs) > 1 else [])
@@ -186,11 +195,11 @@ def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: 
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(_workers(_job_count(jobs, len(names))))
-        outcomes = list(_run_all(job, names, pool, meanwhile))
+        outcomes, extra = _run_all(job, names, pool, meanwhile, after)
     done = {name: files for name, files, error in outcomes if error is None}
     failures = tuple((name, error) for name, _, error in outcomes if error is not None)
     runs = {r.name: done[r.name] for r in trace.runs if r.name in done}
-    return RenderResult(trace, Path(folder), runs, done.get(COMPARE, {}), failures)
+    return RenderResult(trace, Path(folder), runs, done.get(COMPARE, {}), failures, extra)
 
 
 def _job_count(jobs: int | None, tasks: int) -> int:
@@ -233,21 +242,42 @@ def _warm() -> None:
 
 
 def _run_all(job: _Job, names: list[str], pool, meanwhile: Callable[[], object] | None,
-             ) -> Iterator[tuple[str, dict, str | None]]:
-    futures = [pool.submit(_render_one, job, name, n) for n, name in enumerate(names)] if pool is not None else []
+             after: Callable[[Trace, Path], object] | None,
+             ) -> tuple[list[tuple[str, dict, str | None]], object]:
+    """Every animation's (name, files, error), and what `after` returned."""
+    if pool is None:
+        if meanwhile is not None:
+            meanwhile()
+        outcomes = [_render_one(job, name, position) for position, name in enumerate(names)]
+        return outcomes, _after(after, job.trace, job.folder) if after is not None else None
+    futures = [pool.submit(_render_one, job, name, n) for n, name in enumerate(names)]
+    later = pool.submit(_after, after, job.trace, job.folder) if after is not None else None
     if meanwhile is not None:
         meanwhile()
-    if pool is None:
-        for position, name in enumerate(names):
-            yield _render_one(job, name, position)
-        return
+    outcomes = []
     for name, future in zip(names, futures):
         try:
-            yield future.result()
+            outcomes.append(future.result())
         except concurrent.futures.process.BrokenProcessPool:
             interrupt.check()
             remove_leftovers(job.folder, names)
-            yield name, {}, WORKER_DIED
+            outcomes.append((name, {}, WORKER_DIED))
+    try:
+        return outcomes, later.result() if later is not None else None
+    except concurrent.futures.process.BrokenProcessPool:
+        interrupt.check()
+        return outcomes, None
+
+
+def _after(after: Callable[[Trace, Path], object], trace: Trace, folder: Path) -> object:
+    """after(trace, folder), or None when it raised: the caller may do the work itself
+    and meet the error there, as it would have without workers."""
+    interrupt.check()
+    try:
+        return after(trace, folder)
+    except Exception:
+        interrupt.check()
+        return None
 
 
 def _render_one(job: _Job, name: str, position: int) -> tuple[str, dict[str, Path], str | None]:

@@ -11,9 +11,15 @@ sits in the site's own folder: no CDN, no remote fonts, math as MathML.
 from __future__ import annotations
 
 from gdanim.report.errors import ReportError
-from gdanim.report.scenario_page import Timing, write_report, write_scenario_figures, write_scenario_report
+from gdanim.report.scenario_page import (
+    Timing,
+    page_ahead,
+    write_report,
+    write_scenario_figures,
+    write_scenario_report,
+)
 from gdanim.report.site import Outcome, SiteResult, build_site
 from gdanim.report.strings import LANGS
 
-__all__ = ["LANGS", "Outcome", "ReportError", "SiteResult", "Timing", "build_site", "write_report",
+__all__ = ["LANGS", "Outcome", "ReportError", "SiteResult", "Timing", "build_site", "page_ahead", "write_report",
            "write_scenario_figures", "write_scenario_report"]

@@ -74,6 +74,17 @@ def render(name: str, context: dict[str, Any], override: Path | None = None) -> 
         raise ReportError(f"template {name}: {exc}") from None
 
 
+def prepare(name: str, lang: str, override: Path | None = None) -> None:
+    """Load what writing a page of template `name` in `lang` takes the first time (the
+    compiled template, the catalog, the versions its footer names) ahead of the page:
+    while the animations encode, say."""
+    from gdanim.manifest import versions
+
+    environment(override).get_template(name)
+    messages(lang)
+    versions()
+
+
 def static_files(override: Path | None = None) -> dict[str, Path]:
     """Static asset name -> file, the override's files winning over the theme's."""
     found: dict[str, Path] = {}

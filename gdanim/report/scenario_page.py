@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
 from gdanim.report.lab import lab_context
 from gdanim.report.media import Media, compare_slider, find_media, frame_indices, slider_frames, snippets
-from gdanim.report.page import copy_static, template_dirs, write_page
+from gdanim.report.page import copy_static, prepare, template_dirs, write_page
 from gdanim.report.strings import strings
 from gdanim.scene.schedule import compare_schedule
 from gdanim.schedules import label as schedule_label
@@ -270,6 +271,26 @@ def write_scenario_figures(scenario, trace: Trace, folder: Path, *, fps: int | N
     """Draw the page's static figures alone (they need only the trace, not the animations,
     so they can be drawn while those encode); returns what `write_scenario_report` takes."""
     return write_figures(trace, Path(folder), strings(lang), timing_of(scenario, fps))
+
+
+def page_ahead(scenario, *, fps: int | None = None, lang: str = "en",
+               templates: Path | None = None) -> dict[str, Callable[[Trace, Path], object]]:
+    """`render_scenario`'s meanwhile and after when the scenario's page follows the
+    animations: the page's template and catalog load in this process while they encode,
+    and its figures are drawn by the first worker free of its animations (matplotlib is
+    loaded there, and its encoders are done): with workers this process never loads
+    matplotlib. RenderResult.after is then `write_scenario_report`'s figures (None: draw them)."""
+
+    def meanwhile(trace: Trace, folder: Path) -> None:
+        try:
+            prepare("scenario.html", lang, templates)
+            _math(trace, strings(lang))  # the MathML converter loads and keeps these formulas
+            tx.markdown(trace.description)  # the Markdown parser loads
+        except Exception:  # noqa: BLE001 - a head start only: the page meets and reports it
+            pass
+
+    return {"meanwhile": meanwhile,
+            "after": functools.partial(write_scenario_figures, scenario, fps=fps, lang=lang)}
 
 
 def write_scenario_report(scenario, folder: Path, *, fps: int | None = None, lang: str = "en",
