@@ -33,6 +33,7 @@ class Mutant:
 
 ROBUST_LAB = "tests/test_lab_browser.py::test_a_robust_loss_trains_on_its_own_level_sets_and_says_why_it_has_no_critical_rate"
 KOREAN_LAB = "tests/test_lab_browser.py::test_the_korean_page_labels_the_lab_in_korean"
+SITE_MANIFEST = "tests/test_manifest.py::test_a_site_has_its_own_manifest_and_verify_checks_its_index_assets_and_folders"
 
 MUTANTS = (
     Mutant("update-sign", "gdanim/recorder/optim.py", "upd_h.append(after - before)",
@@ -97,6 +98,10 @@ MUTANTS = (
            "key = st.loss", ("tests/test_lab_page.py",)),
     Mutant("lab-canvas-system-font", "templates/static/lab.js", "    ctx.font = FONT;",
            '    ctx.font = "11px system-ui, sans-serif";', (KOREAN_LAB,)),
+    Mutant("verify-site-as-one-folder", "gdanim/verify.py", "if (path / NAME).is_file() and not _is_site(path):",
+           "if (path / NAME).is_file():", (SITE_MANIFEST,)),
+    Mutant("site-manifest-without-assets", "gdanim/manifest.py", 'if (site / "assets").is_dir():',
+           "if False:", (SITE_MANIFEST,)),
 )
 
 

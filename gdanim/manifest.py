@@ -1,4 +1,5 @@
-"""manifest.json: where a scenario folder came from (`gdanim.manifest/1`, docs/manifest.md).
+"""manifest.json: where a scenario folder came from (`gdanim.manifest/1`, docs/manifest.md),
+and a site's own one at its top (`kind: "site"`): its scenario folders and its index.
 
 The scenario and data files by sha256, the seeds, the versions of everything that
 shaped the numbers and the pixels, the command, every output file by size and sha256,
@@ -167,6 +168,45 @@ def write_manifest(folder: Path, scenario, *, command: str, options: Mapping[str
     return atomic_write_text(Path(folder) / NAME, text)
 
 
+SITE_FILES = ("index.html", "exercises.html", ".nojekyll")
+"The site's own pages beside its scenario folders (report.site writes them), with assets/."
+
+
+def site_output_files(site: Path) -> list[Path]:
+    """The files at a site's top that gdanim writes: its index, worksheet and assets."""
+    site = Path(site)
+    found = [site / name for name in SITE_FILES if (site / name).is_file()]
+    if (site / "assets").is_dir():
+        found += sorted(p for p in (site / "assets").rglob("*") if p.is_file())
+    return found
+
+
+def write_site_manifest(site: Path, scenarios: Iterable[str], *,
+                        options: Mapping[str, Any] | None = None) -> Path:
+    """Write site/manifest.json (`kind: "site"`): the scenario folders of the site and its
+    own files by size and sha256, so `gdanim verify` checks the index too. An unchanged
+    site keeps the manifest it has (its `created` stays the first build's)."""
+    site = Path(site)
+    manifest = {
+        "schema": SCHEMA,
+        "kind": "site",
+        "created": created(),
+        "versions": versions(),
+        "command": {"name": "site", "argv": ["gdanim", *sys.argv[1:]],
+                    "options": {k: v for k, v in sorted((options or {}).items()) if v is not None}},
+        "scenarios": sorted(scenarios),
+        "outputs": {p.relative_to(site).as_posix(): file_entry(p) for p in site_output_files(site)},
+    }
+    try:
+        old = read_manifest(site)
+    except (OSError, ValueError):
+        old = {}
+    if all(old.get(k) == manifest[k] for k in ("kind", "versions", "scenarios", "outputs")):
+        return site / NAME
+    text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"
+    return atomic_write_text(site / NAME, text)
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest in folder; raises OSError or ValueError when missing or unreadable."""
     manifest = json.loads((Path(folder) / NAME).read_text(encoding="utf-8"))
@@ -183,4 +223,5 @@ def provenance(folder: Path) -> dict[str, str]:
     shown = ", ".join(f"{k} {v[k]}" for k in ("gdanim", "python", "torch", "numpy", "matplotlib", "ffmpeg")
                       if v.get(k))
     return {"versions": shown, "date": created()[:10],
-            "scenario_sha256": sha256_of(copy)[:12] if copy.is_file() else "", "manifest": NAME}
+            "scenario_sha256": sha256_of(copy)[:12] if copy.is_file() else "",
+            "manifest": NAME if copy.is_file() else ""}

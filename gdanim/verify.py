@@ -36,22 +36,31 @@ class Finding:
 
 
 def manifest_folders(paths: Iterable[str | Path]) -> list[Path]:
-    """The scenario folders to check: each path holding a manifest.json, else its
-    subfolders that do (a site); VerifyError when a path has none."""
+    """The folders to check: each path holding a scenario's manifest.json; a site (its own
+    manifest at the top, of kind "site") and its subfolders that hold one; else those
+    subfolders alone (a site built before site manifests). VerifyError when a path has none."""
     found: list[Path] = []
     for path in map(Path, paths):
         if not path.is_dir():
             raise VerifyError(f"{path}: a rendered folder or a site is expected, got "
                               f"{'a file' if path.exists() else 'nothing'}")
-        if (path / NAME).is_file():
+        if (path / NAME).is_file() and not _is_site(path):
             found.append(path)
             continue
         inner = sorted(p for p in path.iterdir() if p.is_dir() and (p / NAME).is_file())
-        if not inner:
+        if not inner and not (path / NAME).is_file():
             raise VerifyError(f"{path}: no {NAME} in it or in its folders (built before manifests? "
                               "render it again)")
+        found += [path] if (path / NAME).is_file() else []
         found += inner
     return found
+
+
+def _is_site(folder: Path) -> bool:
+    try:
+        return read_manifest(folder).get("kind") == "site"
+    except (OSError, ValueError):
+        return False
 
 
 def verify_paths(paths: Iterable[str | Path], *, rerun: bool = False) -> tuple[list[Finding], int]:
@@ -68,6 +77,10 @@ def verify_folder(folder: Path, *, rerun: bool = False) -> list[Finding]:
         manifest = read_manifest(folder)
     except (OSError, ValueError) as exc:
         return [Finding(folder, f"{NAME} cannot be read: {exc}")]
+    if manifest.get("kind") == "site":  # the index and assets, and every scenario folder it lists
+        found = [Finding(folder, m) for m in _outputs(folder, manifest)]
+        return found + [Finding(folder, f"scenario folder missing: {name}") for name in manifest["scenarios"]
+                        if not (folder / name / NAME).is_file()]
     found = [Finding(folder, m) for m in _sources(manifest)]
     found += [Finding(folder, m) for m in _outputs(folder, manifest)]
     if rerun:

@@ -9,6 +9,8 @@ named, no temporary file left, and what an earlier run wrote still byte for byte
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import resource
 import signal
@@ -45,6 +47,11 @@ def one_job(command: str) -> list[str]:
 
 def forced(command: str) -> list[str]:
     return ["--force"] if command == "site" else []
+
+
+def sha256(manifest: bytes) -> str:
+    """The sha256 a site's manifest lists for its index."""
+    return json.loads(manifest)["outputs"]["index.html"]["sha256"]
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -119,6 +126,8 @@ def test_a_full_disk_leaves_every_earlier_output_as_it_was(tmp_path, command):
             assert 'href="tiny/index.html"' in after.pop("index.html").decode()
             assert "No space left on device" in (out / "index.html").read_text(encoding="utf-8")
             before.pop("index.html"), before.pop("tiny/.gdanim-build.json")  # stale now: built again next time
+            before.pop("manifest.json")  # the site's own manifest follows its new index
+            assert sha256(after.pop("manifest.json")) == hashlib.sha256((out / "index.html").read_bytes()).hexdigest()
         assert after == before
         assert leftovers(out) == []
 

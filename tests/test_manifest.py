@@ -208,14 +208,50 @@ def test_a_site_shows_how_it_was_made_and_drops_the_folders_of_removed_scenarios
     assert gdanim("verify", str(site)).returncode == 0
 
 
-def test_a_removed_scenario_whose_folder_holds_nothing_else_leaves_no_folder(tmp_path):
+def two_scenario_site(tmp_path: Path) -> tuple[Path, Path]:
+    """A site of two scenarios with posters only, fit and more; returns (sources, site)."""
     src = tmp_path / "src"
     csv_scenario(src)
     (src / "fit.yaml").write_text(CSV_SCENARIO.replace("formats: [mp4, gif, png]", "formats: [png]"))
     (src / "more.yaml").write_text((src / "fit.yaml").read_text())
     site = tmp_path / "site"
     assert gdanim("site", str(src), "-o", str(site), "--jobs", "1", "--quiet").returncode == 0
+    return src, site
+
+
+def test_a_site_has_its_own_manifest_and_verify_checks_its_index_assets_and_folders(tmp_path):
+    src, site = two_scenario_site(tmp_path)
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["schema"] == SCHEMA and manifest["kind"] == "site" and manifest["scenarios"] == ["fit", "more"]
+    assert manifest["command"]["name"] == "site" and manifest["versions"]["torch"]
+    on_disk = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()
+               and p.parent in (site, site / "assets")} - {"manifest.json", ".gdanim-site.lock"}
+    assert set(manifest["outputs"]) == on_disk and {"index.html", "assets/site.css"} <= on_disk
+    for name, entry in manifest["outputs"].items():
+        assert entry == {"bytes": (site / name).stat().st_size, "sha256": sha256_of(site / name)}, name
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "Every page and file of the site is listed in <a href=\"manifest.json\">manifest.json</a>" in index
+    proc = gdanim("verify", str(site))
+    assert proc.returncode == 0 and "3 folder(s)" in proc.stdout, proc.stdout + proc.stderr
+
+    before = (site / "manifest.json").read_bytes()
+    assert gdanim("site", str(src), "-o", str(site), "--jobs", "1", "--quiet").returncode == 0
+    assert (site / "manifest.json").read_bytes() == before  # an unchanged site keeps its manifest
+
+    (site / "index.html").write_text(index.replace("more", "less"), encoding="utf-8")
+    (site / "assets" / "site.js").unlink()
+    (site / "more").rename(tmp_path / "more-moved")
+    proc = gdanim("verify", str(site))
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [f"{site}: output missing: assets/site.js",
+                                        f"{site}: output changed since the build: index.html",
+                                        f"{site}: scenario folder missing: more"]
+
+
+def test_a_removed_scenario_whose_folder_holds_nothing_else_leaves_no_folder(tmp_path):
+    src, site = two_scenario_site(tmp_path)
     (src / "more.yaml").unlink()
     assert gdanim("site", str(src), "-o", str(site), "--jobs", "1", "--quiet").returncode == 0
     assert sorted(p.name for p in site.iterdir()) == [".gdanim-site.lock", ".nojekyll", "assets", "fit",
-                                                      "index.html"]
+                                                      "index.html", "manifest.json"]
+    assert json.loads((site / "manifest.json").read_text(encoding="utf-8"))["scenarios"] == ["fit"]

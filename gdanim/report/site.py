@@ -24,7 +24,7 @@ from gdanim import __version__, interrupt
 from gdanim.errors import GdanimError, MachineError, cannot_write
 from gdanim.files import atomic_write_text, inside, make_folder, remove_leftovers
 from gdanim.manifest import NAME as MANIFEST
-from gdanim.manifest import write_manifest
+from gdanim.manifest import provenance, write_manifest, write_site_manifest
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
 from gdanim.report.page import copy_static, templates_digest, write_page
@@ -314,9 +314,14 @@ def write_index(site: Path, outcomes: Sequence[Outcome], lang: str, templates: P
     if not (site / ".nojekyll").is_file():
         atomic_write_text(site / ".nojekyll", "")
     worksheet = write_worksheet(site, [o.card for o in outcomes if o.card is not None], lang, templates)
-    context = {"s": s, "lang": lang, "version": __version__, "assets": f"{ASSETS}/",
+    context = {"s": s, "lang": lang, "version": __version__, "assets": f"{ASSETS}/", "made": _site_made(site),
                "cards": cards, "failures": failures, "worksheet": worksheet.name if worksheet else None}
     return write_page(site / "index.html", "index.html", context, templates)
+
+
+def _site_made(site: Path) -> dict[str, str]:
+    """The footer's "how this was made" line of the site's own pages, with the site's manifest."""
+    return {**provenance(site), "manifest": MANIFEST}
 
 
 def write_worksheet(site: Path, cards: Sequence[Card], lang: str, templates: Path | None) -> Path | None:
@@ -330,7 +335,7 @@ def write_worksheet(site: Path, cards: Sequence[Card], lang: str, templates: Pat
         path.unlink(missing_ok=True)
         return None
     context = {"s": strings(lang), "lang": lang, "version": __version__, "assets": f"{ASSETS}/",
-               "groups": groups}
+               "groups": groups, "made": _site_made(site)}
     return write_page(path, "exercises.html", context, templates)
 
 
@@ -404,6 +409,8 @@ def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None
     spoken = [o.card.lang for o in ordered if o.card is not None]
     index_lang = lang or (max(sorted(set(spoken)), key=spoken.count) if spoken else "en")
     index = write_index(site, ordered, index_lang, Path(templates) if templates else None)
+    write_site_manifest(site, [o.card.stem for o in ordered if o.card is not None],
+                        options={"lang": lang, "jobs": jobs, "force": force or None, **(render_options or {})})
     return SiteResult(index, ordered, time.perf_counter() - start, tuple(removed))
 
 
