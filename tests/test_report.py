@@ -252,15 +252,20 @@ def test_the_analysis_says_where_each_schedule_crosses_the_critical_rate():
     assert "에폭 10부터" in verdicts(trace, strings("ko"))
 
 
-@pytest.mark.parametrize("lang", ["en", "ko"])
-def test_figures_drawn_by_a_render_worker_are_the_ones_the_page_would_draw(tmp_path, lang):
+@pytest.mark.parametrize("lang, source, figures", [
+    ("en", "sse_vs_mse", ["contour", "data", "loss", "sse-mse-0", "sse-mse-1"]),  # two workers
+    ("ko", "sse_vs_mse", ["contour", "data", "loss", "sse-mse-0", "sse-mse-1"]),
+    ("en", "tiny", ["contour", "data", "loss"]),  # one worker, warmed up for the figures
+])
+def test_figures_drawn_by_a_render_worker_are_the_ones_the_page_would_draw(tmp_path, lang, source, figures):
     from gdanim.render import render_scenario
     from gdanim.report import page_ahead
 
-    scenario = load_scenario(ROOT / "scenarios" / "sse_vs_mse.yaml")
+    path = tiny(tmp_path, loss="sse", lr=0.01) if source == "tiny" else ROOT / "scenarios" / f"{source}.yaml"
+    scenario = load_scenario(path)
     result = render_scenario(scenario, tmp_path, formats=["png"], preset="thumb", jobs=2, progress=False,
                              **page_ahead(scenario, lang=lang))
-    assert sorted(result.after) == ["contour", "data", "loss", "sse-mse-0", "sse-mse-1"]
+    assert sorted(result.after) == figures
     page = write_scenario_report(scenario, result.folder, lang=lang, figures=result.after)
     drawn = {p.name: p.read_bytes() for p in (result.folder / "assets").glob("*.png")}
     html = page.read_bytes()

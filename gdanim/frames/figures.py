@@ -54,10 +54,38 @@ def styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
 
 def save_png(fig: Figure, path: Path) -> Path:
     """Write the figure as PNG to path, whole or not at all; returns path."""
+    return atomic_write_bytes(Path(path), _png(fig))
+
+
+def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     with matplotlib.rc_context(_rc()):
         fig.savefig(buffer, format="png", dpi=DPI, facecolor=fig.get_facecolor())
-    return atomic_write_bytes(Path(path), buffer.getvalue())
+    return buffer.getvalue()
+
+
+def warm_up() -> None:
+    """Load what the first figure takes (the fonts at the figures' sizes, the math-text
+    parser of log axes, contours, the PNG encoder) ahead of time: in a render worker that
+    draws the page's figures once its animation is written, say."""
+    _png(_sample())
+
+
+@styled
+def _sample() -> Figure:
+    fig = _figure(3.0, 2.0)
+    left, right = fig.subplots(1, 2)
+    z = np.add.outer(np.arange(4.0), np.arange(4.0))
+    left.contourf(z, levels=3, cmap="Blues_r", alpha=0.55)
+    left.contour(z, levels=3, colors="0.45", linewidths=0.5)
+    left.plot([1.0], [1.0], "x", label="가")
+    left.legend(fontsize="small")
+    right.plot([1.0, 2.0], [1.0, 100.0], label="w0")
+    right.set_yscale("log")
+    right.set_xlabel("epoch")
+    right.grid(alpha=0.3, which="both")
+    right.legend(fontsize="small")
+    return fig
 
 
 def run_colors(count: int) -> list[tuple[float, float, float, float]]:

@@ -121,7 +121,8 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
     pickles, such as a functools.partial of a module's function) runs in a worker once it
     is free of its animations: a worker has matplotlib loaded already, and no encoder of
     its own is running then (the report's figures, say); RenderResult.after is what it
-    returned."""
+    returned. When it has a warm_up() method, a single worker calls it while the trace is
+    recorded (with more workers, `after` runs beside the others' animations anyway)."""
     from gdanim.api import as_scenario
 
     scenario = as_scenario(scenario_or_path)
@@ -132,7 +133,7 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
     settings = dataclasses.replace(settings, stills=stills,
                                    lang=lang or scenario.spec.lang)
     tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
-    with _workers(_job_count(jobs, tasks)) as pool:  # they import matplotlib meanwhile
+    with _workers(_job_count(jobs, tasks), after) as pool:  # they import matplotlib meanwhile
         trace, folder = record_apart(scenario, Path(output))
         interrupt.check()
         later = (lambda: meanwhile(trace, folder)) if meanwhile is not None else None
@@ -221,24 +222,29 @@ class _Job:
 
 
 @contextlib.contextmanager
-def _workers(count: int) -> Iterator[concurrent.futures.ProcessPoolExecutor | None]:
-    """`count` worker processes already importing the drawing code, or None for none."""
+def _workers(count: int, after: Callable[[Trace, Path], object] | None = None,
+             ) -> Iterator[concurrent.futures.ProcessPoolExecutor | None]:
+    """`count` worker processes already importing the drawing code (a single one also
+    warms up for `after`), or None for none."""
     if count < 1:
         yield None
         return
     pool = concurrent.futures.ProcessPoolExecutor(count, initializer=interrupt.worker_init)
     try:
+        ahead = getattr(after, "warm_up", None) if count == 1 else None
         for _ in range(count):
-            pool.submit(_warm)
+            pool.submit(_warm, ahead)
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _warm() -> None:
+def _warm(ahead: Callable[[], object] | None = None) -> None:
     from gdanim.frames.animate import warm_up  # matplotlib, imported once per worker
 
     warm_up()
+    if ahead is not None:
+        ahead()
 
 
 def _run_all(job: _Job, names: list[str], pool, meanwhile: Callable[[], object] | None,

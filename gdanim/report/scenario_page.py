@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -289,8 +288,24 @@ def page_ahead(scenario, *, fps: int | None = None, lang: str = "en",
         except Exception:  # noqa: BLE001 - a head start only: the page meets and reports it
             pass
 
-    return {"meanwhile": meanwhile,
-            "after": functools.partial(write_scenario_figures, scenario, fps=fps, lang=lang)}
+    return {"meanwhile": meanwhile, "after": _FiguresLater(scenario, fps, lang)}
+
+
+@dataclass(frozen=True)
+class _FiguresLater:
+    """`write_scenario_figures` of a scenario, called with (trace, folder) in a render worker."""
+
+    scenario: Any
+    fps: int | None
+    lang: str
+
+    def __call__(self, trace: Trace, folder: Path) -> dict[str, str]:
+        return write_scenario_figures(self.scenario, trace, folder, fps=self.fps, lang=self.lang)
+
+    def warm_up(self) -> None:
+        from gdanim.frames.figures import warm_up
+
+        warm_up()
 
 
 def write_scenario_report(scenario, folder: Path, *, fps: int | None = None, lang: str = "en",
