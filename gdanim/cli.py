@@ -178,9 +178,8 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
 def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, preset: str | None,
            fps: int | None, theme: str | None, jobs: int | None, lang: str | None, quiet: bool) -> None:
     """Record and animate every run: <run>.mp4/.gif/.png and compare.* per scenario."""
-    from gdanim.manifest import write_manifest
     from gdanim.render import render_scenario
-    from gdanim.report import page_ahead, write_scenario_report
+    from gdanim.report import page_ahead  # the rest of the report loads while the runs encode
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()] if formats is not None else None
     failed = False
@@ -192,6 +191,9 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
         failed |= not result.ok
         for name, message in result.failures:
             click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
+        from gdanim.manifest import write_manifest
+        from gdanim.report import write_scenario_report
+
         page = write_scenario_report(scenario, result.folder, fps=fps, lang=page_lang,
                                      figures=True if result.after is None else result.after)
         overrides = {"formats": wanted, "preset": preset, "fps": fps, "theme": theme}

@@ -87,3 +87,37 @@ def test_without_a_terminal_nothing_but_the_summary_is_printed(tmp_path):
     result = CliRunner().invoke(main, ["render", str(scenario_file(tmp_path, epochs=2, formats="png")),
                                        "-o", str(tmp_path), "--jobs", "1"])
     assert result.exit_code == 0 and result.stderr == ""
+
+
+LEAN = """
+import sys
+from gdanim.render import pipeline
+from gdanim.cli import main
+
+record_apart, seen = pipeline.record_apart, []
+
+def recording(*args, **kwargs):
+    seen.append("jinja2" in sys.modules)
+    return record_apart(*args, **kwargs)
+
+pipeline.record_apart = recording
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    assert not done.code, done.code
+print(seen, "matplotlib" in sys.modules)
+"""
+
+
+def test_the_command_records_before_the_page_loads_and_leaves_matplotlib_to_its_worker(tmp_path):
+    import subprocess
+    import sys
+
+    path = scenario_file(tmp_path, epochs=2, lrs=(0.01,), formats="mp4")
+    done = subprocess.run([sys.executable, "-c", LEAN, "render", str(path), "-o", str(tmp_path), "--quiet",
+                           "--jobs", "2"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[False]", "False"]  # no Jinja2 yet, and no matplotlib ever
+    assert sorted(p.name for p in (tmp_path / "tiny" / "assets").glob("*.png")) == [
+        "contour.png", "data.png", "loss.png"]

@@ -10,16 +10,20 @@ sits in the site's own folder: no CDN, no remote fonts, math as MathML.
 
 from __future__ import annotations
 
-from gdanim.report.errors import ReportError
-from gdanim.report.scenario_page import (
-    Timing,
-    page_ahead,
-    write_report,
-    write_scenario_figures,
-    write_scenario_report,
-)
-from gdanim.report.site import Outcome, SiteResult, build_site
-from gdanim.report.strings import LANGS
+import importlib
+from typing import Any
 
-__all__ = ["LANGS", "Outcome", "ReportError", "SiteResult", "Timing", "build_site", "page_ahead", "write_report",
-           "write_scenario_figures", "write_scenario_report"]
+_LAZY = {"ReportError": "errors", "Timing": "scenario_page", "page_ahead": "ahead",
+         "prepare_page": "scenario_page", "write_report": "scenario_page",
+         "write_scenario_figures": "scenario_page", "write_scenario_report": "scenario_page",
+         "Outcome": "site", "SiteResult": "site", "build_site": "site", "LANGS": "strings"}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    """Names load with their module on first use: `gdanim render` imports page_ahead
+    before it starts recording, and Jinja2 and the catalogs only while it animates."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -272,40 +272,16 @@ def write_scenario_figures(scenario, trace: Trace, folder: Path, *, fps: int | N
     return write_figures(trace, Path(folder), strings(lang), timing_of(scenario, fps))
 
 
-def page_ahead(scenario, *, fps: int | None = None, lang: str = "en",
-               templates: Path | None = None) -> dict[str, Callable[[Trace, Path], object]]:
-    """`render_scenario`'s meanwhile and after when the scenario's page follows the
-    animations: the page's template and catalog load in this process while they encode,
-    and its figures are drawn by the first worker free of its animations (matplotlib is
-    loaded there, and its encoders are done): with workers this process never loads
-    matplotlib. RenderResult.after is then `write_scenario_report`'s figures (None: draw them)."""
-
-    def meanwhile(trace: Trace, folder: Path) -> None:
-        try:
-            prepare("scenario.html", lang, templates)
-            _math(trace, strings(lang))  # the MathML converter loads and keeps these formulas
-            tx.markdown(trace.description)  # the Markdown parser loads
-        except Exception:  # noqa: BLE001 - a head start only: the page meets and reports it
-            pass
-
-    return {"meanwhile": meanwhile, "after": _FiguresLater(scenario, fps, lang)}
-
-
-@dataclass(frozen=True)
-class _FiguresLater:
-    """`write_scenario_figures` of a scenario, called with (trace, folder) in a render worker."""
-
-    scenario: Any
-    fps: int | None
-    lang: str
-
-    def __call__(self, trace: Trace, folder: Path) -> dict[str, str]:
-        return write_scenario_figures(self.scenario, trace, folder, fps=self.fps, lang=self.lang)
-
-    def warm_up(self) -> None:
-        from gdanim.frames.figures import warm_up
-
-        warm_up()
+def prepare_page(trace: Trace, lang: str = "en", templates: Path | None = None) -> None:
+    """Load what the first page of `trace` takes (its template, catalog, Markdown and
+    MathML converters, its formulas) ahead of it: while the animations encode, say. Any
+    error is left for the page to meet and report."""
+    try:
+        prepare("scenario.html", lang, templates)
+        _math(trace, strings(lang))  # the MathML converter loads and keeps these formulas
+        tx.markdown(trace.description)  # the Markdown parser loads
+    except Exception:  # noqa: BLE001 - a head start only
+        pass
 
 
 def write_scenario_report(scenario, folder: Path, *, fps: int | None = None, lang: str = "en",
