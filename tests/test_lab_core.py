@@ -112,6 +112,38 @@ runs:
   - {name: huber-max-loss, loss: huber, optimizer: gd, lr: 40.0, stop: {max_loss: 9.0}}
   - {name: mae-converges, loss: mae, optimizer: adam, lr: 0.05, epochs: 2000, stop: {tol: 1.0e-4}}
 """
+# Mini-batches: batch sizes that do and do not divide n, one point, n - 1, seeds past
+# 2**32, every kind of optimizer, schedules, losses, gradients and stop rules.
+MINIBATCH_SCENARIO = """\
+title: Mini-batches
+description: Mini-batches with every optimizer, schedules, stop rules and losses, for the lab's tests.
+data:
+  synthetic: {n: 53, seed: 17, x: randn, params: [1.0, 2.0], noise: 0.5}
+init: [-2.0, 4.0]
+loss: mse
+optimizer: sgd
+epochs: 40
+batch_size: 8
+seed: 3
+runs:
+  - {name: sgd-8, lr: 0.05}
+  - {name: sgd-1, lr: 0.02, batch_size: 1, epochs: 5}
+  - {name: sgd-52, lr: 0.1, batch_size: 52, seed: 99}
+  - {name: momentum-8, optimizer: momentum, lr: 0.02, dampening: 0.1, seed: 5}
+  - {name: nesterov-decay, optimizer: nesterov, lr: 0.02, weight_decay: 0.01, seed: 4294967301}
+  - {name: adam-8, optimizer: adam, lr: 0.05}
+  - {name: rmsprop-8, optimizer: rmsprop, lr: 0.01}
+  - {name: adagrad-8, optimizer: adagrad, lr: 0.3}
+  - {name: sgd-step, lr: 0.1, schedule: {type: step, step_size: 10, gamma: 0.5}}
+  - {name: adam-cosine, optimizer: adam, lr: 0.1, schedule: {type: cosine, t_max: 20}}
+  - {name: sgd-sse-analytic, lr: 0.004, loss: sse, gradient: analytic}
+  - {name: sgd-numerical, lr: 0.05, gradient: numerical, delta: 0.05}
+  - {name: sgd-no-zero, lr: 0.005, zero_grad: false}
+  - {name: sgd-mae, lr: 0.1, loss: mae}
+  - {name: adam-huber, optimizer: adam, lr: 0.1, loss: huber, huber_delta: 0.6}
+  - {name: sgd-diverges, lr: 1.5, stop: {max_loss: 1.0e+5}}
+  - {name: sgd-converges, lr: 0.05, epochs: 400, batch_size: 26, stop: {tol: 1.0e-4}}
+"""
 ROBUST_MULTI_SCENARIO = """\
 title: Robust, two features
 description: MAE, SAE and Huber with two features, for the lab's tests.
@@ -136,7 +168,8 @@ BIT_FOR_BIT = {"gd": 0.95, "sgd": 0.95, "momentum": 0.95, "nesterov": 0.95,
 SIMULATE = """([data, runs]) => runs.map((s) => {
   const opts = Object.assign({}, s.options, {data, lr: s.lr, loss: s.loss, optimizer: s.optimizer,
     epochs: s.epochs, init: s.init, gradient: s.gradient, delta: s.delta, zero_grad: s.zero_grad,
-    stop: s.stop, batch_size: s.batch_size, schedule: s.schedule, huber_delta: s.huber_delta, columns: true});
+    stop: s.stop, batch_size: s.batch_size, seed: s.seed, schedule: s.schedule, huber_delta: s.huber_delta,
+    columns: true});
   const r = gdanim.lab.simulate(opts);
   return {params: Array.from(r.params), loss: Array.from(r.loss, (v) => isFinite(v) ? v : null),
           lr: Array.from(r.lr), status: r.status, steps: r.steps, divergedAt: r.divergedAt,
@@ -173,6 +206,7 @@ def recorded(tmp_path_factory) -> dict[str, Recorded]:
         (scenarios / "schedules.yaml").write_text(SCHEDULES_SCENARIO, encoding="utf-8")
     (scenarios / "robust_all.yaml").write_text(ROBUST_SCENARIO, encoding="utf-8")
     (scenarios / "robust_multi.yaml").write_text(ROBUST_MULTI_SCENARIO, encoding="utf-8")
+    (scenarios / "minibatch_all.yaml").write_text(MINIBATCH_SCENARIO, encoding="utf-8")
     out = {}
     for path in sorted(scenarios.glob("*.yaml")):
         _, folder = record_to(path, root / "output")
@@ -346,25 +380,38 @@ def test_simulate_into_reuses_its_buffers_and_shrinks_its_views(recorded, page):
 
 
 @needs_browser
-def test_mini_batches_and_unknown_settings_are_refused_with_a_clear_error(recorded, page):
+def test_unknown_settings_are_refused_with_a_clear_error(recorded, page):
     rec = recorded["minibatch"]
-    messages = page.evaluate("""(data) => [{batch_size: 20}, {optimizer: "lbfgs"}, {lr: 0}, {epochs: 2.5},
+    messages = page.evaluate("""(data) => [{batch_size: 0}, {optimizer: "lbfgs"}, {lr: 0}, {epochs: 2.5},
                                            {schedule: {type: "cyclic"}}, {loss: "l2"}, {gradient: "adjoint"},
-                                           {loss: "huber", huber_delta: 0}
+                                           {loss: "huber", huber_delta: 0}, {batch_size: 2.5}
                                           ].map((extra) => {
       try { gdanim.lab.simulate(Object.assign({data, lr: 0.1, epochs: 3}, extra)); return null; }
       catch (e) { return e.message; }
     })""", rec.data(rec.trace.runs[0]))
-    assert "full batch only" in messages[0] and "20" in messages[0]
+    assert "batch_size" in messages[0] and "got 0" in messages[0]
     assert "lbfgs" in messages[1]
     assert "lr" in messages[2]
     assert "epochs" in messages[3] and "2.5" in messages[3]
     assert "cyclic" in messages[4]
     assert "l2" in messages[5] and "adjoint" in messages[6]
     assert "huber_delta > 0" in messages[7]
-    ok = page.evaluate("(data) => gdanim.lab.simulate({data, lr: 0.1, epochs: 3, batch_size: 100}).steps",
-                       rec.data(rec.trace.runs[0]))
-    assert ok == 3
+    assert "batch_size" in messages[8] and "2.5" in messages[8]
+    steps = page.evaluate("(data) => [100, null, 30, 1].map((b) => gdanim.lab.simulate({data, lr: 0.01, epochs: 3,"
+                          " batch_size: b}).steps)", rec.data(rec.trace.runs[0]))
+    n = rec.trace.dataset.n
+    assert steps == [3, 3, 3 * math.ceil(n / 30), 3 * n]  # a batch of n or more is the full batch
+
+
+@needs_browser
+def test_mini_batch_runs_follow_the_recorded_shuffle_and_epochs(simulated):
+    """Every step of a mini-batch run lands where the recorder's did, so the shuffle (torch's
+    generator and randperm) and the epoch of each step (its rate) are the recorder's."""
+    mini = [(run, res) for _, run, _, res in simulated if run.steps and np.bincount(run.epoch).max() > 1]
+    assert len(mini) >= 18
+    for run, res in mini:
+        assert res["steps"] == run.steps and errors(run, res)[0] <= 1.0, run.name
+        assert np.array_equal(np.asarray(res["lr"]), run.step_lr), run.name
 
 
 def _rel(a, b) -> float:

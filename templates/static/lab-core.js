@@ -271,6 +271,55 @@
 
   function grow(a, size) { return a && a.length >= size ? a : new Float32Array(size); }
 
+  // torch's CPU generator: MT19937 seeded with the low 32 bits of the seed (uint32 draws)
+  function mt19937(seed) {
+    var mt = new Uint32Array(624), i = 624, k;
+    mt[0] = seed >>> 0;
+    for (k = 1; k < 624; k++) mt[k] = (Math.imul(1812433253, mt[k - 1] ^ (mt[k - 1] >>> 30)) + k) >>> 0;
+    return function () {
+      if (i >= 624) {
+        for (k = 0; k < 624; k++) {
+          var y = (mt[k] & 0x80000000) | (mt[(k + 1) % 624] & 0x7fffffff);
+          mt[k] = mt[(k + 397) % 624] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+        }
+        i = 0;
+      }
+      var t = mt[i++];
+      t ^= t >>> 11;
+      t ^= (t << 7) & 0x9d2c5680;
+      t ^= (t << 15) & 0xefc60000;
+      return (t ^ (t >>> 18)) >>> 0;
+    };
+  }
+
+  // torch.randperm(n, generator) on the CPU (ATen's randperm_cpu): swap i with i + random() % (n - i)
+  function randperm(r, random) {
+    var n = r.length, i;
+    for (i = 0; i < n; i++) r[i] = i;
+    for (i = 0; i < n - 1; i++) {
+      var z = i + random() % (n - i), t = r[i];
+      r[i] = r[z];
+      r[z] = t;
+    }
+    return r;
+  }
+
+  // A mini-batch's packed data (as pack gives), for up to size points; gather fills it.
+  function batchOf(d, size) {
+    return {n: 0, p: d.p, X: new Float32Array(size * d.p), y: new Float32Array(size), r: new Float32Array(size),
+      sq: new Float32Array(size), acc: new Float32Array(128), rest: d.rest};
+  }
+  function gather(d, batch, perm, from, count) {
+    var p = d.p;
+    for (var i = 0; i < count; i++) {
+      var k = perm[from + i];
+      for (var j = 0; j < p; j++) batch.X[i * p + j] = d.X[k * p + j];
+      batch.y[i] = d.y[k];
+    }
+    batch.n = count;
+    return batch;
+  }
+
   /**
    * Train into reusable columns: the fast form of simulate for redrawing every frame.
    * `out` is a previous result (its typed arrays are reused when large enough) or
@@ -281,10 +330,11 @@
   lab.simulateInto = function (opts, out) {
     var o = opts || {}, data = o.data || lab.data;
     if (!data) throw new Error("gdanim.lab.simulate: no data (pass opts.data or set gdanim.lab.data)");
-    var d = pack(data), n = d.n, p = d.p;
-    if (o.batch_size !== undefined && o.batch_size !== null && o.batch_size < n) {
-      throw new Error("gdanim.lab.simulate: full batch only, got batch_size " + o.batch_size + " < n = " + n);
+    var d = pack(data), n = d.n, p = d.p, bs = option(o, "batch_size", null), mini = bs !== null && bs < n;
+    if (bs !== null && !(bs >= 1 && bs % 1 === 0)) {
+      throw new Error("gdanim.lab.simulate: batch_size is a whole number >= 1 or null, got " + bs);
     }
+    var per = mini ? Math.ceil(n / bs) : 1; // steps per epoch
     if (!(o.lr > 0)) throw new Error("gdanim.lab.simulate: lr > 0 is expected, got " + o.lr);
     var epochs = option(o, "epochs", 100), spec = lossSpec(option(o, "loss", "sse"), o.huber_delta);
     if (!(epochs >= 0 && epochs % 1 === 0)) throw new Error("gdanim.lab.simulate: whole epochs >= 0 are expected, got " + epochs);
@@ -293,9 +343,13 @@
     var zero = option(o, "zero_grad", true), stop = o.stop || {};
     var tol = option(stop, "tol", null), maxLoss = option(stop, "max_loss", null);
     out = out || {};
-    var P = out.paramsBuf = grow(out.paramsBuf, (epochs + 1) * p), L = out.lossBuf = grow(out.lossBuf, epochs);
-    var G = out.gradBuf = grow(out.gradBuf, epochs * p), U = out.updateBuf = grow(out.updateBuf, epochs * p);
-    var R = out.lrBuf = out.lrBuf && out.lrBuf.length >= epochs ? out.lrBuf : new Float64Array(epochs);
+    var T = epochs * per; // steps at most
+    var P = out.paramsBuf = grow(out.paramsBuf, (T + 1) * p), L = out.lossBuf = grow(out.lossBuf, T);
+    var G = out.gradBuf = grow(out.gradBuf, T * p), U = out.updateBuf = grow(out.updateBuf, T * p);
+    var R = out.lrBuf = out.lrBuf && out.lrBuf.length >= T ? out.lrBuf : new Float64Array(T);
+    // mini-batches: torch.randperm(n, generator) each epoch, from one generator seeded once
+    var random = mini ? mt19937(option(o, "seed", 0)) : null, perm = mini ? new Int32Array(n) : null;
+    var batch = mini ? batchOf(d, bs) : null, at = d;
     var sched = o.schedule || null, rate = sched && sched.type === "linear" ? o.lr * option(sched, "start_factor", 1 / 3) : o.lr;
     var rule = makeRule(o, p), Wn = rule.Wn, g = new Float32Array(p), acc = new Float32Array(p);
     var Wt = new Float32Array(p), upd = new Float32Array(p), W = new Float32Array(p);
@@ -303,13 +357,18 @@
     var max32 = rule.batched && maxLoss !== null ? f(maxLoss) : maxLoss;
     for (var j = 0; j < p; j++) P[j] = o.init && o.init[j] !== undefined && o.init[j] !== null ? o.init[j] : 0;
     var status = "max_epochs", S = 0;
-    while (S < epochs) {
+    while (S < T) {
+      var e = Math.floor(S / per), b = S - e * per;
+      if (mini) {
+        if (b === 0) randperm(perm, random);
+        at = gather(d, batch, perm, b * bs, Math.min(bs, n - b * bs)); // X[idx], y[idx]
+      }
       for (j = 0; j < p; j++) W[j] = P[S * p + j];
-      var loss = lossOf(d, W, spec);
-      gradOf(d, W, g, spec, method, delta, Wt);
+      var loss = lossOf(at, W, spec);
+      gradOf(at, W, g, spec, method, delta, Wt);
       for (j = 0; j < p; j++) acc[j] = zero || S === 0 ? g[j] : f(acc[j] + g[j]); // zero_grad false: grads pile up
       if (rule.batched) g.set(acc); // the recorded gradient includes weight decay there
-      if (sched && S > 0) rate = nextRate(sched, o.lr, rate, S); // scheduler.step() after each epoch
+      if (sched && e > 0 && b === 0) rate = nextRate(sched, o.lr, rate, e); // scheduler.step() after each epoch
       rule.step(W, rule.batched ? g : acc, S + 1, upd, rate);
       var big = 0;
       for (j = 0; j < p; j++) {
@@ -328,6 +387,7 @@
     var last = lossOf(d, W, spec); // at the final params, as the recorder's final loss
     out.finalLoss = isFinite(last) ? last : Infinity;
     out.p = p;
+    out.perEpoch = per;
     out.steps = S;
     out.status = status;
     out.divergedAt = status === "diverged" ? S - 1 : null;
