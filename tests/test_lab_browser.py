@@ -56,7 +56,8 @@ class Lab(Visit):
 
     def result(self) -> dict:
         return self.js("() => { const r = gdanim.lab.update(); return {final: r.final, status: r.status, "
-                       "steps: r.steps, readout: r.readout, exit: r.exit, drawn: r.drawn, divergedAt: r.divergedAt}; }")
+                       "steps: r.steps, readout: r.readout, exit: r.exit, drawn: r.drawn, divergedAt: r.divergedAt, "
+                       "perEpoch: r.perEpoch}; }")
 
     def state(self) -> dict:
         return self.js("() => JSON.parse(JSON.stringify(gdanim.lab.state))")
@@ -409,4 +410,35 @@ def test_a_robust_loss_trains_on_its_own_level_sets_and_says_why_it_has_no_criti
         got = visit.result()
         assert got["drawn"]["levels"]["kind"] == "ellipses" and got["drawn"]["fit"]["ols"] is False
         assert page.is_visible("#lab-critical-mark") and "lr·λmax" in visit.readout()
+        assert visit.clean() == []
+
+
+@needs_browser
+def test_mini_batches_replay_the_recorded_shuffle_and_a_batch_size_can_be_typed(browser, site):
+    trace = json.loads((site / "minibatch" / "trace.json").read_text())
+    recorded = {r["name"]: r for r in trace["runs"]}
+    with opened(browser, site, "minibatch") as visit:
+        page = visit.page
+        page.select_option("#lab-reset", label="batch-5")
+        got = visit.result()
+        want = recorded["batch-5"]
+        n = len(trace["data"]["y"])
+        assert got["perEpoch"] == math.ceil(n / 5) and got["steps"] == len(want["steps"])
+        assert all(close_to(g, w) for g, w in zip(got["final"], want["final"]["params"], strict=True))
+        assert page.input_value("#lab-batch") == "5" and page.input_value("#lab-seed") == str(want["settings"]["seed"])
+        page.fill("#lab-epoch", "37")
+        page.dispatch_event("#lab-epoch", "input")
+        visit.settle()
+        text = page.inner_text("#lab-epoch-out")
+        assert text.startswith(f"step 37 of {got['steps']} (epoch {37 / got['perEpoch']:.3g})") and "on its batch" in text
+        assert "lr·λmax" not in visit.readout()  # the regime is full batch's
+        page.fill("#lab-seed", "8")  # another shuffle: another path, the same number of steps
+        other = visit.result()
+        assert other["steps"] == got["steps"] and other["final"] != got["final"]
+        page.fill("#lab-batch", "")  # full batch: one step an epoch, and the regime again
+        full = visit.result()
+        assert full["perEpoch"] == 1 and full["steps"] == want["settings"]["epochs"]
+        assert "lr·λmax" in visit.readout() and visit.state()["train"]["batch_size"] is None
+        page.fill("#lab-batch", str(n))  # n points in a batch is the full batch too
+        assert visit.result()["perEpoch"] == 1
         assert visit.clean() == []

@@ -124,14 +124,15 @@ def test_a_multivariate_scenario_gets_a_lab_over_its_surface_pair(tmp_path):
     assert lb.lab_context(trace, (1, 7), EN) is None
 
 
-def test_mini_batch_runs_are_left_out_and_a_mini_batch_only_scenario_still_gets_a_lab(tmp_path):
-    mixed = gdanim.record(write(tmp_path, "  - {name: full}\n  - {name: small, batch_size: 4}", name="a"))
+def test_mini_batch_runs_are_replayed_with_their_batch_size_and_seed(tmp_path):
+    mixed = gdanim.record(write(tmp_path, "  - {name: full}\n  - {name: small, batch_size: 4, seed: 9}", name="a"))
     lab = lb.lab_context(mixed, (0, 1), EN)
-    assert [r["name"] for r in lab["runs"]] == ["full"] and lab["left_out"] == ["small"]
+    assert [r["name"] for r in lab["runs"]] == ["full", "small"] and lab["left_out"] == []
+    assert "batch_size" not in lab["runs"][0]["settings"]
+    assert (lab["runs"][1]["settings"]["batch_size"], lab["runs"][1]["settings"]["seed"]) == (4, 9)
     only = gdanim.record(write(tmp_path, "  - {name: small, batch_size: 4, lr: 0.01}", name="b"))
     lab = lb.lab_context(only, (0, 1), EN)
-    assert lab is not None and lab["runs"] == [] and lab["left_out"] == ["small"]
-    assert lab["defaults"]["settings"]["lr"] == 0.01
+    assert lab["defaults"]["settings"]["lr"] == 0.01 and lab["defaults"]["settings"]["batch_size"] == 4
 
 
 def test_robust_runs_are_replayed_with_their_losses_fits_and_outliers(tmp_path):

@@ -77,12 +77,11 @@ def _spectrum(s: Spectrum) -> dict[str, Any]:
 
 
 def lab_supports(settings: Settings, n: int) -> bool:
-    """True when the lab can re-run a recorded run as the recorder did (on n points): full
-    batch, any loss, and a constant rate or a schedule lab-core.js steps. The page offers
-    only such runs, and tests/test_lab_core.py compares only them."""
-    full = settings.batch_size is None or settings.batch_size >= n
+    """True when the lab can re-run a recorded run as the recorder did (on n points): any
+    loss, full batch or mini-batches, and a constant rate or a schedule lab-core.js steps.
+    The page offers only such runs, and tests/test_lab_core.py compares only them."""
     schedule = settings.schedule is None or settings.schedule["type"] in SCHEDULES
-    return full and settings.loss in LOSSES and schedule
+    return settings.loss in LOSSES and schedule
 
 
 def _full_batch(trace: Trace) -> list[Run]:
@@ -148,6 +147,8 @@ def run_settings(run: Run) -> dict[str, Any]:
         opts["schedule"] = dict(st.schedule)
     if st.loss == "huber":
         opts["huber_delta"] = st.huber_delta
+    if st.batch_size is not None:
+        opts["batch_size"], opts["seed"] = st.batch_size, st.seed
     return opts
 
 

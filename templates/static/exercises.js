@@ -82,7 +82,8 @@
     },
     lr: function (ex) {  // the lab's current run: is its loss under the target within the epochs?
       var r = lab.update(), st = lab.state, want = ex.data;  // update: the run of the current settings
-      if (st.loss !== want.loss || st.optimizer !== "gd") {
+      var batch = st.train.batch_size;
+      if (st.loss !== want.loss || st.optimizer !== "gd" || (batch && r.perEpoch > 1)) {
         ex.feedback.textContent = fill(text.lr_setup, {loss: want.loss.toUpperCase()});
         return;
       }

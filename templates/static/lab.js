@@ -13,9 +13,9 @@
   var MOMENTUM = {sgd: 1, momentum: 1, nesterov: 1, rmsprop: 1};
   var LOSSES = D.losses.map(function (o) { return o.loss; });  // sse, mse and the runs' robust ones
   var QUADRATIC = {sse: 1, mse: 1};
-  var TRAIN = ["gradient", "delta", "zero_grad", "stop", "schedule", "huber_delta"];
-  var NOT_OPTIONS = {lr: 1, optimizer: 1, loss: 1, epochs: 1, init: 1, momentum: 1, betas: 1,
-    gradient: 1, delta: 1, zero_grad: 1, stop: 1, schedule: 1, data: 1, huber_delta: 1};
+  var TRAIN = ["gradient", "delta", "zero_grad", "stop", "schedule", "huber_delta", "batch_size", "seed"];
+  var NOT_OPTIONS = {lr: 1, optimizer: 1, loss: 1, epochs: 1, init: 1, momentum: 1, betas: 1, gradient: 1,
+    delta: 1, zero_grad: 1, stop: 1, schedule: 1, data: 1, huber_delta: 1, batch_size: 1, seed: 1};
 
   // ---- numbers and words ------------------------------------------------------------
   function fmt(v, digits) {  // numbers as the rest of the page writes them (site.js)
@@ -175,7 +175,7 @@
     var finalLoss = finalW.every(finite) ? columns.finalLoss : Infinity;
     var ols = best(), dist = 0;
     for (var i = 0; ols && i < P; i++) dist += (finalW[i] - ols[i]) * (finalW[i] - ols[i]);
-    sim = {W: columns.params, loss: columns.loss, status: columns.status, steps: S,
+    sim = {W: columns.params, loss: columns.loss, status: columns.status, steps: S, per: columns.perEpoch,
       divergedAt: columns.divergedAt, final: finalW, finalLoss: finalLoss, distance: ols ? Math.sqrt(dist) : null,
       exit: null};
     sim.exit = exitOf(sim, viewBox());
@@ -585,7 +585,7 @@
     if (!(lo < Infinity)) { lo = 1e-3; hi = 1; }
     var ylo = Math.floor(Math.log10(lo) - 0.05), yhi = Math.ceil(Math.log10(hi) + 0.05);
     if (yhi <= ylo) yhi = ylo + 1;
-    var f = frameOf("loss", 0, Math.max(1, S), ylo, yhi);
+    var per = sim.per, f = frameOf("loss", 0, Math.max(1, S / per), ylo, yhi);  // x in epochs
     ctx.save();
     ctx.beginPath();
     ctx.rect(f.L, f.T, f.W, f.H);
@@ -608,7 +608,7 @@
       var v = i < S ? L[i] : sim.finalLoss;
       if (!(isFinite(v))) break;
       var py = f.y(Math.log10(Math.max(v, Math.pow(10, ylo))));
-      if (pen) ctx.lineTo(f.x(i), py); else ctx.moveTo(f.x(i), py);
+      if (pen) ctx.lineTo(f.x(i / per), py); else ctx.moveTo(f.x(i / per), py);
       pen = true;
     }
     ctx.stroke();
@@ -616,8 +616,8 @@
     ctx.strokeStyle = "#1f2937";
     ctx.lineWidth = 1;
     ctx.beginPath();
-    ctx.moveTo(f.x(e) + 0.5, f.T);
-    ctx.lineTo(f.x(e) + 0.5, f.T + f.H);
+    ctx.moveTo(f.x(e / per) + 0.5, f.T);
+    ctx.lineTo(f.x(e / per) + 0.5, f.T + f.H);
     ctx.stroke();
     ctx.restore();
     axes(ctx, f, T.axis_epoch, T.axis_loss, true);
@@ -625,17 +625,18 @@
 
   // ---- text views ------------------------------------------------------------------------
   var readout = el("lab-readout"), epochOut = el("lab-epoch-out");
-  function statusText() {
+  function statusText() {  // in epochs: a step of mini-batches belongs to the epoch it is in
+    var per = sim.per, done = Math.ceil(sim.steps / per);
     if (sim.status === "diverged") {
       var k = finite(sim.divergedAt) ? sim.divergedAt : sim.steps - 1;
-      return say("diverged", {epoch: k});
+      return say("diverged", {epoch: Math.floor(k / per)});
     }
-    if (sim.status === "converged") return say("converged", {epoch: sim.steps});
-    return say("max_epochs", {epochs: sim.steps});
+    if (sim.status === "converged") return say("converged", {epoch: done});
+    return say("max_epochs", {epochs: done});
   }
   function regimeText() {
     var plain = state.optimizer === "gd" || (state.optimizer === "sgd" && !state.momentum);
-    if (!plain || state.train.zero_grad === false || state.train.schedule || !lab.regime) return "";
+    if (!plain || state.train.zero_grad === false || state.train.schedule || !lab.regime || sim.per > 1) return "";
     if (!quadratic()) {  // no Hessian, no regime: say why in words
       var entry = lossEntry();
       return entry.loss === "huber" ? say("not_quadratic_huber", {delta: fmt(entry.huber_delta, 3)})
@@ -657,9 +658,11 @@
     return parts.join(" ");
   }
   function epochText() {
-    var e = epochShown(), w = row(sim.W, e);
-    return say("epoch", {epoch: e, steps: sim.steps, loss: fmt(lossAtEpoch(e)),
-      w: w.map(function (v) { return fmt(v); }).join(", ")});
+    var e = epochShown(), w = row(sim.W, e), fields = {epoch: e, steps: sim.steps, loss: fmt(lossAtEpoch(e)),
+      w: w.map(function (v) { return fmt(v); }).join(", ")};
+    if (sim.per === 1) return say("epoch", fields);
+    var loss = say(e < sim.steps ? "batch_loss" : "full_loss", {loss: fields.loss});  // the last row: all points
+    return say("step", Object.assign(fields, {step: e, epoch: fmt(e / sim.per, 3), loss: loss}));
   }
 
   // ---- controls: write the state; synced from it after each change ----------------------
@@ -679,6 +682,7 @@
   var controls = {
     optimizer: el("lab-optimizer"), momentum: el("lab-momentum"), beta1: el("lab-beta1"), beta2: el("lab-beta2"),
     epochs: el("lab-epochs"), units: el("lab-units"), reset: el("lab-reset"), epoch: el("lab-epoch"),
+    batch: el("lab-batch"), seed: el("lab-seed"),
     schedule: el("lab-schedule"),
     init: Array.prototype.slice.call(root.querySelectorAll("input[data-lab-init]")),
     loss: Array.prototype.slice.call(root.querySelectorAll("input[name='lab-loss']"))
@@ -701,6 +705,16 @@
     });
   });
   controls.epochs.addEventListener("input", function () { set({epochs: num(controls.epochs)}, "epochs"); });
+  // mini-batches: a size below n (empty or n and above: full batch) and the shuffle's seed
+  function train(key, value, from) { var t = Object.assign({}, state.train); t[key] = value; set({train: t}, from); }
+  controls.batch.addEventListener("input", function () {
+    var b = num(controls.batch);
+    train("batch_size", b >= 1 && b < D.n ? Math.round(b) : null, "batch");
+  });
+  controls.seed.addEventListener("input", function () {
+    var v = num(controls.seed);
+    if (v >= 0) train("seed", Math.round(v), "seed");
+  });
   if (controls.schedule) controls.schedule.addEventListener("change", function () {
     var i = controls.schedule.value, train = Object.assign({}, state.train);
     train.schedule = i === "" ? null : D.schedules[Number(i)].schedule;
@@ -752,6 +766,8 @@
     put(controls.beta1, state.betas[0]);
     put(controls.beta2, state.betas[1]);
     put(controls.epochs, state.epochs);
+    if (controls.batch !== active) controls.batch.value = state.train.batch_size ? String(state.train.batch_size) : "";
+    put(controls.seed, state.train.seed || 0);
     if (controls.units) controls.units.value = String(state.units);
     if (controls.schedule) {
       var now = JSON.stringify(state.train.schedule || null);
@@ -795,7 +811,7 @@
     var e = epochShown();
     controls.epoch.max = String(sim.steps);
     controls.epoch.value = String(e);
-    controls.epoch.setAttribute("aria-valuetext", say("axis_epoch", {}) + " " + e);
+    controls.epoch.setAttribute("aria-valuetext", say(sim.per > 1 ? "axis_step" : "axis_epoch", {}) + " " + e);
     if (dirty.controls) syncControls(dirty.controls);
     drawContour();
     drawFit();
@@ -867,7 +883,8 @@
   function result() {
     var params = [];
     for (var i = 0; i <= sim.steps; i++) params.push(row(sim.W, i));
-    return {params: params, loss: Array.prototype.slice.call(sim.loss), status: sim.status, steps: sim.steps, divergedAt: sim.divergedAt,
+    return {params: params, loss: Array.prototype.slice.call(sim.loss), status: sim.status, steps: sim.steps,
+      perEpoch: sim.per, divergedAt: sim.divergedAt,
       final: sim.final, finalLoss: sim.finalLoss, distance: sim.distance, exit: sim.exit, readout: readout.textContent,
       drawn: Object.assign({levels: drawn.levels, fit: drawn.fit}, drawn.contour)};
   }
