@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_fonts import used_fonts
 from test_site_browser import ARTIFACTS, ROOT, Visit, needs_browser, tiny_copy  # noqa: F401
@@ -442,3 +443,22 @@ def test_mini_batches_replay_the_recorded_shuffle_and_a_batch_size_can_be_typed(
         page.fill("#lab-batch", str(n))  # n points in a batch is the full batch too
         assert visit.result()["perEpoch"] == 1
         assert visit.clean() == []
+
+
+@needs_browser
+def test_a_polynomial_is_drawn_as_its_curve_over_the_raw_x(browser, site):
+    with opened(browser, site, "polynomial") as visit:
+        data = visit.js("() => JSON.parse(document.getElementById('lab-data').textContent)")
+        for run in ("standardized", "raw"):  # the curve at each point's x is the model's ŷ there
+            visit.page.select_option("#lab-reset", label=run)
+            visit.page.fill("#lab-epoch", "7")
+            visit.page.dispatch_event("#lab-epoch", "input")
+            got = visit.result()
+            fit, w = got["drawn"]["fit"], np.asarray(visit.js("() => gdanim.lab.result().params[7]"))
+            units = data["units"][visit.state()["units"]]
+            yhat = w[0] + np.asarray(units["x"], np.float64) @ w[1:]
+            assert fit["kind"] == "curve" and np.allclose(fit["atPoints"], yhat, rtol=1e-4, atol=1e-4), run
+    with opened(browser, site, "multivariate") as visit:
+        assert visit.result()["drawn"]["fit"]["kind"] == "y against ŷ"
+    with opened(browser, site, "lr") as visit:
+        assert visit.result()["drawn"]["fit"]["kind"] == "line"

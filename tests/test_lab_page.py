@@ -157,6 +157,19 @@ def test_robust_runs_are_replayed_with_their_losses_fits_and_outliers(tmp_path):
     assert low <= 0.05 / 10 and high >= 0.5 * 2.5 and set(lab["lr_range"]) == {o["key"] for o in lab["losses"]}
 
 
+def test_a_polynomial_brings_its_raw_x_and_the_units_that_map_it_onto_the_columns():
+    trace = gdanim.record(ROOT / "scenarios" / "polynomial.yaml")
+    lab = lb.lab_context(trace, (1, 3), EN)
+    assert lab["degree"] == 3 and len(lab["x_raw"]) == lab["n"] == 60
+    x = np.asarray(lab["x_raw"], np.float64)[:, None]
+    assert [u["key"] for u in lab["units"]] == ["data", "standardize"]
+    for u in lab["units"]:  # the fit view's curve: column j = (x**j - shift) * scale
+        norm = u["norm"]
+        columns = (x ** np.arange(1, 4) - np.asarray(norm["shift"])) * np.asarray(norm["scale"])
+        assert np.allclose(columns, np.asarray(u["x"], np.float64), rtol=1e-5, atol=1e-5)
+    assert lb.lab_context(gdanim.record(ROOT / "scenarios" / "lr.yaml"), (0, 1), EN)["x_raw"] is None
+
+
 def test_a_scenario_without_robust_runs_offers_sse_and_mse_only(lr_trace):
     lab = lb.lab_context(lr_trace, (0, 1), EN)
     assert [o["key"] for o in lab["losses"]] == ["sse", "mse"] and lab["units"][0]["robust"] == {}

@@ -123,6 +123,7 @@ def _units(trace: Trace, pair: tuple[int, int], s: Mapping[str, str]) -> tuple[l
         index[key] = len(out)
         out.append({
             "key": key, "label": _units_label(norm, s), "x": f32_list(x),
+            "norm": {"shift": [float(v) for v in norm.shift], "scale": [float(v) for v in norm.scale]},
             "ols": [_f64(v) for v in analysis.ols] if analysis.ols is not None else None,
             "minimizer": [_f64(v) for v in minimizer],
             "spectra": {loss: _spectrum(analysis.spectra[loss]) for loss in QUADRATIC_LOSSES},
@@ -228,6 +229,8 @@ def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> d
     return {
         "n": trace.dataset.n, "k": trace.dataset.features, "pair": list(pair), "loss": trace.loss,
         "y": f32_list(trace.dataset.y), "outliers": trace.dataset.outliers, "units": units,
+        "degree": trace.dataset.degree,
+        "x_raw": f32_list(trace.dataset.x_raw[:, 0]) if trace.dataset.degree > 1 else None,
         "losses": losses, "runs": runs, "defaults": defaults,
         "left_out": [r.name for r in trace.runs if r not in full], "schedules": _schedules(full),
         "slider_steps": SLIDER_STEPS, "epochs_max": epochs, "optimizers": list(OPTIMIZERS),

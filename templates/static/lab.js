@@ -502,11 +502,14 @@
     ctx.stroke();
   }
 
+  // a polynomial (model.degree > 1) is drawn as a curve over the raw x, as the frames draw it
+  var POLY = D.degree > 1;
   function dataRange(u) {
     if (cache.rangeKey === u) return cache.range;
     var x = D.units[u].x, xlo = Infinity, xhi = -Infinity, ylo = Infinity, yhi = -Infinity;
     for (var i = 0; i < D.n; i++) {
-      if (P === 2) { xlo = Math.min(xlo, x[i][0]); xhi = Math.max(xhi, x[i][0]); }
+      var xi = POLY ? D.x_raw[i] : x[i][0];
+      if (P === 2 || POLY) { xlo = Math.min(xlo, xi); xhi = Math.max(xhi, xi); }
       ylo = Math.min(ylo, D.y[i]); yhi = Math.max(yhi, D.y[i]);
     }
     var px = 0.06 * ((xhi - xlo) || 1), py = 0.12 * ((yhi - ylo) || 1);
@@ -521,7 +524,7 @@
   }
   function drawFit() {
     var ctx = start("fit"), u = D.units[state.units], r = dataRange(state.units), w = row(sim.W, epochShown());
-    var multi = P > 2;
+    var multi = P > 2 && !POLY;
     var f = multi ? frameOf("fit", r.ylo, r.yhi, r.ylo, r.yhi) : frameOf("fit", r.xlo, r.xhi, r.ylo, r.yhi);
     ctx.save();
     ctx.beginPath();
@@ -532,7 +535,8 @@
     ctx.lineWidth = 2;
     var first = D.n - (D.outliers || 0), crosses = 0;  // the points data.outliers added come last: crosses
     for (var i = 0; i < D.n; i++) {
-      var px = multi ? f.x(w.every(finite) ? predict(w, u.x[i]) : NaN) : f.x(u.x[i][0]), py = f.y(D.y[i]);
+      var px = multi ? f.x(w.every(finite) ? predict(w, u.x[i]) : NaN) : f.x(POLY ? D.x_raw[i] : u.x[i][0]);
+      var py = f.y(D.y[i]);
       if (!finite(px)) continue;
       ctx.beginPath();
       if (i >= first) {
@@ -549,20 +553,39 @@
     ctx.strokeStyle = "#6b7280";
     if (!multi && !quadratic()) {  // a robust loss: the least-squares line, dotted, beside its own
       ctx.setLineDash([1, 3]);
-      line(ctx, f, u.ols || u.minimizer);
+      fitLine(ctx, f, u.ols || u.minimizer);
     }
     ctx.setLineDash([4, 3]);
     var own = best();
-    if (multi) line(ctx, f, [0, 1]); else if (own) line(ctx, f, own);
+    if (multi) line(ctx, f, [0, 1]); else if (own) fitLine(ctx, f, own);
     ctx.setLineDash([]);
-    drawn.fit = {outliers: crosses, ols: !multi && !quadratic(), own: !!(multi || own)};
+    drawn.fit = {outliers: crosses, ols: !multi && !quadratic(), own: !!(multi || own),
+      kind: multi ? "y against ŷ" : POLY ? "curve" : "line",
+      atPoints: POLY ? D.x_raw.map(function (xv) { return polyAt(w, xv); }) : null};  // the curve at the data's x
     if (!multi && w.every(finite)) {
       ctx.lineWidth = 2.5;
       ctx.strokeStyle = "#c2410c";
-      line(ctx, f, [w[0], w[1]]);
+      fitLine(ctx, f, w);
     }
     ctx.restore();
     axes(ctx, f, multi ? "ŷ" : "x", "y");
+  }
+  function polyAt(w, xv) {  // the polynomial's ŷ at raw x: column j is x^j in the units the run trained in
+    var norm = D.units[state.units].norm, v = w[0], power = 1;
+    for (var j = 1; j <= D.degree; j++) {
+      power *= xv;
+      v += w[j] * (power - norm.shift[j - 1]) * norm.scale[j - 1];
+    }
+    return v;
+  }
+  function fitLine(ctx, f, w) {  // the model's ŷ(x) with params w: a line, or the polynomial's curve
+    if (!POLY) return line(ctx, f, w);
+    ctx.beginPath();
+    for (var i = 0, steps = 160; i <= steps; i++) {
+      var xv = f.xlo + (f.xhi - f.xlo) * i / steps, py = clampPx(f.y(polyAt(w, xv)));
+      if (i) ctx.lineTo(f.x(xv), py); else ctx.moveTo(f.x(xv), py);
+    }
+    ctx.stroke();
   }
   function line(ctx, f, w) {
     // y = w0 + w1 x across the frame, clipped by the canvas clip
