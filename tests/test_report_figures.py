@@ -105,3 +105,30 @@ def test_the_model_formula_of_a_polynomial_has_its_powers():
 
     assert tx.model_latex(3, 3) == r"\hat{y}_i = w_0 + w_1 x_i + w_2 x_i^2 + \cdots + w_{3} x_i^{3}"
     assert tx.model_latex(1) == r"\hat{y}_i = w_0 + w_1 x_i"
+
+
+def test_figures_split_with_a_forked_copy_come_out_the_same_and_its_failure_is_met_here(lr_trace, tmp_path):
+    import os
+
+    labels = strings("en")
+    parent = os.getpid()
+
+    def sweep(fail_in_copy: bool = False, fail: bool = False):
+        if fail or (fail_in_copy and os.getpid() != parent):
+            raise ValueError("no sweep")
+        return fg.sweep_figure(lr_trace, labels)
+
+    def plan(folder: Path, **how) -> dict:
+        return {folder / "loss.png": lambda: fg.loss_figure(lr_trace, labels),
+                folder / "sweep.png": lambda: sweep(**how),  # the copy's
+                folder / "data.png": lambda: fg.data_figure(lr_trace, labels)}
+
+    assert fg._may_fork()
+    fg.save_pngs(plan(tmp_path / "one"))
+    fg.save_pngs(plan(tmp_path / "two"), split=True)
+    fg.save_pngs(plan(tmp_path / "three", fail_in_copy=True), split=True)  # drawn here instead
+    for name in ("loss.png", "sweep.png", "data.png"):
+        one = (tmp_path / "one" / name).read_bytes()
+        assert (tmp_path / "two" / name).read_bytes() == one == (tmp_path / "three" / name).read_bytes()
+    with pytest.raises(ValueError, match="no sweep"):
+        fg.save_pngs(plan(tmp_path / "four", fail=True), split=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import io
 import math
+import os
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -55,6 +57,34 @@ def styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
 def save_png(fig: Figure, path: Path) -> Path:
     """Write the figure as PNG to path, whole or not at all; returns path."""
     return atomic_write_bytes(Path(path), _png(fig))
+
+
+def save_pngs(figures: Mapping[Path, Callable[[], Figure]], *, split: bool = False) -> None:
+    """Build and save each figure (path -> function returning it). With `split`, a copy of
+    this process (forked, so with everything loaded) draws every other one meanwhile, on
+    the core the caller would leave idle: for a render worker, whose encoders are done
+    then. What the copy failed to write is drawn here, to meet its error."""
+    paths = list(figures)
+    theirs = paths[1::2] if split and len(paths) > 1 and _may_fork() else []
+    pid = os.fork() if theirs else 0
+    if theirs and pid == 0:  # the copy: draw, and leave without running any cleanup of this process
+        code = 1
+        try:
+            for path in theirs:
+                save_png(figures[path](), path)
+            code = 0
+        finally:
+            os._exit(code)
+    for path in (p for p in paths if p not in theirs):
+        save_png(figures[path](), path)
+    if theirs and os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+        for path in theirs:
+            save_png(figures[path](), path)
+
+
+def _may_fork() -> bool:
+    """Only a process with one thread forks (another thread may hold a lock the copy needs)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 def _png(fig: Figure) -> bytes:

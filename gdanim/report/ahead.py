@@ -43,7 +43,8 @@ class FiguresLater:
     def __call__(self, trace: Trace, folder: Path) -> dict[str, str]:
         from gdanim.report.scenario_page import write_scenario_figures
 
-        return write_scenario_figures(self.scenario, trace, folder, fps=self.fps, lang=self.lang)
+        # half in a forked copy of the worker: its encoders are done, a core is free
+        return write_scenario_figures(self.scenario, trace, folder, fps=self.fps, lang=self.lang, split=True)
 
     def warm_up(self) -> None:
         """Load the report's modules and warm up for the figures (see gdanim.frames.figures)."""

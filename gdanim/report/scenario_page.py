@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,23 +48,23 @@ class Timing:
     "Which frame the posters show (first, last, key): where the slider starts."
 
 
-def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], timing: Timing) -> dict[str, str]:
-    """Write the static figures that apply to this trace; returns name -> path relative to folder."""
+def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], timing: Timing,
+                  split: bool = False) -> dict[str, str]:
+    """Write the static figures that apply to this trace; returns name -> path relative to
+    folder. With `split`, a forked copy of this process draws half of them (see
+    gdanim.frames.figures.save_pngs)."""
     from gdanim.frames import figures as fg  # matplotlib stays in the frames room
 
-    made: dict[str, Any] = {"data": fg.data_figure(trace, s), "loss": fg.loss_figure(trace, s)}
     p = trace.dataset.features + 1
     a, b = timing.surface if max(timing.surface) < p else (0, 1)
-    made["contour"] = fg.contour_figure(trace, s, (a, b))
+    made: dict[str, Any] = {"data": lambda: fg.data_figure(trace, s), "loss": lambda: fg.loss_figure(trace, s),
+                            "contour": lambda: fg.contour_figure(trace, s, (a, b))}
     if fg.sweep_runs(trace):
-        made["sweep"] = fg.sweep_figure(trace, s)
+        made["sweep"] = lambda: fg.sweep_figure(trace, s)
     for i, pair in enumerate(at.sse_mse_pairs(trace)[:3]):
-        made[f"sse-mse-{i}"] = fg.pair_figure(pair.sse, pair.mse, trace.dataset.n, s)
-    out = {}
-    for name, fig in made.items():
-        fg.save_png(fig, folder / ASSETS / f"{name}.png")
-        out[name] = f"{ASSETS}/{name}.png"
-    return out
+        made[f"sse-mse-{i}"] = functools.partial(fg.pair_figure, pair.sse, pair.mse, trace.dataset.n, s)
+    fg.save_pngs({folder / ASSETS / f"{name}.png": draw for name, draw in made.items()}, split=split)
+    return {name: f"{ASSETS}/{name}.png" for name in made}
 
 
 def _data_rows(trace: Trace, s: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -266,10 +267,11 @@ def timing_of(scenario, fps: int | None = None) -> Timing:
 
 
 def write_scenario_figures(scenario, trace: Trace, folder: Path, *, fps: int | None = None,
-                           lang: str = "en") -> dict[str, str]:
+                           lang: str = "en", split: bool = False) -> dict[str, str]:
     """Draw the page's static figures alone (they need only the trace, not the animations,
-    so they can be drawn while those encode); returns what `write_scenario_report` takes."""
-    return write_figures(trace, Path(folder), strings(lang), timing_of(scenario, fps))
+    so they can be drawn while those encode); returns what `write_scenario_report` takes.
+    `split` as for write_figures."""
+    return write_figures(trace, Path(folder), strings(lang), timing_of(scenario, fps), split)
 
 
 def prepare_page(trace: Trace, folder: Path, lang: str = "en", templates: Path | None = None) -> None:
