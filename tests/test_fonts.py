@@ -14,7 +14,7 @@ from test_site_browser import needs_browser
 
 from gdanim.api import record_to
 from gdanim.report import write_report
-from gdanim.report.fonts import HANGUL, MATH, font_faces, math_ahead, subset
+from gdanim.report.fonts import HANGUL, MATH, font_faces, subset
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,18 +55,6 @@ def test_each_page_gets_its_own_subsets_named_by_content_and_old_ones_go(tmp_pat
     second = font_faces("<h1>경사</h1>", tmp_path, "index")
     assert [f.family for f in second] == ["gdanim Hangul"]
     assert sorted(p.name for p in tmp_path.glob("index-*.woff2")) == [second[0].file]
-
-
-def test_a_math_subset_made_ahead_is_the_one_the_page_names_and_nothing_else_is_touched(tmp_path):
-    page = "<h1>학습률</h1><p>a</p><math><mi>w</mi><mo>&#x0003D;</mo></math><p>b</p>"
-    (tmp_path / "index-hangul-old.woff2").write_bytes(b"kept")
-    math_ahead("<math><mi>w</mi><mo>&#x0003D;</mo></math>", tmp_path, "index")
-    ahead = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("index-math-*.woff2")}
-    assert len(ahead) == 1 and (tmp_path / "index-hangul-old.woff2").read_bytes() == b"kept"
-    faces = font_faces(page, tmp_path, "index")
-    assert faces[1].file in ahead  # found there, not cut again
-    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("index-math-*.woff2")} == ahead
-    assert (tmp_path / faces[1].file).read_bytes() == subset(MATH, "".join(sorted({"=", "w", "𝑤", " "})))
 
 
 def test_a_page_without_hangul_or_formulas_names_no_font(tmp_path):

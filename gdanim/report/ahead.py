@@ -27,7 +27,7 @@ def page_ahead(scenario, *, fps: int | None = None, lang: str = "en",
     def meanwhile(trace: Trace, folder: Path) -> None:
         from gdanim.report.scenario_page import prepare_page
 
-        prepare_page(trace, folder, lang, templates)
+        prepare_page(trace, lang, templates)
 
     return {"meanwhile": meanwhile, "after": FiguresLater(scenario, fps, lang)}
 

@@ -61,7 +61,13 @@ def font_faces(html: str, assets: Path, page: str) -> list[FontFace]:
     for family, kind, source, text in (("gdanim Hangul", "hangul", HANGUL, _hangul_text(html)),
                                        ("gdanim Math", "math", MATH, _math_text(html))):
         prefix = f"{page}-{kind}-"
-        name = _subset_file(assets, prefix, source, text)
+        wanted = "".join(sorted(set(text)))  # named by what the page asks for: no font is read
+        name = prefix + hashlib.sha256(wanted.encode()).hexdigest()[:12] + ".woff2"  # when it exists
+        if not (assets / name).is_file():
+            chars = "".join(c for c in wanted if c in _cmap(source))
+            name = name if chars else None
+            if chars:
+                atomic_write_bytes(assets / name, subset(source, chars))
         for old in assets.glob(prefix + "*.woff2"):
             if old.name != name:
                 old.unlink()
@@ -73,28 +79,6 @@ def font_faces(html: str, assets: Path, page: str) -> list[FontFace]:
             if not (assets / licence).is_file():
                 atomic_write_bytes(assets / licence, origin.read_bytes())
     return faces
-
-
-def math_ahead(formulas: str, assets: Path, page: str) -> None:
-    """Write the math subset a page whose formulas are `formulas` (its <math> elements)
-    needs, named as `font_faces` names it, unless it is there: ahead of the page, when
-    its formulas are known before its text (cutting the math font down takes a second).
-    Nothing is removed."""
-    _subset_file(assets, f"{page}-math-", MATH, _math_text(formulas))
-
-
-def _subset_file(assets: Path, prefix: str, source: Path, text: str) -> str | None:
-    """The name of the subset of `source` for the characters of `text` in assets, written
-    unless it is there; None when the font has none of them."""
-    wanted = "".join(sorted(set(text)))  # named by what the page asks for: no font is read
-    name = prefix + hashlib.sha256(wanted.encode()).hexdigest()[:12] + ".woff2"  # when it exists
-    if (assets / name).is_file():
-        return name
-    chars = "".join(c for c in wanted if c in _cmap(source))
-    if not chars:
-        return None
-    atomic_write_bytes(assets / name, subset(source, chars))
-    return name
 
 
 def subset(source: Path, chars: str) -> bytes:

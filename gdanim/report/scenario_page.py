@@ -274,19 +274,14 @@ def write_scenario_figures(scenario, trace: Trace, folder: Path, *, fps: int | N
     return write_figures(trace, Path(folder), strings(lang), timing_of(scenario, fps), split)
 
 
-def prepare_page(trace: Trace, folder: Path, lang: str = "en", templates: Path | None = None) -> None:
-    """Do ahead what the page of `trace` in folder takes the first time (its template,
-    catalog, Markdown and MathML converters, its formulas and their font subset): while
-    the animations encode, say. Any error is left for the page to meet and report."""
-    from gdanim.report.fonts import math_ahead
-
+def prepare_page(trace: Trace, lang: str = "en", templates: Path | None = None) -> None:
+    """Load what the first page of `trace` takes (its template, catalog, Markdown and
+    MathML converters, its formulas) ahead of it: while the animations encode, say. Any
+    error is left for the page to meet and report."""
     try:
         prepare("scenario.html", lang, templates)
-        math = _math(trace, strings(lang))  # the MathML converter loads and keeps these formulas
+        _math(trace, strings(lang))  # the MathML converter loads and keeps these formulas
         tx.markdown(trace.description)  # the Markdown parser loads
-        formulas = [math["model"], *(f for row in math["losses"] for f in row[1:]),
-                    *(f for _, f in math["schedules"]), math["rule"], math["stable"]]
-        math_ahead("".join(formulas), Path(folder) / ASSETS, "index")  # the page shows them all
     except Exception:  # noqa: BLE001 - a head start only
         pass
 
