@@ -192,6 +192,9 @@ def test_a_missing_ffmpeg_is_named_for_each_animation_and_the_page_is_still_writ
     assert_clean_failure(proc, "ffmpeg cannot start: /nonexistent/ffmpeg", "tiny/lr-0.01", "tiny/compare")
     folder = tmp_path / "out" / "tiny"
     assert (folder / "index.html").is_file() and not (folder / "lr-0.01.mp4").exists()
+    # the posters need no encoder: they are written whole all the same, and shown on the page
+    assert (folder / "lr-0.01.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (folder / "compare.png").is_file()
+    assert '<img src="lr-0.01.png"' in (folder / "index.html").read_text(encoding="utf-8")
     assert leftovers(folder) == []
 
 

@@ -384,10 +384,14 @@ def write_frames(source, targets: dict[str, Path], fps: int, hold: int, bar=None
     returns {format: file}. Every file is complete, or none is left under its name.
     The poster is frame `poster` (by default the last)."""
     poster = source.poster(frame=poster)
+    for f, path in targets.items():  # posters first: they need no encoder, so they stay when one fails
+        if WRITERS[f].poster_only:
+            with WRITERS[f](path, source.size, fps, poster):
+                pass
+    streamed = {f: path for f, path in targets.items() if not WRITERS[f].poster_only}
     with contextlib.ExitStack() as stack:
         writers = [stack.enter_context(WRITERS[f](path, source.size, fps, poster))
-                   for f, path in targets.items()]
-        streamed = [f for f in targets if not WRITERS[f].poster_only]
+                   for f, path in streamed.items()]
         for frame in _held(source, hold) if streamed else ():
             interrupt.check()
             for writer in writers:
