@@ -107,13 +107,25 @@ def test_the_model_formula_of_a_polynomial_has_its_powers():
     assert tx.model_latex(1) == r"\hat{y}_i = w_0 + w_1 x_i"
 
 
-def test_figures_split_with_a_forked_copy_come_out_the_same_and_its_failure_is_met_here(lr_trace, tmp_path):
+def test_figures_split_with_a_forked_copy_come_out_the_same_and_its_failure_is_met_here(lr_trace, tmp_path,
+                                                                                       monkeypatch):
     import os
+    import threading
+
+    done = threading.Event()
+    waiting = threading.Thread(target=done.wait)
+    waiting.start()
+    assert not fg._may_fork()  # a process with another thread draws everything itself
+    done.set()
+    waiting.join()
+    monkeypatch.setattr(fg, "_may_fork", lambda: True)  # earlier tests may leave tqdm's monitor thread
 
     labels = strings("en")
     parent = os.getpid()
 
     def sweep(fail_in_copy: bool = False, fail: bool = False):
+        if os.getpid() != parent:
+            (tmp_path / "drawn-by-a-copy").touch()
         if fail or (fail_in_copy and os.getpid() != parent):
             raise ValueError("no sweep")
         return fg.sweep_figure(lr_trace, labels)
@@ -123,9 +135,10 @@ def test_figures_split_with_a_forked_copy_come_out_the_same_and_its_failure_is_m
                 folder / "sweep.png": lambda: sweep(**how),  # the copy's
                 folder / "data.png": lambda: fg.data_figure(lr_trace, labels)}
 
-    assert fg._may_fork()
     fg.save_pngs(plan(tmp_path / "one"))
+    assert not (tmp_path / "drawn-by-a-copy").exists()
     fg.save_pngs(plan(tmp_path / "two"), split=True)
+    assert (tmp_path / "drawn-by-a-copy").exists()
     fg.save_pngs(plan(tmp_path / "three", fail_in_copy=True), split=True)  # drawn here instead
     for name in ("loss.png", "sweep.png", "data.png"):
         one = (tmp_path / "one" / name).read_bytes()
