@@ -235,3 +235,13 @@ def test_the_frames_speak_the_scenarios_lang_unless_told_otherwise(tmp_path, mon
     render_scenario(path, tmp_path, jobs=1, progress=False)
     render_scenario(path, tmp_path, jobs=1, progress=False, lang="en")
     assert spoken == ["ko", "en"]
+
+
+def test_a_progress_bar_starts_no_thread_so_its_worker_may_fork_to_draw_figures(capsys):
+    import threading
+
+    before = threading.active_count()
+    bar = pipeline_module.progress_bar("lr-0.01", 3, 0, True)
+    bar.update()
+    bar.close()
+    assert threading.active_count() == before

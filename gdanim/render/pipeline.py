@@ -418,5 +418,6 @@ def progress_bar(name: str, total: int, position: int, enabled: bool):
         return None
     from tqdm import tqdm
 
+    tqdm.monitor_interval = 0  # no monitor thread: a worker with one thread may fork (save_pngs)
     return tqdm(total=total, desc=name, position=position, leave=True, file=sys.stderr,
                 unit="frame", dynamic_ncols=True)
