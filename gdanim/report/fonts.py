@@ -24,7 +24,7 @@ from gdanim.files import atomic_write_bytes
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 HANGUL = FONTS / "NanumGothic.ttf"
-MATH = FONTS / "STIXTwoMath-Regular.woff2"
+MATH = FONTS / "STIXTwoMath-Regular.ttf"  # not WOFF2: that is decoded whole (0.7-1.4 s) for every subset
 LICENCES = {"OFL-NanumGothic.txt": FONTS / "OFL.txt", "OFL-STIXTwoMath.txt": FONTS / "OFL-STIXTwoMath.txt"}
 _MATH_ELEMENT = re.compile(r"<math\b.*?</math>", re.S)
 _TAG = re.compile(r"<[^>]*>")
