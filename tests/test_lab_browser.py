@@ -400,7 +400,7 @@ def test_a_robust_loss_trains_on_its_own_level_sets_and_says_why_it_has_no_criti
         assert not page.is_visible("#lab-critical-mark")
         levels = got["drawn"]["levels"]
         assert levels["kind"] == "grid" and levels["segments"] > 100 and levels["nx"] >= 24
-        assert got["drawn"]["fit"] == {"outliers": 3, "ols": True, "own": True}
+        assert got["drawn"]["fit"] == {"outliers": 3, "ols": True, "own": True, "kind": "line", "atPoints": None}
         assert page.is_checked("#lab input[value=mae]")
         page.check("#lab input[value='huber:1.0']")
         got = visit.result()
