@@ -117,3 +117,17 @@ def test_the_korean_page_reads_without_javascript(browser, korean_page):  # noqa
         assert not page.is_visible("#lab") and page.is_visible("#analysis")
     finally:
         context.close()
+
+
+def test_cutting_a_subset_leaves_no_font_file_open():
+    import gc
+    import warnings
+
+    from gdanim.report.fonts import HANGUL, MATH, subset
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        subset(MATH, "xy=")
+        subset(HANGUL, "경사")
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

@@ -92,11 +92,14 @@ def subset(source: Path, chars: str) -> bytes:
     options.name_IDs = ["*"]  # the licence and copyright stay in the file
     options.notdef_outline = True
     font = ft.load_font(str(source), options, lazy=True)
-    sub = ft.Subsetter(options)
-    sub.populate(unicodes=[ord(c) for c in chars])
-    sub.subset(font)
-    out = io.BytesIO()
-    ft.save_font(font, out, options)
+    try:
+        sub = ft.Subsetter(options)
+        sub.populate(unicodes=[ord(c) for c in chars])
+        sub.subset(font)
+        out = io.BytesIO()
+        ft.save_font(font, out, options)
+    finally:
+        font.close()  # a lazily read font keeps its file open
     return out.getvalue()
 
 
