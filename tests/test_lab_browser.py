@@ -427,6 +427,7 @@ def test_mini_batches_replay_the_recorded_shuffle_and_a_batch_size_can_be_typed(
         assert got["perEpoch"] == math.ceil(n / 5) and got["steps"] == len(want["steps"])
         assert all(close_to(g, w) for g, w in zip(got["final"], want["final"]["params"], strict=True))
         assert page.input_value("#lab-batch") == "5" and page.input_value("#lab-seed") == str(want["settings"]["seed"])
+        assert not page.is_disabled("#lab-seed")
         page.fill("#lab-epoch", "37")
         page.dispatch_event("#lab-epoch", "input")
         visit.settle()
@@ -440,6 +441,7 @@ def test_mini_batches_replay_the_recorded_shuffle_and_a_batch_size_can_be_typed(
         full = visit.result()
         assert full["perEpoch"] == 1 and full["steps"] == want["settings"]["epochs"]
         assert "lr·λmax" in visit.readout() and visit.state()["train"]["batch_size"] is None
+        assert page.is_disabled("#lab-seed")  # full batch: nothing to shuffle
         page.fill("#lab-batch", str(n))  # n points in a batch is the full batch too
         assert visit.result()["perEpoch"] == 1
         assert visit.clean() == []

@@ -791,6 +791,7 @@
     put(controls.epochs, state.epochs);
     if (controls.batch !== active) controls.batch.value = state.train.batch_size ? String(state.train.batch_size) : "";
     put(controls.seed, state.train.seed || 0);
+    controls.seed.disabled = !state.train.batch_size;  // full batch: nothing to shuffle
     if (controls.units) controls.units.value = String(state.units);
     if (controls.schedule) {
       var now = JSON.stringify(state.train.schedule || null);
