@@ -1,7 +1,7 @@
 """lab-core.js, the lab's maths, in headless Chromium against the recorder's trace.json.
 
 Every example scenario (and one more that sets every optimizer option) is recorded once
-per module; each full-batch run is then re-run by gdanim.lab.simulate on the run's x in
+per module; each run is then re-run by gdanim.lab.simulate on the run's x in
 model units and compared step by step with the recorded params, and the spectrum,
 regime and contour slices are compared with the Python analysis.
 """
@@ -21,8 +21,7 @@ from test_site_browser import needs_browser  # noqa: F401
 
 from gdanim.analysis import analyze, design, loss_values
 from gdanim.api import record_to
-from gdanim.report.lab import lab_supports
-from gdanim.schema import QUADRATIC_LOSSES
+from gdanim.schema import LOSSES, QUADRATIC_LOSSES, SCHEDULES
 from gdanim.trace import norm_key, read_trace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,10 +189,9 @@ class Recorded:
         return {"x": np.asarray(x, np.float32).astype(float).tolist(),
                 "y": np.asarray(self.trace.dataset.y, np.float32).astype(float).tolist()}
 
-    def full_batch(self) -> list:
-        """The runs the lab re-runs (the page offers the same ones)."""
-        n = self.trace.dataset.n
-        return [(r, j) for r, j in zip(self.trace.runs, self.doc["runs"]) if lab_supports(r.settings, n)]
+    def runs(self) -> list:
+        """Every run with its JSON: the lab re-runs them all (the page offers them all)."""
+        return list(zip(self.trace.runs, self.doc["runs"]))
 
 
 @pytest.fixture(scope="module")
@@ -228,11 +226,11 @@ def page(browser):  # noqa: F811 (the shared headless Chromium)
 
 @pytest.fixture(scope="module")
 def simulated(recorded, page) -> list[tuple[str, object, dict, dict]]:
-    """(scenario, Run, run JSON, the lab's result) for every full-batch run."""
+    """(scenario, Run, run JSON, the lab's result) for every run."""
     out = []
     for stem, rec in recorded.items():
         by_units: dict[object, list] = {}
-        for run, doc in rec.full_batch():
+        for run, doc in rec.runs():
             by_units.setdefault(run.normalization, []).append((run, doc))
         for members in by_units.values():
             data = rec.data(members[0][0])
@@ -255,7 +253,7 @@ def errors(run, result) -> tuple[float, float]:
 
 
 @needs_browser
-def test_every_full_batch_run_follows_the_recorded_params_step_by_step(simulated):
+def test_every_run_follows_the_recorded_params_step_by_step(simulated):
     bad = []
     for stem, run, _, res in simulated:
         if (res["steps"], res["status"]) != (run.steps, run.status):
@@ -291,6 +289,9 @@ def test_the_final_loss_is_the_recorded_one(simulated):
 def test_scheduled_runs_train_each_epoch_with_the_recorded_rate(simulated):
     scheduled = [(run, res) for _, run, _, res in simulated if run.settings.schedule is not None]
     assert len(scheduled) >= 6
+    # every schedule and loss the scenario format has is replayed (the page offers every run)
+    assert {run.settings.schedule["type"] for run, _ in scheduled} == set(SCHEDULES)
+    assert {run.settings.loss for _, run, _, _ in simulated} == set(LOSSES)
     for run, res in scheduled:
         assert np.allclose(res["lr"], run.step_lr, rtol=1e-15, atol=0), run.name
         assert len(set(res["lr"])) > 1, run.name

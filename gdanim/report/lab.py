@@ -1,6 +1,6 @@
 """What the page's live lab needs of a trace: the data, the spectra and the recorded runs.
 
-The lab re-runs full-batch training in the browser (templates/static/lab-core.js) in
+The lab re-runs training (full batch or mini-batches) in the browser (templates/static/lab-core.js) in
 float32, so the data ride in the page as the float32 values the recorder trained on,
 written as the shortest decimal that reads back to the same float32. Everything here
 is plain JSON for a `<script type="application/json">` block (see docs/lab.md).
@@ -17,8 +17,8 @@ import numpy as np
 from gdanim.analysis import Analysis, Spectrum, robust_key
 from gdanim.dataset import Normalization
 from gdanim.report import text as tx
-from gdanim.schema import LOSSES, OPTIMIZERS, QUADRATIC_LOSSES
-from gdanim.trace import Run, Settings, Trace, norm_key
+from gdanim.schema import OPTIMIZERS, QUADRATIC_LOSSES
+from gdanim.trace import Run, Trace, norm_key
 
 MAX_VALUES = 60_000
 "A page carries the lab only while n * (k + 1) stays under this (the data ride in the page)."
@@ -27,8 +27,6 @@ MIN_EPOCHS_MAX = 2_000
 SLIDER_STEPS = 240
 "Positions of the log-scale learning-rate slider."
 LOSS_LABELS = {"sse": "SSE", "mse": "MSE", "sae": "SAE", "mae": "MAE", "huber": "Huber"}
-SCHEDULES = ("step", "exponential", "cosine", "linear")
-"The learning-rate schedules lab-core.js steps (nextRate), as gdanim/schedules.py does."
 MAIN = "data"
 "The key of the data's own units (runs that override `normalize` get their own)."
 
@@ -62,8 +60,9 @@ def has_lab(trace: Trace, surface: Sequence[int] = (0, 1)) -> bool:
     """True when the scenario's page gets a live lab.
 
     Features 1, or any k whose surface pair is in the model; the data must be small
-    enough to ride in the page and the loss curved (λ_max > 0). A scenario whose runs
-    the lab cannot re-run (mini-batch) still gets one: it trains full batch on the same data."""
+    enough to ride in the page and the loss curved (λ_max > 0). Every run it can replay:
+    lab-core.js computes every loss, optimizer, schedule and batching the scenario format
+    has (tests/test_lab_core.py keeps it so)."""
     d = trace.dataset
     if lab_pair(trace, surface) is None or d.n * (d.features + 1) > MAX_VALUES:
         return False
@@ -74,18 +73,6 @@ def _spectrum(s: Spectrum) -> dict[str, Any]:
     return {"eigenvalues": [_f64(v) for v in s.eigenvalues], "critical_lr": _f64(s.critical_lr),
             "best_lr": _f64(s.best_lr), "condition_number": _f64(s.condition_number),
             "ols_loss": _f64(s.ols_loss)}
-
-
-def lab_supports(settings: Settings, n: int) -> bool:
-    """True when the lab can re-run a recorded run as the recorder did (on n points): any
-    loss, full batch or mini-batches, and a constant rate or a schedule lab-core.js steps.
-    The page offers only such runs, and tests/test_lab_core.py compares only them."""
-    schedule = settings.schedule is None or settings.schedule["type"] in SCHEDULES
-    return settings.loss in LOSSES and schedule
-
-
-def _full_batch(trace: Trace) -> list[Run]:
-    return [r for r in trace.runs if lab_supports(r.settings, trace.dataset.n)]
 
 
 def _units_key(run: Run) -> str:
@@ -164,15 +151,6 @@ def _lr_range(trace: Trace, units: list[dict], loss: str) -> list[float]:
     return [10.0 ** lo, 10.0 ** hi]
 
 
-def _default_settings(run: Run, trace: Trace) -> dict[str, Any]:
-    """The run's settings as the lab starts from them; when the lab cannot re-run the run
-    itself (mini-batch), full batch at a constant rate."""
-    settings = run_settings(run)
-    if not lab_supports(run.settings, trace.dataset.n):
-        settings.pop("schedule", None)
-    return settings
-
-
 def _losses(trace: Trace) -> list[dict[str, Any]]:
     """The losses the lab offers: SSE and MSE, then each robust loss (with its Huber δ) the
     runs use, whose own minimizer the analysis has. key: the `robust_key`, label as shown."""
@@ -208,22 +186,20 @@ def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> d
 
     Keys: n, k, pair, loss (the scenario's), y (float32), outliers (how many of the last
     points data.outliers added), units (x, ols, spectra, robust fits and view per set of
-    units), losses (key, loss, label, huber_delta of each loss offered), runs (those
-    `lab_supports`: name, units, settings as simulate options, status, final params),
-    defaults (settings and units of the first of them, else of the first run, full batch
-    at a constant rate), left_out (names of the runs it cannot re-run), schedules (label
-    and schedule of each distinct one among the runs), lr_range (per loss key),
-    slider_steps, epochs_max, optimizers, text (the readout's sentences)."""
+    units), losses (key, loss, label, huber_delta of each loss offered), runs (every run:
+    name, units, settings as simulate options, status, final params), defaults (settings
+    and units of the first run), schedules (label and schedule of each distinct one among
+    the runs), lr_range (per loss key), slider_steps, epochs_max, optimizers, text (the
+    readout's sentences)."""
     if not has_lab(trace, surface):
         return None
     pair = lab_pair(trace, surface) or (0, 1)
     units, index = _units(trace, pair, s)
-    full = _full_batch(trace)
     runs = [{"name": r.name, "units": index[_units_key(r)], "settings": run_settings(r),
              "status": r.status, "final": [_f64(v) for v in np.asarray(r.final_params, np.float64)]}
-            for r in full]
-    first = full[0] if full else trace.runs[0]
-    defaults = {"units": index[_units_key(first)], "settings": _default_settings(first, trace)}
+            for r in trace.runs]
+    first = trace.runs[0]
+    defaults = {"units": index[_units_key(first)], "settings": run_settings(first)}
     epochs = max([MIN_EPOCHS_MAX, *(r.settings.epochs for r in trace.runs)])
     losses = _losses(trace)
     return {
@@ -232,7 +208,7 @@ def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> d
         "degree": trace.dataset.degree,
         "x_raw": f32_list(trace.dataset.x_raw[:, 0]) if trace.dataset.degree > 1 else None,
         "losses": losses, "runs": runs, "defaults": defaults,
-        "left_out": [r.name for r in trace.runs if r not in full], "schedules": _schedules(full),
+        "schedules": _schedules(trace.runs),
         "slider_steps": SLIDER_STEPS, "epochs_max": epochs, "optimizers": list(OPTIMIZERS),
         "lr_range": {o["key"]: _lr_range(trace, units, o["loss"]) for o in losses},
         "text": {k.removeprefix("lab_js_"): v for k, v in s.items() if k.startswith("lab_js_")},
