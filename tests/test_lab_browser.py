@@ -432,7 +432,8 @@ def test_mini_batches_replay_the_recorded_shuffle_and_a_batch_size_can_be_typed(
         page.dispatch_event("#lab-epoch", "input")
         visit.settle()
         text = page.inner_text("#lab-epoch-out")
-        assert text.startswith(f"step 37 of {got['steps']} (epoch {37 / got['perEpoch']:.3g})") and "on its batch" in text
+        assert text.startswith(f"step 37 of {got['steps']} (epoch {37 / got['perEpoch']:.3g})")
+        assert "on its batch" in text
         assert "lr·λmax" not in visit.readout()  # the regime is full batch's
         page.fill("#lab-seed", "8")  # another shuffle: another path, the same number of steps
         other = visit.result()

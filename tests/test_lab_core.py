@@ -562,7 +562,8 @@ def test_the_level_sets_of_any_loss_lie_where_the_loss_has_their_level(recorded,
         w = np.tile(np.asarray(fixed, np.float64), (len(u), 1))
         w[:, list(pair)] = u
         return loss_values(X, y, w, loss, delta)
-    opts = {"loss": loss, "huber_delta": delta, "pair": list(pair), "fixed": fixed, "lo": lo, "hi": hi, "nx": nx, "ny": ny}
+    opts = {"loss": loss, "huber_delta": delta, "pair": list(pair), "fixed": fixed,
+            "lo": lo, "hi": hi, "nx": nx, "ny": ny}
     nodes = np.stack(np.meshgrid(np.linspace(lo[0], hi[0], nx), np.linspace(lo[1], hi[1], ny)), -1).reshape(-1, 2)
     want = at(nodes)
     levels = list(np.quantile(want, [0.05, 0.3, 0.6]))

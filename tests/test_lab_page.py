@@ -146,7 +146,8 @@ def test_robust_runs_are_replayed_with_their_losses_fits_and_outliers(tmp_path):
     assert [r["name"] for r in lab["runs"]] == ["abs", "hub", "hub2", "abs2"]
     assert lab["runs"][1]["settings"]["huber_delta"] == 0.5 and "huber_delta" not in lab["runs"][0]["settings"]
     assert [(o["key"], o["label"]) for o in lab["losses"]] == [
-        ("sse", "SSE"), ("mse", "MSE"), ("mae", "MAE"), ("huber:0.5", "Huber (δ = 0.5)"), ("huber:2.0", "Huber (δ = 2)")]
+        ("sse", "SSE"), ("mse", "MSE"), ("mae", "MAE"), ("huber:0.5", "Huber (δ = 0.5)"),
+        ("huber:2.0", "Huber (δ = 2)")]
     assert lab["losses"][3]["huber_delta"] == 0.5 and lab["losses"][4]["huber_delta"] == 2.0
     fits = lab["units"][0]["robust"]
     assert set(fits) == {"mae", "huber:0.5", "huber:2.0"}
