@@ -31,9 +31,11 @@ class Mutant:
     tests: tuple[str, ...]
 
 
-ROBUST_LAB = "tests/test_lab_browser.py::test_a_robust_loss_trains_on_its_own_level_sets_and_says_why_it_has_no_critical_rate"
-KOREAN_LAB = "tests/test_lab_browser.py::test_the_korean_page_labels_the_lab_in_korean"
-SITE_MANIFEST = "tests/test_manifest.py::test_a_site_has_its_own_manifest_and_verify_checks_its_index_assets_and_folders"
+LAB_BROWSER = "tests/test_lab_browser.py::"
+ROBUST_LAB = LAB_BROWSER + "test_a_robust_loss_trains_on_its_own_level_sets_and_says_why_it_has_no_critical_rate"
+KOREAN_LAB = LAB_BROWSER + "test_the_korean_page_labels_the_lab_in_korean"
+SITE_MANIFEST = ("tests/test_manifest.py::"
+                 "test_a_site_has_its_own_manifest_and_verify_checks_its_index_assets_and_folders")
 
 MUTANTS = (
     Mutant("update-sign", "gdanim/recorder/optim.py", "upd_h.append(after - before)",
@@ -107,7 +109,7 @@ MUTANTS = (
            "if (sched && S > 0) rate = nextRate(sched, o.lr, rate, S);", ("tests/test_lab_core.py",)),
     Mutant("lab-poly-column-shifted", "templates/static/lab.js", "(power - norm.shift[j - 1]) * norm.scale[j - 1]",
            "(power - norm.shift[j - 1]) * norm.scale[0]",
-           ("tests/test_lab_browser.py::test_a_polynomial_is_drawn_as_its_curve_over_the_raw_x",)),
+           (LAB_BROWSER + "test_a_polynomial_is_drawn_as_its_curve_over_the_raw_x",)),
     Mutant("verify-site-as-one-folder", "gdanim/verify.py", "if (path / NAME).is_file() and not _is_site(path):",
            "if (path / NAME).is_file():", (SITE_MANIFEST,)),
     Mutant("site-manifest-without-assets", "gdanim/manifest.py", 'if (site / "assets").is_dir():',
