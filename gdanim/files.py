@@ -89,6 +89,16 @@ def atomic_write_text(final: Path, text: str) -> Path:
     return atomic_write_bytes(final, text.encode("utf-8"))
 
 
+def write_if_changed(final: Path, data: bytes) -> bool:
+    """Write `data` to `final` atomically unless it already holds exactly these bytes (an
+    unchanged rebuild touches nothing); returns whether it wrote."""
+    final = Path(final)
+    if final.is_file() and final.read_bytes() == data:
+        return False
+    atomic_write_bytes(final, data)
+    return True
+
+
 def remove_leftovers(folder: Path, stems: Iterable[str] | None = None) -> list[Path]:
     """Remove the temporary files and folders that a process killed while writing
     the files of `stems` (a run name, "trace"; None for any) left in `folder`; returns

@@ -84,3 +84,13 @@ def test_leftovers_are_only_the_temporary_names_of_the_files_asked_for(tmp_path)
                                                ".trace.q.part.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".gdanim-build.json", ".other.z.part.gif",
                                                           "lr-0.01.mp4", "notes.part.txt"]
+
+
+def test_write_if_changed_writes_new_bytes_and_leaves_the_same_bytes_alone(tmp_path):
+    from gdanim.files import write_if_changed
+
+    path = tmp_path / "a.txt"
+    assert write_if_changed(path, b"one") and path.read_bytes() == b"one"
+    os.utime(path, (1, 1))
+    assert not write_if_changed(path, b"one") and path.stat().st_mtime == 1  # untouched
+    assert write_if_changed(path, b"two") and path.read_bytes() == b"two"

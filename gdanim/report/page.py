@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from gdanim.files import atomic_write_bytes, atomic_write_text
+from gdanim.files import atomic_write_text, write_if_changed
 from gdanim.i18n import SOURCE, messages
 from gdanim.report.errors import ReportError
 
@@ -100,9 +100,7 @@ def copy_static(target: Path, override: Path | None = None) -> list[Path]:
     out = []
     for name, source in static_files(override).items():
         dest = target / name
-        data = source.read_bytes()
-        if not dest.is_file() or dest.read_bytes() != data:
-            atomic_write_bytes(dest, data)
+        write_if_changed(dest, source.read_bytes())
         out.append(dest)
     return out
 

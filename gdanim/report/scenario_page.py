@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gdanim import __version__
-from gdanim.files import atomic_write_bytes
+from gdanim.files import atomic_write_bytes, write_if_changed
 from gdanim.render.keyframes import video_poster
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
@@ -142,8 +142,7 @@ def _write_captions(folder: Path, name: str, vtt: str) -> dict[str, str]:
     not load a file beside it as a track: file: URLs are unique origins to the browser)."""
     path = Path(folder) / f"{name}.vtt"
     data = vtt.encode("utf-8")
-    if not path.is_file() or path.read_bytes() != data:
-        atomic_write_bytes(path, data)
+    write_if_changed(path, data)
     return {"file": path.name, "url": "data:text/vtt;charset=utf-8;base64," + base64.b64encode(data).decode()}
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from gdanim import __version__, interrupt
 from gdanim.errors import GdanimError, MachineError, cannot_write
-from gdanim.files import atomic_write_text, inside, make_folder, remove_leftovers
+from gdanim.files import atomic_write_text, inside, make_folder, remove_leftovers, write_if_changed
 from gdanim.manifest import NAME as MANIFEST
 from gdanim.manifest import provenance, write_manifest, write_site_manifest
 from gdanim.report.errors import ReportError
@@ -217,10 +217,7 @@ def build_one(job: Job) -> Outcome:
         # an animation that failed is tried again next time: no media stamp is kept
         new_stamp = {"media": None if warnings else media, "figures": figures, "page": page,
                      "card": asdict(card)}
-        text = json.dumps(new_stamp, ensure_ascii=False, indent=1)
-        kept = folder / STAMP
-        if not kept.is_file() or kept.read_text(encoding="utf-8") != text:  # unchanged: nothing written
-            atomic_write_text(kept, text)
+        write_if_changed(folder / STAMP, json.dumps(new_stamp, ensure_ascii=False, indent=1).encode("utf-8"))
         return Outcome(job.path, scenario.stem, card, rendered, paged, time.perf_counter() - start,
                        warnings=tuple(map(str, scenario.notes)) + warnings, worker=os.getpid())
     except (GdanimError, OSError) as exc:  # OSError: the machine failed unexpectedly
