@@ -67,6 +67,14 @@ class Dataset:
         """Raw inputs [m, k] as the model's raw columns: themselves, or x .. x^degree. -> [m, columns]"""
         return poly_columns(x_raw, self.degree)
 
+    def predict(self, params: np.ndarray, x_raw: np.ndarray, norm: Normalization | None = None) -> np.ndarray:
+        """The model's predictions (float64) at raw inputs x_raw [m, k] for params
+        [..., columns + 1] in the units of `norm` (by default the data's). -> [..., m]"""
+        columns = (norm or self.normalization).apply(self.expand(np.asarray(x_raw, np.float32)))
+        w = np.asarray(params, np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return w[..., :1] + w[..., 1:] @ columns.astype(np.float64).T
+
     @property
     def is_outlier(self) -> np.ndarray:
         """[n] bool: True for the points data.outliers added."""

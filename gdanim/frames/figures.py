@@ -149,8 +149,7 @@ def data_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
         xr = d.x_raw[:, 0].astype(np.float64)
         ax.scatter(xr, d.y, s=14, color=CYCLE[0], alpha=0.75, label=labels["legend_data"])
         xs = np.linspace(float(xr.min()), float(xr.max()), 160)
-        columns = d.normalization.apply(d.expand(xs[:, None].astype(np.float32))).astype(np.float64)
-        ax.plot(xs, w[0] + columns @ w[1:], color="#d62728", lw=2, label=labels["legend_fit"])
+        ax.plot(xs, d.predict(w, xs[:, None]), color="#d62728", lw=2, label=labels["legend_fit"])
         ax.set_xlabel(d.columns[0] if d.columns else "x")
     elif d.features == 1:
         ax.scatter(d.x[:, 0], d.y, s=14, color=CYCLE[0], alpha=0.75, label=labels["legend_data"])

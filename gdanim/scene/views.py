@@ -90,8 +90,4 @@ def run_view(trace: Trace, run: Run, grid: LossGrid | None) -> RunView:
 def predictions(trace: Trace, run: Run, params: np.ndarray, x_raw: np.ndarray) -> np.ndarray:
     """Predictions at raw inputs x_raw [m, k] for params [..., k+1] in the units `run`
     trained in. -> [..., m]"""
-    columns = trace.dataset.expand(np.asarray(x_raw, np.float32))  # x, or x .. x^d
-    x = trace.normalization_of(run).apply(columns).astype(np.float64)
-    w = np.asarray(params, np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):
-        return w[..., :1] + w[..., 1:] @ x.T
+    return trace.dataset.predict(params, x_raw, trace.normalization_of(run))
