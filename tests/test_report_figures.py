@@ -75,6 +75,13 @@ def test_korean_labels_render_with_real_glyphs(lr_trace, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_the_data_figure_names_the_outliers_in_the_pages_language():
+    trace = record(ROOT / "scenarios" / "robust.yaml")
+    for lang in ("en", "ko"):
+        labels = [t.get_text() for t in fg.data_figure(trace, strings(lang)).axes[0].get_legend().get_texts()]
+        assert strings(lang)["frame_outliers"] in labels, (lang, labels)
+
+
 def test_a_scheduled_scenarios_loss_figure_shows_the_rates_and_the_unstable_steps(lr_trace):
     trace = record(ROOT / "scenarios" / "schedules.yaml")
     lam = max(trace.analysis.spectra["sse"].eigenvalues)
