@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from render_support import scenario_file
 
+from gdanim.numbers import num
 from gdanim.render import render_scenario
 from gdanim.render.handout import MAX_SHOTS, MIN_SHOTS
 from gdanim.render.keyframes import moments
@@ -70,7 +71,7 @@ def test_the_shots_are_the_runs_moments_captioned_with_epoch_and_loss(rendered):
         for shot in spec.shots:
             loss = run.loss[shot.at] if shot.at < run.steps else run.final_loss
             epoch = f"{times[shot.at]:.0f}"
-            expected = f"epoch {epoch} · loss {loss:.4g}" if np.isfinite(loss) else f"epoch {epoch} · loss not finite"
+            expected = f"epoch {epoch} · loss {num(loss)}" if np.isfinite(loss) else f"epoch {epoch} · loss not finite"
             assert shot.caption == expected and shot.happens
         assert len(spec.analysis) == 2 and all(line.endswith(".") for line in spec.analysis)
         if run.settings.lr == 0.09:  # past 2 / lambda_max: the page says so and shows it

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdanim.i18n import messages
+from gdanim.numbers import num
 from gdanim.render.keyframes import Moment, key_state, moments
 from gdanim.scene.schedule import state_times
 from gdanim.scene.surface import LossGrid
@@ -90,10 +91,10 @@ def run_handout(trace: Trace, run: Run, schedule: Sequence[int], grid: LossGrid 
     shots = []
     for m in chosen:
         loss, epoch = _loss_at(run, m.state), _label(times[m.state])
-        caption = (m_["hand_caption"].format(epoch=epoch, loss=f"{loss:.4g}") if np.isfinite(loss)
+        caption = (m_["hand_caption"].format(epoch=epoch, loss=num(loss)) if np.isfinite(loss)
                    else m_["hand_caption_inf"].format(epoch=epoch))
         if m.kind == "start":
-            happens = m_["hand_start"].format(params="[" + ", ".join(f"{v:.4g}" for v in run.path[0]) + "]")
+            happens = m_["hand_start"].format(params="[" + ", ".join(num(v) for v in run.path[0]) + "]")
         elif m.kind == "end":
             happens = m_.get(f"hand_end_{run.status}", m_["hand_the_end"])
         else:
@@ -112,19 +113,19 @@ def run_analysis(trace: Trace, run: Run, lang: str = "en") -> tuple[str, str]:
     spectrum = trace.analysis_of(run).spectra.get(s.loss)
     if spectrum is not None and spectrum.critical_lr and s.optimizer == "gd":
         lam = max(spectrum.eigenvalues)
-        first = m_["hand_spectrum"].format(lam=f"{lam:.4g}", critical=f"{spectrum.critical_lr:.4g}",
-                                           ratio=f"{s.lr * lam:.3g}")
+        first = m_["hand_spectrum"].format(lam=num(lam), critical=num(spectrum.critical_lr),
+                                           ratio=num(s.lr * lam, 3))
         if run.regime and run.contraction is not None:
             first += m_["hand_regime"].format(regime=m_.get(f"regime_{run.regime}", run.regime),
-                                              contraction=f"{run.contraction:.3g}")
+                                              contraction=num(run.contraction, 3))
         first += "."
     else:
         first = m_["hand_other"].format(optimizer=s.optimizer, lr=f"{s.lr:g}", loss=s.loss.upper())
     final = float(run.final_loss)
     second = m_.get(f"hand_ended_{run.status}", m_["hand_ended_max_epochs"]).format(
-        steps=len(run.path) - 1, loss=f"{final:.4g}" if np.isfinite(final) else m_["hand_not_finite"])
+        steps=len(run.path) - 1, loss=num(final) if np.isfinite(final) else m_["hand_not_finite"])
     if spectrum is not None and np.isfinite(spectrum.ols_loss):
-        second += m_["hand_least_squares"].format(loss=f"{spectrum.ols_loss:.4g}")
+        second += m_["hand_least_squares"].format(loss=num(spectrum.ols_loss))
     else:
         second += "."
     return first, second
@@ -162,7 +163,7 @@ def compare_handout(trace: Trace, times: np.ndarray, states: np.ndarray,
         shots.append(Shot(k, m_["hand_up_to"].format(epoch=_label(float(times[k]))), happens))
     kinds = sorted({r.settings.loss for r in runs})
     crit = [c for c in (trace.analysis.spectra[k].critical_lr for k in kinds if k in trace.analysis.spectra) if c]
-    first = (m_["hand_runs_critical"].format(count=len(trace.runs), critical=", ".join(f"{c:.4g}" for c in crit),
+    first = (m_["hand_runs_critical"].format(count=len(trace.runs), critical=", ".join(num(c) for c in crit),
                                              losses=", ".join(k.upper() for k in kinds))
              if crit else m_["hand_runs"].format(count=len(trace.runs)))
     ended: dict[str, list[str]] = {}
