@@ -719,29 +719,29 @@
   [controls.beta1, controls.beta2].forEach(function (input) {
     input.addEventListener("input", function () { set({betas: [num(controls.beta1), num(controls.beta2)]}, "betas"); });
   });
+  // the training settings with one of them changed (state.train is replaced, never edited)
+  function trained(key, value) { var t = Object.assign({}, state.train); t[key] = value; return t; }
   controls.loss.forEach(function (radio) {
     radio.addEventListener("change", function () {
       if (!radio.checked) return;
       var entry = D.losses.filter(function (o) { return o.key === radio.value; })[0], patch = {loss: entry.loss};
-      if (entry.loss === "huber") patch.train = Object.assign({}, state.train, {huber_delta: entry.huber_delta});
+      if (entry.loss === "huber") patch.train = trained("huber_delta", entry.huber_delta);
       set(patch, "loss");
     });
   });
   controls.epochs.addEventListener("input", function () { set({epochs: num(controls.epochs)}, "epochs"); });
   // mini-batches: a size below n (empty or n and above: full batch) and the shuffle's seed
-  function train(key, value, from) { var t = Object.assign({}, state.train); t[key] = value; set({train: t}, from); }
   controls.batch.addEventListener("input", function () {
     var b = num(controls.batch);
-    train("batch_size", b >= 1 && b < D.n ? Math.round(b) : null, "batch");
+    set({train: trained("batch_size", b >= 1 && b < D.n ? Math.round(b) : null)}, "batch");
   });
   controls.seed.addEventListener("input", function () {
     var v = num(controls.seed);
-    if (v >= 0) train("seed", Math.round(v), "seed");
+    if (v >= 0) set({train: trained("seed", Math.round(v))}, "seed");
   });
   if (controls.schedule) controls.schedule.addEventListener("change", function () {
-    var i = controls.schedule.value, train = Object.assign({}, state.train);
-    train.schedule = i === "" ? null : D.schedules[Number(i)].schedule;
-    set({train: train}, "schedule");
+    var i = controls.schedule.value;
+    set({train: trained("schedule", i === "" ? null : D.schedules[Number(i)].schedule)}, "schedule");
   });
   if (controls.units) controls.units.addEventListener("change", function () { useUnits(Number(controls.units.value)); });
   controls.init.forEach(function (input) {
