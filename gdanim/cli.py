@@ -167,7 +167,7 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
 @click.option("--format", "formats", metavar="LIST", default=None,
               help="Comma-separated formats: mp4,gif,png,frames,handout [default: the scenario's].")
 @click.option("--preset", default=None, help="hd, slides, 4x3, square or thumb [default: the scenario's].")
-@click.option("--fps", type=int, default=None, help="10, 20, 25 or 50 [default: the scenario's].")
+@click.option("--fps", type=int, default=None, help="24, 25, 30, 50 or 60 [default: the scenario's, 30].")
 @click.option("--theme", default=None, help="light or dark [default: the scenario's].")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Runs rendered at once [default: the number of cores].")

@@ -93,25 +93,23 @@ def output_files(folder: Path, run_names: Iterable[str]) -> list[Path]:
 
 
 def animations(trace, settings) -> dict[str, dict[str, Any]]:
-    """{name: {fps, hold_frames, frame_epochs}} for the runs and the compare grid as the
-    render settings schedule them: frame i shows the state at frame_epochs[i] epochs."""
-    from gdanim.scene.schedule import compare_schedule, run_schedule, state_times
+    """{name: {fps, hold_frames, frames, frame_epochs}} for the runs and the compare grid
+    as their timelines pace them: frame i shows the (possibly fractional) epoch
+    frame_epochs[i]; hold_frames is the end's pause."""
+    from gdanim.scene.timeline import compare_timeline, run_timeline
 
     out: dict[str, dict[str, Any]] = {}
-    hold = settings.hold_frames
     for run in trace.runs:
-        times = state_times(run)[run_schedule(run, settings.max_frames, settings.frames)]
-        out[run.name] = _animation(times, settings.fps, hold)
+        out[run.name] = _animation(run_timeline(trace, run, settings.pacing, settings.params))
     if len(trace.runs) > 1:
-        times, _ = compare_schedule(trace.runs, settings.max_frames, settings.frames)
-        out[COMPARE] = _animation(times, settings.fps, hold)
+        out[COMPARE] = _animation(compare_timeline(trace, trace.runs, settings.pacing, settings.params))
     return out
 
 
-def _animation(times, fps: int, hold: int) -> dict[str, Any]:
-    epochs = [round(float(t), 6) for t in times]
-    return {"fps": fps, "hold_frames": hold, "frames": len(epochs) + hold,
-            "frame_epochs": epochs + epochs[-1:] * hold}
+def _animation(line) -> dict[str, Any]:
+    epochs = [round(float(t), 6) for t in line.epochs]
+    return {"fps": line.fps, "hold_frames": int(line.count - 1 - line.first[-1]), "frames": line.count,
+            "frame_epochs": epochs}
 
 
 def seeds(scenario, trace) -> dict[str, Any]:

@@ -417,14 +417,21 @@ class Render(Block):
     "Frame size: hd 1280x720, slides 1920x1080, 4x3 1024x768, square 1080x1080, thumb 640x360."
     theme: Literal["light", "dark"] = "light"
     "Colours for light or dark slides."
-    fps: Literal[10, 20, 25, 50] = 10
-    "Frames per second (GIF delays are whole hundredths of a second)."
+    fps: Literal[24, 25, 30, 50, 60] = 30
+    "Frames per second of the videos (a GIF keeps every 2nd to 6th frame: 8-12.5 a second)."
+    duration: PositiveFinite | None = None
+    ("Seconds of motion, pauses not counted; by default 9, or 1 a step for runs of fewer"
+     " steps. The first steps get the most time (at least 0.4 s each), later ones less.")
+    motion: Literal["glide", "steps"] = "glide"
+    ("glide: the frames between two recorded states move the parameters there with easing;"
+     " steps: each state stays until the next.")
     max_frames: Annotated[int, Field(ge=2, le=10_000, strict=True)] = 150
-    "One frame per step up to this many; beyond, a schedule dense early and sparse late."
+    ("Shows every step up to this many (and as many as the duration has room for); beyond,"
+     " a schedule dense early and sparse late.")
     frames: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)] | None = None
     "Explicit steps to show, e.g. [0, 1, 2, 3, 10, 100, 1000]."
-    hold: NonNegative = 1.0
-    "Seconds to hold the last frame."
+    hold: NonNegative = 1.5
+    "Seconds to hold the last frame (at least the 1.5 s its caption stays)."
     poster: Literal["first", "last", "key"] = "key"
     ("The still that stands for an animation (PNG, the video's poster, the site's cards): the"
      " first frame, the last, or key: the most telling one found in the trace (the last step"

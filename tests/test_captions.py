@@ -1,11 +1,12 @@
-"""Captions of the videos: written from the trace, timed to the frames, one cue a second
-at most, in the page's language, and shown by Chromium."""
+"""Captions of the videos: written from the trace, timed to the frames, each at least
+1.5 s, in the page's language, and shown by Chromium."""
 
 from __future__ import annotations
 
 import base64
 import re
 
+import numpy as np
 import pytest
 from render_support import scenario_file
 from test_site_browser import needs_browser  # noqa: F401
@@ -13,10 +14,11 @@ from test_site_browser import needs_browser  # noqa: F401
 import gdanim
 from gdanim.render import render_scenario
 from gdanim.report import write_scenario_report
-from gdanim.report.captions import run_captions, run_events, webvtt
+from gdanim.report.captions import run_captions, webvtt
 from gdanim.report.strings import strings
 from gdanim.scenario import load_scenario
-from gdanim.scene.schedule import run_schedule
+from gdanim.scene.events import event_text, run_events
+from gdanim.scene.timeline import MIN_CUE, Pacing, compare_timeline, run_timeline
 
 CUE = re.compile(r"(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})\n(.+?)(?:\n\n|\Z)", re.S)
 
@@ -35,9 +37,13 @@ def lr_trace():
     return gdanim.record("scenarios/lr.yaml")
 
 
+def texts(trace, run, lang="en"):
+    return {e.state: event_text(run, e, strings(lang)) for e in run_events(trace, run)}
+
+
 def test_a_settled_looking_divergence_is_told_when_its_loss_starts_to_grow(lr_trace):
     run = lr_trace.run("lr-0.0083")
-    events = dict(run_events(lr_trace, run, strings("en"), (0, 1)))
+    events = texts(lr_trace, run)
     grows = [state for state, text in events.items() if text.startswith("the loss starts to grow")]
     first_rise = next(t for t in range(1, run.steps) if run.loss[t] > run.loss[t - 1])
     assert grows == [first_rise]
@@ -50,25 +56,39 @@ def test_a_run_that_leaves_the_view_says_when(lr_trace):
 
     run = lr_trace.run("lr-0.01")
     exit_ = plane_path(run, loss_grid(lr_trace, [run], (0, 1))).exit
-    assert (exit_, "the path leaves the view") in run_events(lr_trace, run, strings("en"), (0, 1))
+    assert texts(lr_trace, run)[exit_] == "the path leaves the view"
 
 
-def test_cues_start_on_the_frame_that_shows_their_epoch_and_at_most_one_a_second(lr_trace):
-    run = lr_trace.run("lr-0.01")
-    frames = run_schedule(run, 12)  # sparse: 12 frames for 31 states
-    found = cues(run_captions(lr_trace, run, frames, 10, 5, strings("en")))
+def check_cues(found, line, epochs_of_frames, prefix=r"epoch (\d+(?:\.\d+)?)"):
+    """Every cue starts within the first frame showing its epoch, stays >= 1.5 s, and
+    names no epoch that frame has not reached."""
     starts = [start for start, _, _ in found]
-    assert starts[0] == 0 and all(b - a >= 1.0 for a, b in zip(starts, starts[1:]))
-    assert all(end > start for start, end, _ in found) and found[-1][1] >= (len(frames) + 5) / 10
+    assert starts[0] == 0 and all(b - a >= MIN_CUE - 1e-9 for a, b in zip(starts, starts[1:]))
+    assert found[-1][1] - found[-1][0] >= MIN_CUE - 1e-3 and found[-1][1] >= (line.count - 1) / line.fps
     for start, _, text in found:
-        epoch = int(re.match(r"epoch (\d+)", text).group(1))
-        frame = round(start * 10)
-        assert frames[frame] >= epoch and (frame == 0 or frames[frame - 1] < epoch)
+        frame = int(np.floor(start * line.fps + 1e-6))
+        assert frame / line.fps <= start < (frame + 1) / line.fps  # on that frame, not the one before
+        for named in re.findall(prefix, text):
+            epoch = float(named)
+            assert epochs_of_frames(frame) >= epoch - 1e-9  # the picture is there
+            assert frame == 0 or epochs_of_frames(frame - 1) < epoch or line.held(frame)
+
+
+@pytest.mark.parametrize("name", ["lr-0.0001", "lr-0.0083", "lr-0.01"])
+def test_cues_start_on_the_first_frame_that_shows_their_epoch_and_stay_a_second_and_a_half(lr_trace, name):
+    run = lr_trace.run(name)
+    line = run_timeline(lr_trace, run, Pacing(max_frames=12))  # sparse: 12 of 31 states shown
+    found = cues(run_captions(lr_trace, run, line, strings("en")))
+    check_cues(found, line, lambda k: line.epochs[k])
+    for start, _, text in found:
+        frame = int(np.floor(start * line.fps + 1e-6))
+        epoch = float(re.match(r"epoch (\d+)", text).group(1))
+        assert line.epochs[frame] == epoch and (frame == 0 or line.epochs[frame - 1] < epoch)
 
 
 def test_captions_speak_the_pages_language(lr_trace):
-    text = run_captions(lr_trace, lr_trace.run("lr-0.0083"), run_schedule(lr_trace.run("lr-0.0083"), 150),
-                        10, 10, strings("ko"))
+    run = lr_trace.run("lr-0.0083")
+    text = run_captions(lr_trace, run, run_timeline(lr_trace, run, Pacing()), strings("ko"))
     assert "0 에폭: w = [-5, 10]에서 시작" in text and "손실이 다시 커지기 시작합니다" in text
 
 
@@ -113,7 +133,7 @@ def test_a_scheduled_run_is_told_the_rate_of_the_step_that_grows_the_loss():
     trace = gdanim.record("scenarios/schedules.yaml")
     lam = max(trace.analysis.spectra[trace.loss].eigenvalues)
     for run in trace.runs:
-        for state, text in run_events(trace, run, strings("en"), (0, 1)):
+        for state, text in texts(trace, run).items():
             if text.startswith("the loss starts to grow"):
                 rate = float(run.step_lr[state - 1])
                 assert (f"lr·λmax = {rate * lam:.3g}" in text) == (rate * lam >= 2), (run.name, text)
@@ -138,23 +158,24 @@ def test_the_page_writes_numbers_as_the_table_frames_and_captions_do(browser, pa
     assert infinite == [num(float("nan")), num(float("inf")), num(float("-inf"))] == ["∞", "∞", "−∞"]
 
 
-def test_the_grids_captions_name_each_runs_events_on_the_frame_that_shows_them(lr_trace):
+def test_the_grids_captions_name_each_run_on_the_frame_that_shows_its_event(lr_trace):
     from gdanim.report.captions import compare_captions
-    from gdanim.scene.schedule import compare_schedule
+    from gdanim.scene.schedule import state_times
 
-    _, states = compare_schedule(lr_trace.runs, 150)
-    found = cues(compare_captions(lr_trace, lr_trace.runs, states, 10, 10, strings("en")))
+    line = compare_timeline(lr_trace, lr_trace.runs, Pacing())
+    found = cues(compare_captions(lr_trace, lr_trace.runs, line, strings("en")))
     assert found[0][0] == 0 and found[0][2].startswith("5 runs start together")
-    text = "\n".join(t for _, _, t in found)
+    for start, _, text in found[1:]:
+        frame = int(np.floor(start * line.fps + 1e-6))
+        for row in text.split("\n"):
+            name, epoch = re.match(r"(lr-[\d.]+), epoch (\d+): ", row).groups()
+            j = [r.name for r in lr_trace.runs].index(name)
+            assert state_times(lr_trace.runs[j])[int(np.floor(line.pos[frame, j] + 1e-9))] == float(epoch)
+            assert line.epochs[frame] == float(epoch) and line.epochs[frame - 1] < float(epoch)
+    said = "\n".join(t for *_, t in found)
     for run in lr_trace.runs:
-        for state, event in run_events(lr_trace, run, strings("en"), (0, 1))[1:]:
-            frame = int(next(k for k in range(len(states)) if states[k, lr_trace.runs.index(run)] >= state))
-            line = f"{run.name}, epoch {state}: {event}"
-            assert line in text, line
-            start = max(s for s, _, t in found if line in t.split("\n"))
-            assert start <= frame / 10 < start + 1.0 + 1e-9  # in the cue of its second
-    starts = [s for s, _, _ in found]
-    assert all(b - a >= 1.0 for a, b in zip(starts, starts[1:]))
+        for e in run_events(lr_trace, run)[1:]:
+            assert f"{run.name}, epoch {e.state}: {event_text(run, e, strings('en'))}" in said
 
 
 def test_the_grid_on_the_page_has_its_captions_too(tmp_path):
@@ -165,3 +186,16 @@ def test_the_grid_on_the_page_has_its_captions_too(tmp_path):
     assert cues(vtt)[0][2].startswith("2 runs start together")
     inline = "data:text/vtt;charset=utf-8;base64," + base64.b64encode(vtt.encode()).decode()
     assert html.count(f'<track kind="captions" src="{inline}"') == 1
+
+
+def test_the_pages_hangul_font_holds_every_character_of_its_korean_cues_and_styles_them(page):
+    from fontTools.ttLib import TTFont
+
+    html = page.read_text(encoding="utf-8")
+    face = re.search(r'src: url\("([^"]*hangul[^"]*\.woff2)"\)', html) or re.search(r'url\(([^)]*hangul[^)]*)\)', html)
+    font = TTFont(str(page.parent / face.group(1).strip("'\"")))
+    served = {chr(c) for c in font.getBestCmap()}
+    said = {c for c in (page.parent / "lr-0.01.vtt").read_text(encoding="utf-8") if "\uac00" <= c <= "\ud7af"}
+    assert said and said <= served, sorted(said - served)
+    css = (page.parent / "assets" / "site.css").read_text(encoding="utf-8")
+    assert re.search(r'::cue\s*\{[^}]*font-family:\s*"gdanim Hangul"', css)

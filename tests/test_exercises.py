@@ -18,6 +18,7 @@ from gdanim.report import build_site
 from gdanim.report.exercises import exercise_views
 from gdanim.report.strings import strings
 from gdanim.scenario import load_scenario
+from gdanim.scene.timeline import Pacing, run_timeline
 from gdanim.trace import read_trace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,8 @@ def site(tmp_path_factory) -> Path:
 def views(site: Path, stem: str) -> list[dict]:
     scenario = load_scenario(site.parent / "scenarios" / f"{stem}.yaml")
     trace = read_trace(site / stem / "trace.json")
-    return exercise_views(scenario.spec.exercises, trace, site / stem, strings("en"), 10.0, 4, None, (0, 1))
+    return exercise_views(scenario.spec.exercises, trace, site / stem, strings("en"),
+                          Pacing(max_frames=4), (0, 1))
 
 
 def test_the_regime_answer_is_the_runs_regime_with_lr_times_lambda_max(site):
@@ -100,13 +102,15 @@ def test_a_regime_answered_right_reveals_the_answer_the_row_and_the_analysis(bro
         video = page.query_selector("#run-lr-0\\.0083 video")
         assert video.get_attribute("poster") == "exercises/lr-0.0083-epoch-10.png"
         slider = page.query_selector("#run-lr-0\\.0083 input[data-video-slider]")
-        assert int(slider.get_attribute("max")) < 3  # held at the frame asked about, not the last
+        trace = read_trace(site / "lr" / "trace.json")
+        line = run_timeline(trace, trace.run("lr-0.0083"), Pacing(max_frames=4, hold=0))
+        assert int(slider.get_attribute("max")) == line.frame_of(10) < line.first[-1]  # held where asked
         page.check("#exercise-1 input[value=divergent]")
         page.click("#exercise-1 button[type=submit]")
         assert page.inner_text("#exercise-1 .ex-feedback") == "Right."
         assert not page.evaluate(hidden, "tr[data-run='lr-0.0083']") and not page.evaluate(hidden, "#analysis")
         assert page.evaluate("document.querySelector('#exercise-1 details.answer').open")
-        assert int(slider.get_attribute("max")) == 3
+        assert int(slider.get_attribute("max")) == line.count - 1  # released: the whole video
         assert visit.errors == [] and visit.outside == []
     finally:
         visit.close()

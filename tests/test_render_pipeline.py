@@ -9,7 +9,9 @@ from render_support import probe, scenario_file
 import gdanim
 from gdanim.render import RenderResult, render_scenario, settings_for
 from gdanim.render import pipeline as pipeline_module
+from gdanim.scenario import load_scenario
 from gdanim.scene.surface import RenderError
+from gdanim.scene.timeline import compare_timeline, run_timeline
 
 
 def test_every_run_and_the_compare_grid_are_written_in_every_format(tmp_path):
@@ -23,19 +25,24 @@ def test_every_run_and_the_compare_grid_are_written_in_every_format(tmp_path):
         assert set(files) == {"mp4", "gif", "png"}
         assert all(p.parent == folder and p.is_file() for p in files.values())
     info = probe(result.runs["lr-0.01"]["mp4"])
-    assert (info.codec, info.pix_fmt, info.width, info.height, info.frames) == ("h264", "yuv420p", 640, 360, 4)
-    with Image.open(result.compare["gif"]) as im:
-        assert (im.n_frames, im.info["loop"]) == (4, 0)
+    line = run_timeline(result.trace, result.trace.run("lr-0.01"), settings_for(load_scenario(path).spec.render).pacing)
+    assert (info.codec, info.pix_fmt, info.width, info.height, info.frames) == ("h264", "yuv420p", 640, 360, line.count)
+    grid = compare_timeline(result.trace, result.trace.runs, settings_for(load_scenario(path).spec.render).pacing)
+    with Image.open(result.compare["gif"]) as im:  # every 3rd frame of 30 a second
+        assert (im.n_frames, im.info["loop"], im.info["duration"]) == (-(-grid.count // 3), 0, 100)
     assert (folder / "trace.json").is_file() and (folder / "lr-0.01.csv").is_file()
     leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
     assert leftovers == []
 
 
 def test_the_hold_adds_copies_of_the_last_frame(tmp_path):
-    path = scenario_file(tmp_path, epochs=3, lrs=(0.01,), formats="mp4", extra="  hold: 0.5\n")
-    path.write_text(path.read_text().replace("  hold: 0\n", ""))
-    result = render_scenario(path, tmp_path, jobs=1, progress=False)
-    assert probe(result.runs["lr-0.01"]["mp4"]).frames == 4 + 5
+    counts = []
+    for hold in (2.0, 3.0):
+        path = scenario_file(tmp_path, epochs=3, lrs=(0.01,), formats="mp4", extra=f"  hold: {hold}\n")
+        path.write_text(path.read_text().replace("  hold: 0\n", ""))
+        result = render_scenario(path, tmp_path / str(hold), jobs=1, progress=False)
+        counts.append(probe(result.runs["lr-0.01"]["mp4"]).frames)
+    assert counts[1] - counts[0] == 30  # one second more at 30 frames a second
     assert result.compare == {}  # a single run has no grid
 
 
@@ -73,12 +80,12 @@ def test_arguments_override_the_scenario_only_when_given():
     spec = load_scenario_text("render: {preset: thumb, fps: 25, theme: dark, formats: [gif]}")
     kept = settings_for(spec.render)
     assert (kept.size, kept.fps, kept.theme, kept.formats) == ((640, 360), 25, "dark", ("gif",))
-    over = settings_for(spec.render, formats=["png"], preset="hd", fps=10, theme="light")
-    assert (over.size, over.fps, over.theme, over.formats) == ((1280, 720), 10, "light", ("png",))
+    over = settings_for(spec.render, formats=["png"], preset="hd", fps=60, theme="light")
+    assert (over.size, over.fps, over.theme, over.formats) == ((1280, 720), 60, "light", ("png",))
 
 
 @pytest.mark.parametrize("kwargs, match", [({"formats": ["avi"]}, "format"), ({"preset": "4k"}, "preset"),
-                                           ({"fps": 30}, "fps"), ({"theme": "sepia"}, "theme")])
+                                           ({"fps": 10}, "fps"), ({"theme": "sepia"}, "theme")])
 def test_unknown_settings_are_refused_with_gdanim_errors(kwargs, match):
     spec = load_scenario_text("")
     with pytest.raises(RenderError, match=match):
@@ -215,10 +222,13 @@ def test_an_exercise_gets_a_poster_of_its_run_at_the_epoch_it_asks_about(tmp_pat
         with Image.open(p) as im:
             return np.asarray(im.convert("RGB")).astype(int)
 
-    frames = sorted((tmp_path / "tiny" / "lr-0.01-frames").glob("*.png"))
+    frames = sorted((tmp_path / "tiny" / "lr-0.01-frames").glob("*.png"))  # every 3rd frame
+    line = run_timeline(result.trace, result.trace.run("lr-0.01"), settings_for(load_scenario(path).spec.render).pacing)
+    at = line.frame_of(2) // 3
     differing = [float((np.abs(pixels(f) - pixels(still)) > 8).mean()) for f in frames]
-    assert len(frames) == 5 and differing.index(min(differing)) == 2
-    assert differing[2] < 0.001 < min(differing[:2] + differing[3:])
+    assert len(frames) == -(-line.count // 3) and differing.index(min(differing)) == at
+    others = [d for d, pos in zip(differing, line.pos[::3]) if pos != 2]
+    assert differing[at] < 0.001 < min(others)
 
 
 def test_the_frames_speak_the_scenarios_lang_unless_told_otherwise(tmp_path, monkeypatch):
@@ -226,9 +236,9 @@ def test_the_frames_speak_the_scenarios_lang_unless_told_otherwise(tmp_path, mon
 
     spoken, real = [], animate.run_frames
 
-    def run_frames(view, states, look, title):
+    def run_frames(view, states, look, title, **kw):
         spoken.append(look.style.lang)
-        return real(view, states, look, title)
+        return real(view, states, look, title, **kw)
 
     monkeypatch.setattr(animate, "run_frames", run_frames)
     path = scenario_file(tmp_path, epochs=2, lrs=(0.01,), formats="png", extra="lang: ko\n")

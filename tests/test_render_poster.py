@@ -8,10 +8,12 @@ import pytest
 from PIL import Image
 
 from gdanim.api import record
-from gdanim.render import render_scenario
+from gdanim.render import render_scenario, settings_for
 from gdanim.render.keyframes import compare_poster_frame, key_state, moments, poster_frame
+from gdanim.scenario import load_scenario
 from gdanim.scene.schedule import compare_schedule, run_schedule
 from gdanim.scene.surface import loss_grid
+from gdanim.scene.timeline import compare_timeline, knot_states, run_timeline
 
 
 def mp4_frames(path) -> list[np.ndarray]:
@@ -107,15 +109,17 @@ def test_the_png_shows_the_frame_the_setting_names(tmp_path, choice):
     for name in ("lr-0.0083", "compare"):
         frames = mp4_frames(result.compare["mp4"] if name == "compare" else result.runs[name]["mp4"])
         poster = png(result.compare["png"] if name == "compare" else result.runs[name]["png"])
+        pacing = settings_for(load_scenario(path).spec.render).pacing
         if name == "compare":
-            times, states = compare_schedule(trace.runs, 150)
+            line = compare_timeline(trace, trace.runs, pacing)
             grid = loss_grid(trace, trace.runs)
-            expected = compare_poster_frame(choice, trace, trace.runs, times, states,
-                                            {r.name: grid for r in trace.runs})
+            expected = line.first[compare_poster_frame(choice, trace, trace.runs, line.knots, knot_states(line),
+                                                       {r.name: grid for r in trace.runs})]
         else:
             run = trace.run(name)
-            expected = poster_frame(choice, trace, run, run_schedule(run, 150), loss_grid(trace, [run]))
+            line = run_timeline(trace, run, pacing)
+            expected = line.first[poster_frame(choice, trace, run, line.knots, loss_grid(trace, [run]))]
         closest = int(np.argmin([differ(f, poster) for f in frames]))
-        assert closest == expected and differ(frames[expected], poster) < 0.01
+        assert np.all(line.pos[closest] == line.pos[expected]) and differ(frames[expected], poster) < 0.01
         if choice == "key":
             assert 0 < expected < len(frames) - 1

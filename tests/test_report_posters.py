@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 from render_support import scenario_file
 
@@ -14,7 +15,8 @@ from gdanim.render import render_scenario
 from gdanim.render.keyframes import compare_poster, video_poster
 from gdanim.report import write_scenario_report
 from gdanim.scenario import load_scenario
-from gdanim.scene.schedule import compare_schedule, run_schedule, state_times
+from gdanim.scene.schedule import state_times
+from gdanim.scene.timeline import Pacing, compare_timeline, knot_states, run_timeline
 
 
 @pytest.fixture(scope="module")
@@ -42,23 +44,26 @@ def test_each_run_slider_starts_on_the_frame_its_poster_shows(page):
     trace, html = page
     for n, run in enumerate(trace.runs, start=1):
         data, value = slider_data(html, f"frames-{n}")
-        schedule = run_schedule(run, 150)
-        assert value == data["poster"] == video_poster("key", trace, run, schedule, ("fit", "surface"))
-        assert 0 < value < len(schedule) - 1  # a key frame, not the end
+        line = run_timeline(trace, run, Pacing())
+        assert value == data["poster"] == line.first[video_poster("key", trace, run, line.knots, ("fit", "surface"))]
+        assert 0 < value < line.first[-1]  # a key frame, not the end
+        assert len(data["frames"]) == line.count
 
 
 def test_the_compare_video_has_a_slider_with_each_run_at_its_own_epoch(page):
     trace, html = page
     assert 'data-frames="frames-compare"' in html and 'id="slider-compare"' in html
     data, value = slider_data(html, "frames-compare")
-    times, states = compare_schedule(trace.runs, 150)
-    assert data["runs"] == [r.name for r in trace.runs] and len(data["frames"]) == len(times)
-    assert value == data["poster"] == compare_poster("key", trace, times, states, ("fit", "surface"))
+    line = compare_timeline(trace, trace.runs, Pacing())
+    assert data["runs"] == [r.name for r in trace.runs] and len(data["frames"]) == line.count
+    assert value == data["poster"] == line.first[compare_poster("key", trace, line.knots, knot_states(line),
+                                                                ("fit", "surface"))]
     for k, row in enumerate(data["frames"]):
-        for r, (epoch, _loss) in enumerate(row):
-            assert epoch == pytest.approx(state_times(trace.runs[r])[states[k, r]])
-    assert [row[2][0] for row in data["frames"]] == [0, 1, 2, 3, 3, 3, 3]  # ended at 3, says 3
-    assert [row[0][0] for row in data["frames"]] == [0, 1, 2, 3, 4, 5, 6]
+        for r, (epoch, _loss) in enumerate(row):  # the state each run has reached in that frame
+            assert epoch == pytest.approx(state_times(trace.runs[r])[int(np.floor(line.pos[k, r] + 1e-9))])
+    at = line.first
+    assert [data["frames"][k][2][0] for k in at] == [0, 1, 2, 3, 3, 3, 3]  # ended at 3, says 3
+    assert [data["frames"][k][0][0] for k in at] == [0, 1, 2, 3, 4, 5, 6]
 
 
 def test_the_page_says_what_the_grid_leaves_out(tmp_path):
@@ -77,7 +82,7 @@ def test_in_a_browser_the_compare_slider_names_each_runs_own_epoch(page, browser
         view.goto(index.resolve().as_uri(), wait_until="load")
         readout = view.locator("#slider-compare + output")
         assert view.locator("#slider-compare").is_visible()
-        view.locator("#slider-compare").fill("6")
+        view.locator("#slider-compare").fill(str(compare_timeline(trace, trace.runs, Pacing()).first[6]))
         text = readout.text_content()
         assert text.startswith("lr-0.01: epoch 6 · loss ") and "lr-0.06-epochs-3: epoch 3 · loss " in text
     finally:

@@ -315,7 +315,7 @@ LEVELS = {  # level -> a scenario with the marker KEY at that level, and the dot
     "runs.N": ("data: {synthetic: {}}\nruns:\n  - lr: 0.1\n  - lr: 0.2\n    KEY: 1\n", "runs.1."),
     "stop": ("data: {synthetic: {}}\nstop:\n  tol: 0.1\n  KEY: 1\n", "stop."),
     "sweep.lr": ("data: {synthetic: {}}\nsweep:\n  lr:\n    from: 0.1\n    to: 1\n    KEY: 1\n", "sweep.lr."),
-    "render": ("data: {synthetic: {}}\nrender:\n  fps: 10\n  KEY: 1\n", "render."),
+    "render": ("data: {synthetic: {}}\nrender:\n  fps: 30\n  KEY: 1\n", "render."),
     "render.surface": ("data: {synthetic: {}}\nrender:\n  surface:\n    elev: 10\n    KEY: 1\n",
                        "render.surface."),
 }

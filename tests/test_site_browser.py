@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
-MAX_FRAMES, FPS = 4, 10
+MAX_FRAMES, FPS = 4, 30
 WIDTHS = (375, 1280, 1920)
 SHOWN_WIDE = ("index", "lr", "sse_vs_mse")  # pages also saved at projector widths
 

@@ -22,6 +22,7 @@ from gdanim.frames.panels import ContourPanel, FitPanel, LossPanel, Panel, Surfa
 from gdanim.frames.style import FONT_FAMILY, Style, make_style, new_figure, rc_params
 from gdanim.i18n import messages
 from gdanim.numbers import num
+from gdanim.scene.timeline import base
 from gdanim.scene.views import RunView
 from gdanim.schedules import label as schedule_label
 
@@ -46,7 +47,7 @@ class _Cell:
     view: RunView
     panels: list[Panel]
     states: np.ndarray
-    "The scheduled states of this cell's run, one per frame."
+    "The position of this cell's run in each frame: a state, or between two while gliding."
     header: list[GlyphText] | None = None
     "The status lines above a compare cell (epoch or how the run ended, loss)."
     short: bool = False
@@ -62,17 +63,21 @@ class _Cell:
 
 
 class FrameSource:
-    """Frames of one figure: `poster()` is the last frame, iteration yields every frame."""
+    """Frames of one figure: `poster()` is the last frame, iteration yields every frame.
+
+    `callouts` are (first frame, end frame, text): a note on the frames in [first, end)."""
 
     def __init__(self, fig: Figure, cells: list[_Cell], title: GlyphText | None, heading: str,
-                 compare: bool, plan: layout.GridPlan | None = None) -> None:
+                 compare: bool, plan: layout.GridPlan | None = None,
+                 callouts: Sequence[tuple[int, int, str]] = (), note=None) -> None:
         self.fig, self.cells, self.title, self.compare = fig, cells, title, compare
         self.heading, self.plan = heading, plan
+        self.callouts, self.note = list(callouts), note
         self.count = len(cells[0].states)
         self.size = (int(fig.bbox.width), int(fig.bbox.height))
         for cell in cells:
             for panel in cell.panels:
-                panel.set_frames(len(np.unique(cell.states)))
+                panel.set_frames(len(np.unique(np.floor(np.asarray(cell.states, np.float64) + 1e-9))))
         canvas = fig.canvas
         canvas.draw()
         for cell in cells:
@@ -110,9 +115,9 @@ class FrameSource:
         self.fig.canvas.restore_region(self._static)
         last = len(self.cells[0].states) - 1
         for cell in self.cells:
-            cur = int(cell.states[last])
-            passed = [int(s) for s in np.unique(cell.states[:last]) if s != cur]
-            self._advance(cell, None, cur, passed)
+            cur = base(cell.states[last])
+            passed = [base(s) for s in np.unique(cell.states[:last]) if base(s) != cur]
+            self._advance(cell, None, cur, sorted(set(passed)))
         return self._finish(last).copy()
 
     def __iter__(self) -> Iterator[np.ndarray]:
@@ -121,18 +126,31 @@ class FrameSource:
         self._background = self._static
         for cell in self.cells:
             cell.prev = None
+        buffer = None
         for k in range(self.count):
+            if buffer is not None and self._same(k):
+                yield buffer  # a pause: the canvas still holds this very frame
+                continue
             canvas.restore_region(self._background)
             changed = False
             for cell in self.cells:
-                cur = int(cell.states[k])
+                cur = base(cell.states[k])
                 if cell.prev != cur:
                     passed = [] if cell.prev is None else [cell.prev]
                     changed |= self._advance(cell, cell.prev, cur, passed)
                     cell.prev = cur
             if changed:
                 self._background = canvas.copy_from_bbox(self.fig.bbox)
-            yield self._finish(k)
+            buffer = self._finish(k)
+            yield buffer
+
+    def _same(self, k: int) -> bool:
+        """True when frame k shows what frame k - 1 showed, callout and all."""
+        return all(cell.states[k] == cell.states[k - 1] for cell in self.cells) and (
+            self._callout(k) == self._callout(k - 1))
+
+    def _callout(self, k: int) -> str:
+        return next((text for a, b, text in self.callouts if a <= k < b), "")
 
     def _advance(self, cell: _Cell, prev: int | None, cur: int, passed: Sequence[int]) -> bool:
         drew = False
@@ -144,14 +162,18 @@ class FrameSource:
 
     def _finish(self, k: int) -> np.ndarray:
         for cell in self.cells:
-            cur = int(cell.states[k])
+            pos = float(cell.states[k])
             for panel in cell.panels:
-                for artist in panel.moving(cur):
+                for artist in panel.moving(pos):
                     artist.draw(self._renderer)
+        callout = self._callout(k)
+        if callout and self.note is not None:
+            self.note.set_text(callout)
+            self.note.draw(self._renderer)
         buffer = np.asarray(self.fig.canvas.buffer_rgba())
         for cell in self.cells:
             if cell.header is not None:
-                texts = cell.status(int(cell.states[k]))
+                texts = cell.status(base(cell.states[k]))
                 for i, line in enumerate(cell.header):
                     line.set_text(texts[i] if i < len(texts) else "")
                     line.draw_into(buffer)
@@ -162,7 +184,7 @@ class FrameSource:
 
     def _title_text(self, k: int) -> str:
         cell = self.cells[0]
-        cur = int(cell.states[k])
+        cur = base(cell.states[k])
         v, w = cell.view, self.words
         parts = [w["frame_epoch"].format(epoch=v.epoch_label(cur))]
         if v.scheduled:  # the rate changes from epoch to epoch: show the current one
@@ -237,8 +259,19 @@ def _outer_labels_only(ax, row: int, col: int, rows: int, cols: int, cells: int)
         ax.set_xlabel("")
 
 
-def run_frames(view: RunView, states: np.ndarray, look: Look, title: str) -> FrameSource:
-    """The frames of one run, its panels side by side, one frame per scheduled state."""
+def _callout_note(fig: Figure, style: Style, y: float, va: str):
+    """The callout's text box, drawn only on the frames of an event (animated)."""
+    from gdanim.frames.panels import boxed
+
+    return fig.text(0.5, y, "", ha="center", va=va, fontsize=style.title * 0.9, animated=True,
+                    color=style.theme.foreground, multialignment="center",
+                    bbox={**boxed(style.theme, style.theme.warning), "alpha": 0.94})
+
+
+def run_frames(view: RunView, states: np.ndarray, look: Look, title: str,
+               callouts: Sequence[tuple[int, int, str]] | None = None) -> FrameSource:
+    """The frames of one run, its panels side by side, one frame per position in `states`
+    (a state, or between two); `callouts` (first frame, end frame, text) show on theirs."""
     style = look.style
     with matplotlib.rc_context(rc_params(style)):
         fig = new_figure(style)
@@ -253,11 +286,13 @@ def run_frames(view: RunView, states: np.ndarray, look: Look, title: str) -> Fra
                               top=top - 0.02, wspace=0.3)
         panels = [_make_panel(k, fig, gs[0, n], view, look) for n, k in enumerate(look.panels)]
         cell = _Cell(view, panels, np.asarray(states))
-        return FrameSource(fig, [cell], text, title, compare=False)
+        note = _callout_note(fig, style, top - 0.03, "top") if callouts else None
+        callouts = [(a, b, _wrap(t, fig, style)) for a, b, t in callouts or ()]
+        return FrameSource(fig, [cell], text, title, compare=False, callouts=callouts, note=note)
 
 
 def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
-                   title: str) -> FrameSource:
+                   title: str, callouts: Sequence[tuple[int, int, str]] | None = None) -> FrameSource:
     """All runs in one grid (states [T, R]), each cell titled with its run and its status.
 
     The grid (rows, columns, panels per cell, which runs) is `layout.grid_plan`'s: every
@@ -278,7 +313,12 @@ def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
                  fontsize=layout.TITLE_PX * k * PT)
         cells = [_compare_cell(fig, plan, n, views[r], states[:, r], small_look)
                  for n, r in enumerate(plan.picked)]
-        return FrameSource(fig, cells, None, heading, compare=True, plan=plan)
+        shown = {views[r].run.name for r in plan.picked}
+        callouts = [(a, b, "\n".join(line for line in t.split("\n") if line.split(":")[0] in shown))
+                    for a, b, t in callouts or ()]
+        callouts = [(a, b, _wrap(t, fig, small)) for a, b, t in callouts if t]
+        note = _callout_note(fig, small, 0.02, "bottom") if callouts else None
+        return FrameSource(fig, cells, None, heading, compare=True, plan=plan, callouts=callouts, note=note)
 
 
 def _compare_cell(fig: Figure, plan: layout.GridPlan, n: int, view: RunView, states: np.ndarray,
@@ -326,3 +366,19 @@ def _fit_text(text, room: float) -> None:
     while len(words) > 1 and text.get_window_extent(renderer).width > room:
         words = words[:-1]
         text.set_text(words + "…")
+
+
+def _wrap(text: str, fig: Figure, style: Style) -> str:
+    """The callout's lines, each broken at a colon or semicolon when it is wider than
+    most of the figure."""
+    room = 0.8 * style.width / (style.title * 0.9 * 100 / 72 * 0.55)  # characters that fit
+    lines = []
+    for line in text.split("\n"):
+        while len(line) > room and any(m in line for m in (": ", "; ")):
+            cut = max(line.rfind(m, 0, int(room)) for m in (": ", "; "))
+            if cut <= 0:
+                cut = min(i for i in (line.find(": "), line.find("; ")) if i > 0)
+            lines.append(line[:cut + 1])
+            line = line[cut + 2:]
+        lines.append(line)
+    return "\n".join(lines)

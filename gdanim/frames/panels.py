@@ -35,6 +35,19 @@ def _finite_limits(values: np.ndarray, pad: float = 0.08) -> tuple[float, float]
     return lo - pad * span, hi + pad * span
 
 
+def between(values: np.ndarray, shown: np.ndarray, pos: float) -> np.ndarray:
+    """values at a position between two states: the state's own values, bit for bit, at a
+    whole position; in between, linear from one state's to the next's (`shown` maps a
+    state to the one drawn for it)."""
+    a = int(np.floor(pos + 1e-9))
+    f = pos - a
+    here = values[shown[a]]
+    if f <= 1e-9 or a + 1 >= len(shown):
+        return here
+    with np.errstate(invalid="ignore", over="ignore"):
+        return here + f * (values[shown[a + 1]] - here)
+
+
 def _param(i: int) -> str:
     return f"w{i}"
 
@@ -101,8 +114,8 @@ class Panel:
         """Artists to burn into the background when moving from state prev to cur."""
         return iter(())
 
-    def moving(self, cur: int) -> list[Artist]:
-        """Artists showing state cur, drawn on top of the background."""
+    def moving(self, pos: float) -> list[Artist]:
+        """Artists showing position pos (a state, or between two), drawn on top of the background."""
         return []
 
 
@@ -180,12 +193,12 @@ class FitPanel(Panel):
             self.faded.set_data(self.xs[:, 0], self.lines[self.view.shown[state]])
             yield self.faded
 
-    def moving(self, cur: int) -> list[Artist]:
-        s = self.view.shown[cur]
+    def moving(self, pos: float) -> list[Artist]:
+        shown = self.view.shown
         if self.single:
-            self.current.set_data(self.xs[:, 0], self.lines[s])
+            self.current.set_data(self.xs[:, 0], between(self.lines, shown, pos))
             return [self.current]
-        self.cloud.set_offsets(np.column_stack([self.preds[s], self.view.trace.dataset.y]))
+        self.cloud.set_offsets(np.column_stack([between(self.preds, shown, pos), self.view.trace.dataset.y]))
         return [self.cloud]
 
 
@@ -200,6 +213,7 @@ class _PathPanel(Panel):
                                            markersize=st.marker * 0.35, solid_joinstyle="round"))
         self.head = self._anim(Line2D([], [], color=self.t.line, marker="o", ls="none",
                                       markersize=st.marker, markeredgecolor=self.t.background))
+        self.reach = self._anim(Line2D([], [], color=self.t.line, lw=st.line * 0.8, solid_capstyle="round"))
         self.out_mark = self._anim(Line2D([], [], color=self.t.warning, marker="X", ls="none",
                                           markersize=st.marker * 1.2,
                                           markeredgecolor=self.t.background))
@@ -207,7 +221,7 @@ class _PathPanel(Panel):
         self.out_text = self._anim(Text(0.5, top, self._out_label(), transform=self.ax.transAxes,
                                         ha="center", va="top", color=self.t.foreground,
                                         fontsize=st.note, bbox=boxed(self.t, self.t.warning)))
-        for artist in (self.path_line, self.head, self.out_mark, self.out_text):
+        for artist in (self.path_line, self.head, self.reach, self.out_mark, self.out_text):
             artist.set_figure(self.ax.figure)
             artist.set_clip_box(self.ax.bbox)
         self.out_text.set_clip_on(False)
@@ -263,13 +277,20 @@ class _PathPanel(Panel):
                 prev is None or prev < len(self.view.times) - 1):
             yield self.out_text
 
-    def moving(self, cur: int) -> list[Artist]:
+    def moving(self, pos: float) -> list[Artist]:
+        cur = int(np.floor(pos + 1e-9))
         if cur >= self.cut and self._exit_xy() is not None:
             return []  # the exit marker shows where it went
         state = min(self.view.shown[cur], self.cut - 1)
-        xy = self._xy(slice(state, state + 1))
-        self.head.set_data(xy[:, 0], xy[:, 1])
-        return [self.head]
+        here = self._xy(slice(state, state + 1))[0]
+        xy = here
+        if pos - cur > 1e-9 and state == cur:  # gliding to the next state (or the view's edge)
+            nxt = self._exit_xy() if cur + 1 >= self.cut else self._xy(slice(cur + 1, cur + 2))
+            if nxt is not None and np.isfinite(nxt).all():
+                xy = here + (pos - cur) * (nxt[0] - here)
+        self.head.set_data([xy[0]], [xy[1]])
+        self.reach.set_data([here[0], xy[0]], [here[1], xy[1]])
+        return [self.reach, self.head]
 
 
 class ContourPanel(_PathPanel):
@@ -294,9 +315,9 @@ class ContourPanel(_PathPanel):
         ax.set_ylabel(_param(g.params[1]))
         ax.grid(False)
         if view.trace.dataset.features > 1:
-            self._note("slice: other params at least squares", top=False)
+            self._note(style.words["frame_slice"], top=False)
         self._path_setup()
-        for artist in (self.path_line, self.head, self.out_mark):
+        for artist in (self.path_line, self.head, self.reach, self.out_mark):
             artist.set_transform(ax.transData)
 
     def _eigen(self, m: np.ndarray) -> None:
@@ -343,7 +364,7 @@ class SurfacePanel(_PathPanel):
         ax.set_xlabel(_param(g.params[0]), labelpad=-2)
         ax.set_ylabel(_param(g.params[1]), labelpad=-2)
         if not compact:
-            ax.set_zlabel("loss", labelpad=2)
+            ax.set_zlabel(style.words["frame_axis_z"], labelpad=2)
         ax.tick_params(labelsize=style.tick, pad=0)
         for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
             axis.set_major_locator(MaxNLocator(4))
@@ -353,7 +374,7 @@ class SurfacePanel(_PathPanel):
         if view.trace.dataset.features > 1:
             self._note(self.style.words["frame_slice"])
         self._path_setup()
-        for artist in (self.path_line, self.head, self.out_mark):
+        for artist in (self.path_line, self.head, self.reach, self.out_mark):
             artist.set_transform(IdentityTransform())
 
     def after_draw(self) -> None:
@@ -377,7 +398,7 @@ class SurfacePanel(_PathPanel):
 
 
 class LossPanel(Panel):
-    """Loss against epoch on a log axis, the current epoch marked."""
+    """Loss against epoch on a log axis: the curve up to the frame's epoch, a dot on it."""
 
     def __init__(self, ax: Axes, view: RunView, style: Style) -> None:
         super().__init__(ax, view, style)
@@ -385,7 +406,6 @@ class LossPanel(Panel):
         loss = np.where(view.loss > 0, view.loss, np.nan)
         self.loss = loss
         ax.set_yscale("log")
-        ax.plot(view.times, loss, color=t.muted, lw=style.line * 0.5, alpha=0.6)
         spans = view.unstable_spans()  # plain gd: the steps whose lr * lambda_max >= 2
         for a, b in spans:
             ax.axvspan(a, b, color=t.warning, alpha=0.13, lw=0)
@@ -398,22 +418,34 @@ class LossPanel(Panel):
         ax.set_ylim(lo / 2, hi * 2)
         ax.set_xlim(0, max(float(view.times[-1]), 1.0))
         ax.set_xlabel(self.style.words["frame_axis_epoch"])
-        ax.set_ylabel(self.style.words["frame_axis_loss"].format(loss=view.run.settings.loss))
+        ax.set_ylabel(self.style.words["frame_axis_loss"].format(loss=view.run.settings.loss.upper()))
         self.solid = self._anim(Line2D([], [], color=t.line, lw=style.line))
         self.dot = self._anim(Line2D([], [], color=t.line, marker="o", ls="none",
                                      markersize=style.marker, markeredgecolor=t.background))
+        self.reach = self._anim(Line2D([], [], color=t.line, lw=style.line))
         self.vline = self._anim(ax.axvline(0, color=t.muted, lw=style.line * 0.4, ls="--"))
-        ax.add_line(self.solid)
-        ax.add_line(self.dot)
+        for line in (self.solid, self.reach, self.dot):
+            ax.add_line(line)
 
     def trail(self, prev: int | None, cur: int, passed: Sequence[int]) -> Iterator[Artist]:
         start = 0 if prev is None else prev
         self.solid.set_data(self.view.times[start:cur + 1], self.loss[start:cur + 1])
         yield self.solid
 
-    def moving(self, cur: int) -> list[Artist]:
-        t = self.view.times[cur]
+    def moving(self, pos: float) -> list[Artist]:
+        """The dot on the curve where the frame is: between two states, on the straight
+        piece the log axis draws between them (linear in the log of the loss)."""
+        cur = int(np.floor(pos + 1e-9))
+        states = np.arange(len(self.view.times))
+        t = float(np.interp(pos, states, self.view.times))
+        here = self.loss[self.view.shown[cur]]
+        y = here
+        if pos - cur > 1e-9 and cur + 1 < len(states):
+            nxt = self.loss[self.view.shown[cur + 1]]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                y = float(np.exp(np.log(here) + (pos - cur) * (np.log(nxt) - np.log(here))))
         self.vline.set_xdata([t, t])
-        y = self.loss[self.view.shown[cur]]
-        self.dot.set_data([t], [y] if np.isfinite(y) else [np.nan])
-        return [self.vline, self.dot]
+        y = y if np.isfinite(y) else np.nan
+        self.dot.set_data([t], [y])
+        self.reach.set_data([self.view.times[cur], t], [here, y])
+        return [self.vline, self.reach, self.dot]

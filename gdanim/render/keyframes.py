@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdanim.analysis import quadratic
+from gdanim.scene.events import BLOWN, SETTLED, overshoot
+from gdanim.scene.events import best as _best
+from gdanim.scene.events import losses as _losses
 from gdanim.scene.surface import LossGrid, plane_path
 from gdanim.trace import Run, Trace
 
@@ -24,10 +26,6 @@ STILLS = "exercises"
 KINDS = ("start", "overshoot", "leaves", "diverges", "converges", "end")
 KEY_ORDER = ("leaves", "overshoot", "diverges", "converges")
 "Which moment a `key` poster shows, the first found in this order."
-SETTLED = 0.01
-"Converged: the loss has come this close (as a share of where it started) to its minimum."
-BLOWN = 10.0
-"Diverging: the loss has grown to this many times its start."
 
 
 @dataclass(frozen=True)
@@ -37,38 +35,6 @@ class Moment:
     state: int
     kind: str
     "start, overshoot (passes the minimum), leaves (last state in view), diverges, converges or end."
-
-
-def _best(trace: Trace, run: Run) -> tuple[np.ndarray, float] | None:
-    a = trace.analysis_of(run)
-    loss = run.settings.loss
-    if loss in a.spectra:
-        return np.asarray(a.minimizer, np.float64), float(a.spectra[loss].ols_loss)
-    best = a.best(loss) if hasattr(a, "best") else None
-    return None if best is None else (np.asarray(best[0], np.float64), float(best[1]))
-
-
-def _losses(run: Run) -> np.ndarray:
-    """[S+1] the loss at each state (the final loss last); inf where not finite."""
-    loss = np.append(np.asarray(run.loss, np.float64), run.final_loss)
-    return np.where(np.isfinite(loss), loss, np.inf)
-
-
-def overshoot(trace: Trace, run: Run) -> int | None:
-    """The first state past the minimum along one of the loss's principal directions
-    (the sign of that coordinate flips), ignoring wobbles within 1% of the start."""
-    best = _best(trace, run)
-    path = np.asarray(run.path, np.float64)
-    if best is None or len(path) < 2:
-        return None
-    _, vecs = np.linalg.eigh(quadratic(trace.inputs(run), trace.dataset.y).gram)
-    with np.errstate(over="ignore", invalid="ignore"):
-        z = (path - best[0]) @ vecs  # [S+1, p] in the principal directions
-    z = np.where(np.isfinite(z), z, 0.0)
-    big = np.abs(z) > 0.01 * np.abs(z[0]).max(initial=0.0)
-    flips = (z[1:] * z[:-1] < 0) & big[1:] & big[:-1]  # [S, p]
-    hit = np.flatnonzero(flips.any(axis=1))
-    return int(hit[0]) + 1 if hit.size else None
 
 
 def moments(trace: Trace, run: Run, grid: LossGrid | None = None) -> list[Moment]:

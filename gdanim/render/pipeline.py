@@ -21,11 +21,21 @@ import numpy as np
 from gdanim import interrupt, schema
 from gdanim.errors import GdanimError, MachineError, ScenarioError
 from gdanim.files import inside, remove_leftovers
+from gdanim.i18n import messages
 from gdanim.render.keyframes import STILLS, still_file
 from gdanim.render.writers import WRITERS
 from gdanim.scenario import Scenario
-from gdanim.scene.schedule import compare_schedule, run_schedule
+from gdanim.scene.events import run_events
 from gdanim.scene.surface import RenderError, check_params, loss_grid, same_units
+from gdanim.scene.timeline import (
+    FPS,
+    Pacing,
+    compare_callouts,
+    compare_timeline,
+    knot_states,
+    run_callouts,
+    run_timeline,
+)
 from gdanim.scene.views import run_view
 from gdanim.trace import Trace
 
@@ -54,11 +64,14 @@ class RenderSettings:
     "Which frame the PNG and the videos' posters show: first, last or key."
     lang: str = "en"
     "The language of the words in frames and handouts."
+    duration: float | None = None
+    "Seconds of motion (None: the timeline's default)."
+    motion: str = "glide"
 
     @property
-    def hold_frames(self) -> int:
-        """How many extra copies of the last frame make up the hold."""
-        return round(self.hold * self.fps)
+    def pacing(self) -> Pacing:
+        """How the videos spend their time (gdanim.scene.timeline)."""
+        return Pacing(self.fps, self.duration, self.motion, self.hold, self.max_frames, self.frames)
 
 
 @dataclass(frozen=True)
@@ -95,14 +108,15 @@ def settings_for(render: schema.Render, *, formats: Sequence[str] | None = None,
         if bad or (name == "format" and not value):
             raise RenderError(f"{name}: one of {', '.join(allowed)} is expected, got {', '.join(bad) or 'none'}")
     fps = fps if fps is not None else render.fps
-    if fps not in (10, 20, 25, 50):
-        raise RenderError(f"fps: 10, 20, 25 or 50 is expected (GIF delays are whole hundredths), got {fps}")
+    if fps not in FPS:
+        raise RenderError(f"fps: one of {', '.join(map(str, FPS))} is expected, got {fps}")
     return RenderSettings(
         panels=tuple(render.panels), size=schema.PRESETS[preset or render.preset],
         theme=theme or render.theme, fps=fps, max_frames=render.max_frames,
         frames=tuple(render.frames) if render.frames is not None else None, hold=render.hold,
         formats=tuple(dict.fromkeys(formats)), params=tuple(render.surface.params),
-        elev=render.surface.elev, azim=render.surface.azim, poster=render.poster)
+        elev=render.surface.elev, azim=render.surface.azim, poster=render.poster,
+        duration=render.duration, motion=render.motion)
 
 
 def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path("output"), *,
@@ -305,46 +319,52 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
     s, trace = job.settings, job.trace
     look = Look(s.panels, make_style(s.size, s.theme, s.lang), s.elev, s.azim)
     needs_grid = bool({"surface", "contour"} & set(s.panels))
+    words = messages(s.lang)
     if name == COMPARE:
-        times, states = compare_schedule(trace.runs, s.max_frames, s.frames)
         grids = {}
         if needs_grid:  # one grid per group of runs trained in the same units and loss
             for group in same_units(trace, trace.runs):
                 grid = loss_grid(trace, group, s.params)
                 grids.update({r.name: grid for r in group})
         views = [run_view(trace, r, grids.get(r.name)) for r in trace.runs]
+        events = [run_events(trace, r, s.params) for r in trace.runs]
+        line = compare_timeline(trace, trace.runs, s.pacing, s.params, events)
+        times, states = line.knots, knot_states(line)
+        notes = compare_callouts(trace.runs, events, line, words)
 
-        def draw(look: Look):
-            return compare_frames(views, states, look, trace.title)
+        def draw(look: Look, paper: bool = False):
+            return compare_frames(views, states if paper else line.pos, look, trace.title,
+                                  callouts=None if paper else notes)
 
         def spec(paper):
             return compare_handout(trace, times, states, grids, paper.plan.picked, s.lang)
 
-        source = draw(look)
-        poster = compare_poster_frame(s.poster, trace, trace.runs, times, states, grids)
+        poster = line.first[compare_poster_frame(s.poster, trace, trace.runs, times, states, grids)]
     else:
         run = trace.run(name)
         grid = loss_grid(trace, [run], s.params) if needs_grid else None
-        schedule = run_schedule(run, s.max_frames, s.frames)
+        events = run_events(trace, run, s.params)
+        line = run_timeline(trace, run, s.pacing, s.params, events)
         view = run_view(trace, run, grid)
+        notes = run_callouts(run, events, line, words)
 
-        def draw(look: Look):
-            return run_frames(view, schedule, look, trace.title)
+        def draw(look: Look, paper: bool = False):
+            return run_frames(view, line.knots if paper else line.pos, look, trace.title,
+                              callouts=None if paper else notes)
 
         def spec(paper):
-            return run_handout(trace, run, schedule, grid, s.lang)
+            return run_handout(trace, run, line.knots, grid, s.lang)
 
-        source = draw(look)
-        poster = poster_frame(s.poster, trace, run, schedule, grid)
+        poster = line.first[poster_frame(s.poster, trace, run, line.knots, grid)]
+    source = draw(look)
     targets = {f: inside(job.folder, name + WRITERS[f].suffix) for f in s.formats}
     handout = targets.pop("handout", None)
-    files = write_frames(source, targets, s.fps, s.hold_frames,
-                         progress_bar(name, source.count + s.hold_frames, position, job.progress),
-                         poster=poster)
+    files = write_frames(source, targets, s.fps, 0, progress_bar(name, source.count, position, job.progress),
+                         poster=int(poster), step=line.step)
     if handout is not None:  # frames drawn again for paper: smaller, light, the slide's fonts
         from gdanim.frames.handout import frame_style
 
-        paper = draw(Look(s.panels, frame_style(), s.elev, s.azim))
+        paper = draw(Look(s.panels, frame_style(s.lang), s.elev, s.azim), paper=True)
         files["handout"] = write_handout(paper, spec(paper), handout, compare=name == COMPARE)
     for run_name, epoch in s.stills:
         if run_name == name:
@@ -379,23 +399,27 @@ def write_still(source, state: int, path: Path) -> Path:
 
 
 def write_frames(source, targets: dict[str, Path], fps: int, hold: int, bar=None,
-                 poster: int | None = None) -> dict[str, Path]:
+                 poster: int | None = None, step: int = 1) -> dict[str, Path]:
     """Stream the frames of `source` (poster() and iteration) to one writer per format;
     returns {format: file}. Every file is complete, or none is left under its name.
-    The poster is frame `poster` (by default the last)."""
+    The poster is frame `poster` (by default the last). A sparse writer (GIF, PNG
+    frames) gets every `step`-th frame, at fps / step."""
     poster = source.poster(frame=poster)
     for f, path in targets.items():  # posters first: they need no encoder, so they stay when one fails
         if WRITERS[f].poster_only:
             with WRITERS[f](path, source.size, fps, poster):
                 pass
     streamed = {f: path for f, path in targets.items() if not WRITERS[f].poster_only}
+    sparse_fps = fps // step if fps % step == 0 else fps / step
     with contextlib.ExitStack() as stack:
-        writers = [stack.enter_context(WRITERS[f](path, source.size, fps, poster))
+        writers = [(stack.enter_context(WRITERS[f](path, source.size, sparse_fps if WRITERS[f].sparse else fps,
+                                                   poster)), WRITERS[f].sparse)
                    for f, path in streamed.items()]
-        for frame in _held(source, hold) if streamed else ():
+        for k, frame in enumerate(_held(source, hold) if streamed else ()):
             interrupt.check()
-            for writer in writers:
-                writer.write(frame)
+            for writer, sparse in writers:
+                if not sparse or k % step == 0:
+                    writer.write(frame)
             if bar is not None:
                 bar.update()
         interrupt.check()

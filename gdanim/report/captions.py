@@ -2,105 +2,72 @@
 
 A reader who cannot see the video hears what happens and when: where the run starts,
 the first step that overshoots, the epoch the loss starts to grow, where the path
-leaves the view, and how the run ends. Each cue starts on the frame that first shows
-its epoch; cues closer than a second apart are merged, so there is at most about one
-cue per second.
+leaves the view, and how the run ends (gdanim.scene.events: the same events the video
+pauses at and calls out, in the same words). Each cue starts on the first frame that
+shows its event's state (never before it: its start is rounded up to the millisecond)
+and lasts until the next one; the timeline's pauses give each at least MIN_CUE seconds.
 
-    vtt = run_captions(trace, run, frame_states, fps=10, hold=10, s=strings("en"))
+    vtt = run_captions(trace, run, line, s=strings("en"))
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
-from gdanim.report import analysis_text as at
-from gdanim.report import text as tx
+from gdanim.scene.events import Event, event_text, run_events
 from gdanim.scene.schedule import state_times
-from gdanim.scene.surface import loss_grid, plane_path
+from gdanim.scene.timeline import Timeline
 from gdanim.trace import Run, Trace
 
-MIN_GAP = 1.0
-"Seconds between cue starts; events closer than this share a cue."
+__all__ = ["compare_captions", "run_captions", "run_events", "webvtt"]
 
 
-def run_events(trace: Trace, run: Run, s: Mapping[str, str], pair: tuple[int, int]) -> list[tuple[int, str]]:
-    """(state, sentence) for what happens in `run`, in order of state."""
-    events = [(0, s["cap_start"].format(params=tx.vec(run.path[0]), loss=tx.num(_loss(run, 0))))]
-    update = np.asarray(run.update, np.float64)
-    if len(update) > 1:  # a step that reverses the previous one along some parameter
-        flips = np.nonzero((np.sign(update[1:]) * np.sign(update[:-1]) < 0).any(axis=1))[0]
-        if flips.size:
-            events.append((int(flips[0]) + 1, s["cap_overshoot"]))
-    loss = np.append(np.asarray(run.loss, np.float64), run.final_loss)
-    with np.errstate(invalid="ignore"):
-        grows = np.nonzero(~(loss[1:] <= loss[:-1]))[0]  # inf and nan count as growth
-    if grows.size:
-        state = int(grows[0]) + 1
-        text = s["cap_grows"]
-        spectrum = trace.analysis_of(run).spectra.get(run.settings.loss)
-        rate = float(run.step_lr[min(state, run.steps) - 1]) if run.steps else run.settings.lr
-        if spectrum is not None and run.settings.optimizer == "gd" and rate * at.lam_max(spectrum) >= 2:
-            text += "; " + s["cap_divergent"].format(ratio=tx.num(rate * at.lam_max(spectrum), 3))
-        events.append((state, text))
-    if max(pair) <= trace.dataset.features:
-        exit_ = plane_path(run, loss_grid(trace, [run], pair)).exit
-        if exit_ is not None:
-            events.append((exit_, s["cap_leaves"]))
-    events.append((run.steps, _ending(run, s)))
-    return sorted(events, key=lambda e: e[0])
-
-
-def _loss(run: Run, state: int) -> float:
-    return float(run.loss[state]) if state < run.steps else float(run.final_loss)
-
-
-def _ending(run: Run, s: Mapping[str, str]) -> str:
-    loss = tx.num(_loss(run, run.steps))
-    return s[f"cap_end_{run.status}"].format(loss=loss, params=tx.vec(run.path[-1]))
-
-
-def run_captions(trace: Trace, run: Run, frame_states: Sequence[int], fps: float, hold: int,
-                 s: Mapping[str, str], pair: tuple[int, int] = (0, 1)) -> str:
-    """The WebVTT text of the run's video: frame k shows state frame_states[k]; `hold`
-    copies of the last frame follow."""
+def _label(run: Run, event: Event, s: Mapping[str, str]) -> str:
     times = state_times(run)
-    states = np.asarray(frame_states)
-    lines = []
-    for state, text in run_events(trace, run, s, pair):
-        frame = min(int(np.searchsorted(states, state)), len(states) - 1)  # first frame showing it
-        lines.append((frame, s["cap_epoch"].format(epoch=_epoch(times[min(state, len(times) - 1)])) + ": " + text))
-    return _cues(lines, fps, len(states) + hold)
+    return s["cap_epoch"].format(epoch=_epoch(times[min(event.state, len(times) - 1)]))
 
 
-def compare_captions(trace: Trace, runs: Sequence[Run], states: np.ndarray, fps: float, hold: int,
-                     s: Mapping[str, str], pair: tuple[int, int] = (0, 1)) -> str:
-    """The WebVTT text of the grid of `runs`: frame k shows run j at state states[k, j]
-    ([T, R], as the grid's schedule has it); each run's events after its start, named."""
+def run_captions(trace: Trace, run: Run, line: Timeline, s: Mapping[str, str],
+                 pair: tuple[int, int] = (0, 1), events: Sequence[Event] | None = None) -> str:
+    """The WebVTT text of the run's video, paced by its timeline `line`."""
+    events = run_events(trace, run, pair) if events is None else events
+    lines = [(line.frame_of(e.state), f"{_label(run, e, s)}: {event_text(run, e, s)}") for e in events]
+    return _cues(lines, line)
+
+
+def compare_captions(trace: Trace, runs: Sequence[Run], line: Timeline, s: Mapping[str, str],
+                     pair: tuple[int, int] = (0, 1), events: Sequence[Sequence[Event]] | None = None) -> str:
+    """The WebVTT text of the grid of `runs` paced by `line`: each run's events after its
+    start, each named with its run."""
+    events = [run_events(trace, r, pair) for r in runs] if events is None else events
     lines = [(0, s["cap_compare_start"].format(count=len(runs)))]
-    for j, run in enumerate(runs):
+    for run, evs in zip(runs, events):
         times = state_times(run)
-        for state, text in run_events(trace, run, s, pair)[1:]:
-            frame = min(int(np.searchsorted(states[:, j], state)), len(states) - 1)
-            epoch = s["cap_epoch"].format(epoch=_epoch(times[min(state, len(times) - 1)]))
-            lines.append((frame, f"{run.name}, {epoch}: {text}"))
-    return _cues(sorted(lines, key=lambda line: line[0]), fps, len(states) + hold)
+        for e in evs[1:]:
+            text = f"{run.name}, {_label(run, e, s)}: {event_text(run, e, s)}"
+            lines.append((line.frame_of(float(times[e.state])), text))
+    return _cues(sorted(lines, key=lambda x: x[0]), line)
 
 
-def _cues(lines: Sequence[tuple[int, str]], fps: float, frames: int) -> str:
-    """WebVTT of (first frame, text) lines in frame order: lines less than MIN_GAP apart
-    share a cue; each cue lasts until the next, the last until the video ends."""
+def cue_time(frame: int, fps: float) -> float:
+    """The time a cue starting on `frame` starts: the frame's own start, rounded up to the
+    millisecond so that it never shows over the frame before."""
+    return math.ceil(frame * 1000 / fps - 1e-6) / 1000
+
+
+def _cues(lines: Sequence[tuple[int, str]], line: Timeline) -> str:
+    """WebVTT of (first frame, text) lines in frame order: lines on the same frame share
+    a cue; each cue lasts until the next, the last until the video ends."""
     cues: list[list] = []
-    for frame, line in lines:
-        start = frame / fps
-        if cues and start - cues[-1][0] < MIN_GAP:
-            cues[-1][1].append(line)
+    for frame, text in lines:
+        if cues and cues[-1][0] == frame:
+            cues[-1][1].append(text)
         else:
-            cues.append([start, [line]])
-    end = frames / fps
-    return webvtt([(start, (cues[i + 1][0] if i + 1 < len(cues) else max(end, start + MIN_GAP)), "\n".join(text))
-                   for i, (start, text) in enumerate(cues)])
+            cues.append([frame, [text]])
+    ends = [c[0] for c in cues[1:]] + [line.count]
+    return webvtt([(cue_time(frame, line.fps), cue_time(end, line.fps), "\n".join(text))
+                   for (frame, text), end in zip(cues, ends)])
 
 
 def _epoch(t: float) -> str:

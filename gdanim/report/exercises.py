@@ -14,15 +14,14 @@ from typing import Any
 from gdanim.render.keyframes import still_name
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
-from gdanim.report.media import frame_indices
+from gdanim.scene.timeline import Pacing, run_timeline
 from gdanim.trace import Run, Trace
 
 REGIMES = ("monotone", "oscillating", "divergent")
 
 
 def exercise_views(exercises: Sequence[Any], trace: Trace, folder: Path, s: Mapping[str, str],
-                   fps: float, max_frames: int, frames: Sequence[int] | None,
-                   pair: tuple[int, int]) -> list[dict[str, Any]]:
+                   pacing: Pacing, pair: tuple[int, int]) -> list[dict[str, Any]]:
     """One dict per exercise (schema.Exercise) for scenario.html, numbered from 1."""
     names = {r.name for r in trace.runs}
     out = []
@@ -36,7 +35,7 @@ def exercise_views(exercises: Sequence[Any], trace: Trace, folder: Path, s: Mapp
         if ex.ask != "lr":
             still = still_name(run.name, ex.epoch)
             view["still"] = still if (Path(folder) / still).is_file() else None
-            view["stop"] = _stop_time(run, ex.epoch, fps, max_frames, frames)
+            view["stop"] = _stop_time(trace, run, ex.epoch, pacing, pair)
         view.update(_ANSWERS[ex.ask](ex, run, trace, s, pair))
         out.append(view)
     return out
@@ -52,12 +51,11 @@ def _question(ex: Any, run: Run, s: Mapping[str, str]) -> str:
     return s["ex_q_lr"].format(loss=run.settings.loss.upper(), target=tx.num(ex.target), epochs=epochs)
 
 
-def _stop_time(run: Run, epoch: int, fps: float, max_frames: int, frames: Sequence[int] | None) -> float:
-    """Seconds into the run's video where its frame of `epoch` (or the last before it) shows."""
-    indices = frame_indices(run, max_frames, frames)
-    at_or_before = [k for k, state in enumerate(indices) if state <= epoch]
-    k = at_or_before[-1] if at_or_before else 0
-    return round((k + 0.5) / fps, 4)
+def _stop_time(trace: Trace, run: Run, epoch: int, pacing: Pacing, pair: tuple[int, int]) -> float:
+    """Seconds into the run's video where its frame of `epoch` (or the last state before
+    it) shows: half a frame into its first frame."""
+    line = run_timeline(trace, run, pacing, pair)
+    return round((line.frame_of(min(epoch, run.steps)) + 0.5) / pacing.fps, 4)
 
 
 def _regime(ex: Any, run: Run, trace: Trace, s: Mapping[str, str], pair) -> dict[str, Any]:

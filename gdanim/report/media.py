@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from gdanim.trace import Run
 
 MEDIA_FORMATS = ("mp4", "gif", "png", "pdf")
@@ -52,13 +54,6 @@ def find_media(folder: Path, name: str) -> Media:
     return Media(name, files, animate)
 
 
-def frame_indices(run: Run, max_frames: int, explicit: Sequence[int] | None = None) -> tuple[int, ...]:
-    """The state indices the renderer shows as frames of `run`, in order (its own schedule)."""
-    from gdanim.scene.schedule import run_schedule
-
-    return tuple(int(i) for i in run_schedule(run, max_frames, explicit))
-
-
 def _finite(v: float) -> float | None:
     v = float(v)
     return v if math.isfinite(v) else None
@@ -83,22 +78,23 @@ def slider_frames(run: Run, indices: Sequence[int]) -> list[list]:
     return out
 
 
-def compare_slider(trace, fps: float, max_frames: int, explicit: Sequence[int] | None,
-                   panels: Sequence[str], size: tuple[int, int], poster: str,
+def compare_slider(trace, pacing, panels: Sequence[str], size: tuple[int, int], poster: str,
                    params: tuple[int, int] = (0, 1), words: Mapping[str, str] | None = None) -> dict:
-    """The compare video's slider: per frame, each run shown in the grid at its own epoch
-    and loss ({fps, runs, frames: [[[epoch, loss] per run]], poster: frame index,
-    note: what the grid leaves out, in the language of `words`})."""
+    """The compare video's slider: per frame, each run shown in the grid at the epoch and
+    loss of the state it has reached ({fps, runs, frames: [[[epoch, loss] per run]],
+    poster: frame index, note: what the grid leaves out, in the language of `words`})."""
     from gdanim.frames.layout import grid_plan  # arithmetic only: no drawing here
     from gdanim.render.keyframes import compare_poster
-    from gdanim.scene.schedule import compare_schedule, state_times
+    from gdanim.scene.schedule import state_times
+    from gdanim.scene.timeline import compare_timeline, knot_states
 
-    times, states = compare_schedule(trace.runs, max_frames, explicit)
+    line = compare_timeline(trace, trace.runs, pacing, params)
     plan = grid_plan(len(trace.runs), tuple(panels), size)
     runs = [trace.runs[r] for r in plan.picked]
     epochs = [state_times(run) for run in runs]
+    states = np.floor(line.pos + 1e-9).astype(np.int64)
     frames = []
-    for k in range(len(times)):
+    for k in range(line.count):
         row = []
         for j, r in enumerate(plan.picked):
             i = int(states[k, r])
@@ -107,8 +103,9 @@ def compare_slider(trace, fps: float, max_frames: int, explicit: Sequence[int] |
             row.append([int(t) if t == int(t) else round(t, 2), _finite(float(f"{float(loss):.6g}"))])
         frames.append(row)
     note = plan.describe(words) if words is not None else plan.note
-    return {"fps": fps, "runs": [r.name for r in runs], "frames": frames, "note": note,
-            "poster": compare_poster(poster, trace, times, states, panels, params)}
+    key = compare_poster(poster, trace, line.knots, knot_states(line), panels, params)
+    return {"fps": pacing.fps, "runs": [r.name for r in runs], "frames": frames, "note": note,
+            "poster": int(line.first[key])}
 
 
 def snippets(media: Media, alt: str, captions: str | None = None, label: str = "") -> dict[str, str]:

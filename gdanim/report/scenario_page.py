@@ -18,10 +18,11 @@ from gdanim.report.captions import compare_captions, run_captions
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
 from gdanim.report.lab import lab_context
-from gdanim.report.media import Media, compare_slider, find_media, frame_indices, slider_frames, snippets
+from gdanim.report.media import Media, compare_slider, find_media, slider_frames, snippets
 from gdanim.report.page import copy_static, prepare, template_dirs, write_page
 from gdanim.report.strings import strings
-from gdanim.scene.schedule import compare_schedule
+from gdanim.scene.events import run_events
+from gdanim.scene.timeline import Pacing, base, compare_timeline, run_timeline
 from gdanim.schedules import label as schedule_label
 from gdanim.trace import Trace, read_trace
 
@@ -36,16 +37,24 @@ DATA_COPY = "data.csv"
 class Timing:
     """What the slider needs of the render settings: frame rate and frame schedule."""
 
-    fps: float = 10.0
+    fps: float = 30.0
     max_frames: int = 150
     frames: tuple[int, ...] | None = None
     surface: tuple[int, int] = (0, 1)
-    hold: float = 1.0
+    hold: float = 1.5
     "Seconds the last frame is held."
+    duration: float | None = None
+    "Seconds of motion (None: the timeline's default)."
+    motion: str = "glide"
     panels: tuple[str, ...] = ("fit", "surface")
     size: tuple[int, int] = (1280, 720)
     poster: str = "key"
     "Which frame the posters show (first, last, key): where the slider starts."
+
+    @property
+    def pacing(self) -> Pacing:
+        """How the videos spend their time, as the renderer paces them."""
+        return Pacing(int(self.fps), self.duration, self.motion, self.hold, self.max_frames, self.frames)
 
 
 def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], timing: Timing,
@@ -113,12 +122,12 @@ def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mappin
         alt = s["video_alt"].format(name=run.name, story=rows[run.name].story)
         slider, captions = None, None
         if media.video:
-            indices = frame_indices(run, timing.max_frames, timing.frames)
-            slider = {"fps": timing.fps, "frames": slider_frames(run, indices),
-                      "poster": video_poster(timing.poster, trace, run, indices, timing.panels,
-                                             timing.surface)}
-            captions = _write_captions(folder, run.name, run_captions(
-                trace, run, indices, timing.fps, round(timing.hold * timing.fps), s, timing.surface))
+            events = run_events(trace, run, timing.surface)
+            line = run_timeline(trace, run, timing.pacing, timing.surface, events)
+            key = video_poster(timing.poster, trace, run, line.knots, timing.panels, timing.surface)
+            slider = {"fps": timing.fps, "frames": slider_frames(run, [base(p) for p in line.pos]),
+                      "poster": int(line.first[key])}
+            captions = _write_captions(folder, run.name, run_captions(trace, run, line, s, timing.surface, events))
         out.append({"name": run.name, "media": media, "alt": alt, "slider": slider, "captions": captions,
                     "row": rows[run.name],
                     "snippets": snippets(media, alt, captions and captions["file"], s["captions_label"])})
@@ -128,11 +137,10 @@ def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mappin
 def _compare_captions(trace: Trace, folder: Path, timing: Timing, grid: Mapping[str, Any],
                       s: Mapping[str, str]) -> dict[str, str]:
     """Write compare.vtt for the runs the grid shows; returns what _write_captions does."""
-    _, states = compare_schedule(trace.runs, timing.max_frames, timing.frames)  # [T, R]
+    line = compare_timeline(trace, trace.runs, timing.pacing, timing.surface)
     index = {r.name: i for i, r in enumerate(trace.runs)}
-    shown = [index[name] for name in grid["runs"]]
-    vtt = compare_captions(trace, [trace.runs[i] for i in shown], states[:, shown], timing.fps,
-                           round(timing.hold * timing.fps), s, timing.surface)
+    shown = [trace.runs[index[name]] for name in grid["runs"]]
+    vtt = compare_captions(trace, shown, line, s, timing.surface)
     return _write_captions(folder, "compare", vtt)
 
 
@@ -199,8 +207,8 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
         figure_list.append((figures["sweep"], s["fig_sweep"], s["fig_sweep_alt"].format(
             count=len(trace.runs), critical=tx.num(critical, 3))))
     videos = _videos(trace, folder, rows, s, timing)
-    grid = (compare_slider(trace, timing.fps, timing.max_frames, timing.frames, timing.panels, timing.size,
-                           timing.poster, timing.surface, s) if compare.files else None)
+    grid = (compare_slider(trace, timing.pacing, timing.panels, timing.size, timing.poster, timing.surface, s)
+            if compare.files else None)
     grid_captions = _compare_captions(trace, folder, timing, grid, s) if grid and compare.video else None
     return {
         "s": s, "lang": lang, "version": __version__, "title": trace.title,
@@ -219,8 +227,7 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
         "compare_slider": grid, "compare_captions": grid_captions,
         "figures": [f for f in figure_list if f[0]], "pairs": _pairs(trace, figures, s),
         "downloads": _downloads(trace, folder, s),
-        "exercises": exercise_views(exercises, trace, folder, s, timing.fps, timing.max_frames,
-                                    timing.frames, timing.surface),
+        "exercises": exercise_views(exercises, trace, folder, s, timing.pacing, timing.surface),
         "lab": lab_context(trace, timing.surface, s),
         "media_downloads": [(m.name, m.files) for m in
                             [compare, *(find_media(folder, r.name) for r in trace.runs)] if m.files],
@@ -262,6 +269,7 @@ def timing_of(scenario, fps: int | None = None) -> Timing:
     return Timing(fps=float(fps or r.fps), max_frames=int(r.max_frames),
                   frames=tuple(r.frames) if r.frames is not None else None,
                   surface=tuple(r.surface.params), hold=float(r.hold), panels=tuple(r.panels),
+                  duration=r.duration, motion=r.motion,
                   size=tuple(r.size), poster=getattr(r, "poster", "key"))
 
 

@@ -258,8 +258,7 @@ def _card(folder: Path, scenario, lang: str) -> Card:
     trace = read_trace(folder / "trace.json")
     s = strings(lang)
     timing = timing_of(scenario)
-    views = exercise_views(scenario.spec.exercises, trace, folder, s, timing.fps, timing.max_frames,
-                           timing.frames, timing.surface)
+    views = exercise_views(scenario.spec.exercises, trace, folder, s, timing.pacing, timing.surface)
     asked = {v["run"] for v in views}  # an exercise asks about it: the card must not answer it
     hidden = [r.name for r in trace.runs if hidden_divergence(r) and r.name not in asked]
     warning = s["card_warning"].format(runs=", ".join(hidden[:4])) if hidden else ""
