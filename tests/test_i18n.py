@@ -67,3 +67,32 @@ def test_templates_can_look_messages_up_with_gettext(tmp_path):
     (tmp_path / "t.html").write_text('{{ _("sec_runs") }} / {% trans %}sec_data{% endtrans %}', encoding="utf-8")
     assert render("t.html", {"lang": "ko"}, tmp_path) == "실행 결과 / 데이터"
     assert render("t.html", {"lang": "en"}, tmp_path) == "Runs / The data"
+
+
+@pytest.mark.parametrize("filled, said", [
+    ("50.21", "50.21이"), ("2", "2가"), ("10", "10이"), ("0.25", "0.25가"), ("1e-5", "1e-5가"),
+    ("8588", "8588이"), ("∞", "∞가"), ("7", "7이"), ("손실", "손실이"), ("lr-0.0083", "lr-0.0083이")])
+def test_a_particle_after_a_number_agrees_with_how_the_number_is_read(filled, said):
+    assert i18n.with_particles(f"{filled}이(가)") == said
+
+
+def test_korean_directions_and_names_take_their_particles_too():
+    w = messages("ko")
+    assert w["fig_contour_alt"].format(a="w0", b="w1").startswith("w0과 w1에 대한")
+    assert w["fig_contour_alt"].format(a="w1", b="w2").startswith("w1과 w2에 대한")
+    assert i18n.with_particles("w2과(와) x(으)로 263(으)로 7(으)로") == "w2와 x로 263으로 7로"
+
+
+def test_no_korean_message_glues_a_fixed_particle_to_a_field():
+    """After a {field} the particle must be written both ways (이(가), (으)로): which one
+    reads right depends on what is filled in."""
+    import re
+
+    glued = re.compile(r"\}(이|가|은|는|을|를|과|와|으로|로)(?![\w(])")
+    bad = {k: v for k, v in read_catalog("ko").items() if glued.search(v.replace("}이므로", "").replace("}이며", ""))}
+    assert bad == {}
+
+
+def test_the_korean_catalog_says_parameter_as_it_is_spelled():
+    assert not [k for k, v in read_catalog("ko").items() if "파라메터" in v]
+    assert any("파라미터" in v for v in read_catalog("ko").values())

@@ -34,10 +34,11 @@ FRAME = (860, 484)
 "Pixels of each frame drawn for a handout."
 
 
-def frame_style() -> Style:
+def frame_style(lang: str = "en") -> Style:
     """The style of a handout's frames: FRAME pixels, light, with a 1280x720 slide's font
-    sizes (so the text of a frame printed a third of the page wide still reads)."""
-    return dataclasses.replace(make_style((1280, 720), "light"), width=FRAME[0], height=FRAME[1])
+    sizes (so the text of a frame printed a third of the page wide still reads), its
+    words in `lang`."""
+    return dataclasses.replace(make_style((1280, 720), "light", lang), width=FRAME[0], height=FRAME[1])
 
 
 def _grid(count: int) -> tuple[int, int]:
@@ -52,16 +53,25 @@ def handout_pdf(spec, images: Sequence[np.ndarray]) -> bytes:
     each, [H, W, 4] uint8) with captions, and its two lines of analysis."""
     register_fonts()
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # tables it leaves out, by name
-    style = make_style((1280, 720), "light")
-    rc = {**rc_params(style), "pdf.fonttype": 42, "axes.grid": False}
-    with matplotlib.rc_context(rc):
-        fig = Figure(figsize=A4_LANDSCAPE, facecolor="white")
-        FigureCanvasPdf(fig)
-        _draw(fig, spec, images)
+    with matplotlib.rc_context(_rc()):
+        fig = handout_figure(spec, images)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="pdf", dpi=PRINT_DPI, facecolor="white",
                     metadata={"Title": f"{spec.title}: {spec.subtitle}", "Creator": "gdanim"})
     return buffer.getvalue()
+
+
+def _rc() -> dict:
+    return {**rc_params(make_style((1280, 720), "light")), "pdf.fonttype": 42, "axes.grid": False}
+
+
+def handout_figure(spec, images: Sequence[np.ndarray]) -> Figure:
+    """The handout page as a matplotlib Figure (on a PDF canvas), every text on it."""
+    with matplotlib.rc_context(_rc()):
+        fig = Figure(figsize=A4_LANDSCAPE, facecolor="white")
+        FigureCanvasPdf(fig)
+        _draw(fig, spec, images)
+    return fig
 
 
 def _draw(fig: Figure, spec, images: Sequence[np.ndarray]) -> None:

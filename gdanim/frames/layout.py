@@ -102,7 +102,7 @@ class GridPlan:
         if len(self.picked) < self.runs:
             parts.append(words["frame_runs_shown"].format(shown=len(self.picked), runs=self.runs))
         if self.dropped:
-            names = ", ".join("3-D" if k == "surface" else k for k in self.dropped)
+            names = ", ".join(words[f"frame_panel_{k}"] for k in self.dropped)
             many = "frame_panels_left_out" if len(self.dropped) > 1 else "frame_panel_left_out"
             parts.append(words[many].format(panels=names))
         return "; ".join(parts)

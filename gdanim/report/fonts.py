@@ -11,6 +11,7 @@ reuses its files and no request leaves the site.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html as html_module
 import io
@@ -103,8 +104,14 @@ def subset(source: Path, chars: str) -> bytes:
     return out.getvalue()
 
 
+_INLINE_VTT = re.compile(r"data:text/vtt;charset=utf-8;base64,([A-Za-z0-9+/=]+)")
+
+
 def _hangul_text(html: str) -> str:
-    return "".join(_HANGUL.findall(html))
+    """The Hangul of the page, its inline caption tracks' included (the video's overlay
+    draws them in the page's fonts, ::cue)."""
+    cues = "".join(base64.b64decode(m).decode("utf-8", "replace") for m in _INLINE_VTT.findall(html))
+    return "".join(_HANGUL.findall(html + cues))
 
 
 def _unicode_range(ranges) -> str:
