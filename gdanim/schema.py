@@ -432,6 +432,10 @@ class Render(Block):
     "Explicit steps to show, e.g. [0, 1, 2, 3, 10, 100, 1000]."
     hold: NonNegative = 1.5
     "Seconds to hold the last frame (at least the 1.5 s its caption stays)."
+    arrows: bool = True
+    ("Draw the step about to be taken from the current point on the contour and surface panels"
+     " of a run's own video: -lr·∇L, with momentum and nesterov the velocity too, with adam,"
+     " rmsprop and adagrad the step as the optimizer scales it.")
     poster: Literal["first", "last", "key"] = "key"
     ("The still that stands for an animation (PNG, the video's poster, the site's cards): the"
      " first frame, the last, or key: the most telling one found in the trace (the last step"

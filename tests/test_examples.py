@@ -128,3 +128,36 @@ def test_a_cubic_on_raw_columns_crawls_and_on_standardized_columns_converges_in_
     assert raw.final_loss > 2 * raw_spec.ols_loss  # still far after 300 epochs
     steps = np.diff(raw.path[:, 3].astype(np.float64))  # w3, the steep x^3 direction: zig-zags
     assert int((np.sign(steps[1:]) != np.sign(steps[:-1])).sum()) > 100
+
+
+NOISY = {"robust": ["sse"], "optimizers": ["gd-lr-0.1", "adagrad-lr-2"], "polynomial": ["standardized"],
+         "schedules": ["exponential"], "thermometer": ["scaled-lr-1e-2"]}
+"Runs whose loss went up in its last float32 digit only, once told as growing."
+
+
+@pytest.mark.parametrize(
+    "stem",
+    ["lr", "sse_vs_mse", "thermometer", "fahrenheit", "three_points", "gradients", "optimizers",
+     "zero_grad", "multivariate", "minibatch", "lr_sweep", "schedules", "robust", "polynomial"],
+)
+def test_every_example_tells_of_growth_only_where_the_loss_really_grows(stem):
+    from gdanim.scene.events import NOISE, losses, run_events
+    from gdanim.scene.views import run_view
+
+    t = trace(stem)
+    for run in t.runs:
+        grows = [e for e in run_events(t, run) if e.kind == "grows"]
+        ratio = run_view(t, run, None).rate_ratio()
+        loss = losses(run)
+        if ratio is not None and ratio.max() < 2:  # plain gd below the critical rate: the loss only falls
+            assert grows == [], run.name
+        for e in grows:
+            g = e.state
+            assert loss[g] > loss[g - 1] * (1 + NOISE), run.name  # beyond float32 noise
+            if e.ratio is not None:
+                assert e.ratio >= 2 and e.ratio == pytest.approx(ratio[g - 1]), run.name
+            else:  # and it stays up: the next state is still above where it started
+                assert g == len(loss) - 1 or loss[g + 1] > loss[g - 1] * (1 + NOISE), run.name
+        if run.name in NOISY.get(stem, []):
+            assert grows == [], run.name
+    assert all(name in [r.name for r in t.runs] for name in NOISY.get(stem, []))

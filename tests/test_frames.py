@@ -243,3 +243,54 @@ def test_what_a_grid_leaves_out_is_said_in_the_pages_language():
     plan = grid_plan(60, ("fit", "surface", "loss"), (1280, 720))
     assert plan.note.startswith("24 of 60 runs")
     assert plan.describe(messages("ko")).startswith("실행 60개 중 24개")
+
+
+def test_the_loss_panel_draws_the_curve_up_to_the_frames_epoch_with_a_dot_on_it(trace):
+    from gdanim.scene.timeline import Pacing, run_timeline
+
+    run = trace.runs[1]
+    line = run_timeline(trace, run, Pacing(duration=2.0, hold=0.2))
+    source = run_frames(run_view(trace, run, None), line.pos, Look(("loss",), make_style(THUMB)), trace.title)
+    panel = source.cells[0].panels[0]
+    static = [ln for ln in panel.ax.get_lines() if not ln.get_animated()]
+    assert all(len(ln.get_xdata()) <= 2 for ln in static)  # nothing ahead of the frame is drawn
+    loss = np.append(run.loss, run.final_loss).astype(np.float64)
+    for k, _frame in enumerate(source):  # each frame drawn, then its dot read
+        pos = float(line.pos[k])
+        (t,), (y,) = panel.dot.get_data()
+        assert t == pytest.approx(line.epochs[k])
+        a = int(np.floor(pos + 1e-9))
+        if pos == a:
+            assert y == loss[a]  # on a state: its recorded loss
+        else:  # between two: on the straight piece the log axis draws between them
+            f = pos - a
+            assert np.log(y) == pytest.approx((1 - f) * np.log(loss[a]) + f * np.log(loss[a + 1]))
+        drawn_to = max(panel.solid.get_xdata()[-1], panel.reach.get_xdata()[-1])
+        assert drawn_to == pytest.approx(t)  # the curve reaches the dot and stops there
+
+
+@pytest.mark.parametrize("optimizer, kinds", [("gd", ["grad"]), ("momentum", ["grad", "velocity"]),
+                                               ("adam", ["step"])])
+def test_the_contour_draws_the_step_about_to_be_taken_from_the_current_point(tmp_path, optimizer, kinds):
+    extra = f"optimizer: {optimizer}\n" + ("momentum: 0.9\n" if optimizer == "momentum" else "")
+    trace = record(scenario_file(tmp_path, epochs=4, lrs=(0.01,), extra=extra))
+    run = trace.runs[0]
+    grid = loss_grid(trace, [run])
+    for arrows in (True, False):
+        look = Look(("contour",), make_style(THUMB), arrows=arrows)
+        panel = run_frames(run_view(trace, run, grid), np.arange(run.steps + 1), look, trace.title).cells[0].panels[0]
+        for state in range(run.steps):
+            drawn = [a for a in panel.moving(float(state)) if a in panel.pointers.values()]
+            if not arrows:
+                assert drawn == []
+                continue
+            assert [k for k in kinds if panel.pointers[k] in drawn] == kinds
+            start = run.path[state].astype(np.float64)
+            for kind in kinds:
+                (x0, y0), (x1, y1) = panel.pointers[kind]._posA_posB
+                assert (x0, y0) == pytest.approx(start)
+                taken = run.path[state + 1].astype(np.float64)  # the step the point then takes
+                if kind == "grad":
+                    assert (x1, y1) == pytest.approx(start - run.settings.lr * run.grad[state], rel=1e-5)
+                if kind in ("velocity", "step") or optimizer == "gd":
+                    assert (x1, y1) == pytest.approx(taken, rel=1e-4, abs=1e-5)

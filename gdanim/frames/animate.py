@@ -40,6 +40,8 @@ class Look:
     style: Style
     elev: float = 25.0
     azim: float = 30.0
+    arrows: bool = False
+    "Draw the step about to be taken on the surface and contour panels."
 
 
 @dataclass
@@ -234,8 +236,11 @@ def _make_panel(kind: str, fig: Figure, spec, view: RunView, look: Look) -> Pane
     add = fig.add_axes if isinstance(spec, list) else fig.add_subplot
     if kind == "surface":
         ax = add(spec, projection="3d", computed_zorder=False)
-        return SurfacePanel(ax, view, look.style, look.elev, look.azim)
-    return PANELS[kind](add(spec), view, look.style)
+        panel = SurfacePanel(ax, view, look.style, look.elev, look.azim)
+    else:
+        panel = PANELS[kind](add(spec), view, look.style)
+    panel.arrows = look.arrows
+    return panel
 
 
 def _title(fig: Figure, style: Style, heading: str, prefix: str = "") -> tuple[GlyphText, float]:

@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 from matplotlib.transforms import IdentityTransform
@@ -83,6 +84,9 @@ def boxed(theme, edge: str | None = None) -> dict:
 
 class Panel:
     """Base: a panel on one axes for one run."""
+
+    arrows = False
+    "Draw the step about to be taken (surface and contour panels)."
 
     def __init__(self, ax: Axes, view: RunView, style: Style) -> None:
         self.ax, self.view, self.style, self.t = ax, view, style, style.theme
@@ -214,6 +218,11 @@ class _PathPanel(Panel):
         self.head = self._anim(Line2D([], [], color=self.t.line, marker="o", ls="none",
                                       markersize=st.marker, markeredgecolor=self.t.background))
         self.reach = self._anim(Line2D([], [], color=self.t.line, lw=st.line * 0.8, solid_capstyle="round"))
+        self.pointers = {kind: self._anim(FancyArrowPatch((0, 0), (1, 1), arrowstyle="-|>", shrinkA=0, shrinkB=0,
+                                                          mutation_scale=st.marker * 1.5, lw=st.line * 0.6,
+                                                          color=colour, zorder=4))
+                         for kind, colour in (("grad", self.t.foreground), ("velocity", self.t.warning),
+                                              ("step", self.t.warning))}
         self.out_mark = self._anim(Line2D([], [], color=self.t.warning, marker="X", ls="none",
                                           markersize=st.marker * 1.2,
                                           markeredgecolor=self.t.background))
@@ -221,7 +230,8 @@ class _PathPanel(Panel):
         self.out_text = self._anim(Text(0.5, top, self._out_label(), transform=self.ax.transAxes,
                                         ha="center", va="top", color=self.t.foreground,
                                         fontsize=st.note, bbox=boxed(self.t, self.t.warning)))
-        for artist in (self.path_line, self.head, self.reach, self.out_mark, self.out_text):
+        for artist in (self.path_line, self.head, self.reach, self.out_mark, self.out_text,
+                       *self.pointers.values()):
             artist.set_figure(self.ax.figure)
             artist.set_clip_box(self.ax.bbox)
         self.out_text.set_clip_on(False)
@@ -290,7 +300,24 @@ class _PathPanel(Panel):
                 xy = here + (pos - cur) * (nxt[0] - here)
         self.head.set_data([xy[0]], [xy[1]])
         self.reach.set_data([here[0], xy[0]], [here[1], xy[1]])
-        return [self.reach, self.head]
+        return [*self._pointers(cur, here), self.reach, self.head]
+
+    def _pointers(self, cur: int, here: np.ndarray) -> list[Artist]:
+        """The arrows of the step about to be taken from state cur (RunView.arrows), from
+        its point; none once the path has left the view or stopped being finite."""
+        if not self.arrows or cur >= self.cut - 1 or self.view.shown[cur] != cur:
+            return []
+        out = []
+        for kind, vec in self.view.arrows(cur):
+            tip = self._tip(cur, vec[list(self.view.grid.params)])
+            if np.isfinite(tip).all():
+                self.pointers[kind].set_positions(tuple(here), tuple(tip))
+                out.append(self.pointers[kind])
+        return out
+
+    def _tip(self, state: int, step: np.ndarray) -> np.ndarray:
+        """Where an arrow of `step` (in the plane's two params) from `state` ends."""
+        return self.view.plane.points[state] + step
 
 
 class ContourPanel(_PathPanel):
@@ -317,7 +344,7 @@ class ContourPanel(_PathPanel):
         if view.trace.dataset.features > 1:
             self._note(style.words["frame_slice"], top=False)
         self._path_setup()
-        for artist in (self.path_line, self.head, self.reach, self.out_mark):
+        for artist in (self.path_line, self.head, self.reach, self.out_mark, *self.pointers.values()):
             artist.set_transform(ax.transData)
 
     def _eigen(self, m: np.ndarray) -> None:
@@ -374,7 +401,7 @@ class SurfacePanel(_PathPanel):
         if view.trace.dataset.features > 1:
             self._note(self.style.words["frame_slice"])
         self._path_setup()
-        for artist in (self.path_line, self.head, self.reach, self.out_mark):
+        for artist in (self.path_line, self.head, self.reach, self.out_mark, *self.pointers.values()):
             artist.set_transform(IdentityTransform())
 
     def after_draw(self) -> None:
@@ -392,6 +419,12 @@ class SurfacePanel(_PathPanel):
 
     def _xy(self, states: slice) -> np.ndarray:
         return self._display[states]
+
+    def _tip(self, state: int, step: np.ndarray) -> np.ndarray:
+        g = self.view.grid
+        end = (self.view.plane.points[state] + step)[None]
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._project(end, np.clip(g.slice_loss(end), g.zmin, g.zmax))[0]
 
     def _exit_xy(self) -> np.ndarray | None:
         return self._exit

@@ -67,6 +67,8 @@ class RenderSettings:
     duration: float | None = None
     "Seconds of motion (None: the timeline's default)."
     motion: str = "glide"
+    arrows: bool = True
+    "Draw the step about to be taken in a run's own video."
 
     @property
     def pacing(self) -> Pacing:
@@ -116,7 +118,7 @@ def settings_for(render: schema.Render, *, formats: Sequence[str] | None = None,
         frames=tuple(render.frames) if render.frames is not None else None, hold=render.hold,
         formats=tuple(dict.fromkeys(formats)), params=tuple(render.surface.params),
         elev=render.surface.elev, azim=render.surface.azim, poster=render.poster,
-        duration=render.duration, motion=render.motion)
+        duration=render.duration, motion=render.motion, arrows=render.arrows)
 
 
 def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path("output"), *,
@@ -349,6 +351,7 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
         notes = run_callouts(run, events, line, words)
 
         def draw(look: Look, paper: bool = False):
+            look = dataclasses.replace(look, arrows=s.arrows)
             return run_frames(view, line.knots if paper else line.pos, look, trace.title,
                               callouts=None if paper else notes)
 

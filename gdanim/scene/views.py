@@ -70,6 +70,25 @@ class RunView:
         starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
         return [(float(self.times[a]), float(self.times[b])) for a, b in zip(starts, stops)]
 
+    def arrows(self, state: int) -> list[tuple[str, np.ndarray]]:
+        """The step about to be taken from `state`, as (kind, [p] vector) arrows: "grad",
+        -lr·∇L (the whole step of gd and sgd); with momentum and nesterov also "velocity",
+        the step the optimizer takes; for adam, rmsprop and adagrad "step", the step as
+        the optimizer scales it. None past the last step or where it is not finite."""
+        run = self.run
+        if state >= run.steps:
+            return []
+        optimizer = run.settings.optimizer
+        grad = -float(run.step_lr[state]) * np.asarray(run.grad[state], np.float64)
+        step = np.asarray(run.update[state], np.float64)
+        if optimizer in ("momentum", "nesterov"):
+            out = [("grad", grad), ("velocity", step)]
+        elif optimizer in ("adam", "rmsprop", "adagrad"):
+            out = [("step", step)]
+        else:
+            out = [("grad", grad)]
+        return [(kind, v) for kind, v in out if np.isfinite(v).all()]
+
     def epoch_label(self, state: int) -> str:
         """The epoch of a state as shown in titles."""
         t = float(self.times[state])
