@@ -432,6 +432,9 @@ class Render(Block):
     "Explicit steps to show, e.g. [0, 1, 2, 3, 10, 100, 1000]."
     hold: NonNegative = 1.5
     "Seconds to hold the last frame (at least the 1.5 s its caption stays)."
+    residuals: Literal["auto", "none", "lines", "squares"] = "auto"
+    ("What the fit panel shows of each point's residual: squares (their area is what SSE and MSE"
+     " add up), lines (MAE, Huber), none; auto: squares for SSE and MSE, else lines.")
     arrows: bool = True
     ("Draw the step about to be taken from the current point on the contour and surface panels"
      " of a run's own video: -lr·∇L, with momentum and nesterov the velocity too, with adam,"

@@ -294,3 +294,44 @@ def test_the_contour_draws_the_step_about_to_be_taken_from_the_current_point(tmp
                     assert (x1, y1) == pytest.approx(start - run.settings.lr * run.grad[state], rel=1e-5)
                 if kind in ("velocity", "step") or optimizer == "gd":
                     assert (x1, y1) == pytest.approx(taken, rel=1e-4, abs=1e-5)
+
+
+def test_the_residual_squares_add_up_to_the_loss_and_look_square(trace):
+    run = trace.runs[0]
+    look = Look(("fit",), make_style(THUMB), residuals="auto")
+    panel = run_frames(run_view(trace, run, None), np.arange(run.steps + 1), look, trace.title).cells[0].panels[0]
+    assert panel.residual_kind() == "squares"  # sse
+    for state in (0, 3, run.steps):
+        drawn = panel.moving(float(state))
+        assert panel.boxes in drawn
+        corners = np.asarray(panel.boxes.get_paths()[0].vertices[:4])
+        pixels = panel.ax.transData.transform(corners)
+        assert abs(pixels[1, 0] - pixels[0, 0]) == pytest.approx(abs(pixels[2, 1] - pixels[1, 1]), rel=1e-6)
+        heights = [abs(p.vertices[2, 1] - p.vertices[1, 1]) for p in panel.boxes.get_paths()]
+        loss = run.loss[state] if state < run.steps else run.final_loss
+        assert sum(h * h for h in heights) == pytest.approx(float(loss), rel=1e-4)  # the areas are the SSE
+
+
+def test_residual_lines_add_up_to_the_absolute_error_and_none_draws_nothing(trace):
+    run = trace.runs[0]
+    for kind in ("lines", "none"):
+        look = Look(("fit",), make_style(THUMB), residuals=kind)
+        panel = run_frames(run_view(trace, run, None), np.arange(run.steps + 1), look, trace.title).cells[0].panels[0]
+        drawn = panel.moving(2.0)
+        if kind == "none":
+            assert panel.sticks not in drawn and panel.boxes not in drawn
+            continue
+        lengths = [abs(seg[1][1] - seg[0][1]) for seg in panel.sticks.get_segments()]
+        fitted = trace.dataset.predict(run.path[2][None].astype(np.float64), trace.dataset.x_raw,
+                                       trace.normalization_of(run))[0]
+        assert sum(lengths) == pytest.approx(float(np.abs(trace.dataset.y - fitted).sum()), rel=1e-6)
+
+
+def test_an_oscillating_run_leaves_a_fading_trail_of_its_last_lines(trace):
+    run = trace.runs[1]
+    panel = run_frames(run_view(trace, run, None), np.arange(run.steps + 1), Look(("fit",), make_style(THUMB)),
+                       trace.title).cells[0].panels[0]
+    drawn = panel.moving(5.5)  # between states 5 and 6: 5, 4 and 3 trail behind, the newest darkest
+    trail = [a for a in drawn if a in panel.recent]
+    assert [a.get_alpha() for a in trail] == sorted([a.get_alpha() for a in trail], reverse=True)
+    assert [list(a.get_ydata()) for a in trail] == [list(panel.lines[s]) for s in (5, 4, 3)]

@@ -42,6 +42,8 @@ class Look:
     azim: float = 30.0
     arrows: bool = False
     "Draw the step about to be taken on the surface and contour panels."
+    residuals: str = "none"
+    "The fit panel's residuals: none, lines, squares or auto (by the loss)."
 
 
 @dataclass
@@ -239,7 +241,7 @@ def _make_panel(kind: str, fig: Figure, spec, view: RunView, look: Look) -> Pane
         panel = SurfacePanel(ax, view, look.style, look.elev, look.azim)
     else:
         panel = PANELS[kind](add(spec), view, look.style)
-    panel.arrows = look.arrows
+    panel.arrows, panel.residuals = look.arrows, look.residuals
     return panel
 
 

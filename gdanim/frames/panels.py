@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.text import Text
@@ -24,6 +26,8 @@ from gdanim.frames.style import Style
 from gdanim.scene.views import RunView, predictions
 
 FADED_ALPHA = 0.14
+RECENT_ALPHA = (0.4, 0.24, 0.12)
+"The last states' lines, the newest first."
 
 
 def _finite_limits(values: np.ndarray, pad: float = 0.08) -> tuple[float, float]:
@@ -87,6 +91,8 @@ class Panel:
 
     arrows = False
     "Draw the step about to be taken (surface and contour panels)."
+    residuals = "none"
+    "The fit panel's residuals: none, lines, squares, or auto (squares for SSE and MSE, else lines)."
 
     def __init__(self, ax: Axes, view: RunView, style: Style) -> None:
         self.ax, self.view, self.style, self.t = ax, view, style, style.theme
@@ -160,9 +166,19 @@ class FitPanel(Panel):
         if self.single:
             kw = dict(color=self.t.line, solid_capstyle="round")
             self.faded = self._anim(Line2D([], [], lw=style.line * 0.8, alpha=FADED_ALPHA, **kw))
+            self.recent = [self._anim(Line2D([], [], lw=style.line * 0.9, alpha=a, **kw)) for a in RECENT_ALPHA]
             self.current = self._anim(Line2D([], [], lw=style.line * 1.2, **kw))
-            ax.add_line(self.faded)
-            ax.add_line(self.current)
+            for line in (self.faded, *self.recent, self.current):
+                ax.add_line(line)
+            self.at_data = predictions(view.trace, view.run, path, d.x_raw)  # [S+1, n]
+            many = len(d.y)  # the more points, the lighter each square: their overlaps still read
+            self.boxes = self._anim(PolyCollection([], facecolors=to_rgba(self.t.line, min(0.16, 3.0 / many)),
+                                                   edgecolors=to_rgba(self.t.line, min(0.6, 15.0 / many)),
+                                                   linewidths=0.6, zorder=1.5))
+            self.sticks = self._anim(LineCollection([], colors=self.t.line, alpha=0.55,
+                                                    linewidths=style.line * 0.45, zorder=1.5))
+            for artist in (self.boxes, self.sticks):
+                ax.add_collection(artist, autolim=False)
 
     def _reference_lines(self) -> None:
         d, ax = self.view.trace.dataset, self.ax
@@ -201,9 +217,49 @@ class FitPanel(Panel):
         shown = self.view.shown
         if self.single:
             self.current.set_data(self.xs[:, 0], between(self.lines, shown, pos))
-            return [self.current]
+            return [*self._residuals(pos), *self._recent(pos), self.current]
         self.cloud.set_offsets(np.column_stack([between(self.preds, shown, pos), self.view.trace.dataset.y]))
         return [self.cloud]
+
+
+    def _recent(self, pos: float) -> list[Artist]:
+        """The last few states' lines, fading with age: an oscillating run leaves a trail
+        of where it just was, not a strobe."""
+        a = int(np.floor(pos + 1e-9))
+        states = [s for s in range(a, a - len(self.recent) - 1, -1) if 0 <= s < pos][:len(self.recent)]
+        for line, state in zip(self.recent, states):
+            line.set_data(self.xs[:, 0], self.lines[self.view.shown[state]])
+        return self.recent[:len(states)]
+
+    def residual_kind(self) -> str:
+        """none, lines or squares: what this panel draws of the residuals."""
+        if self.residuals != "auto":
+            return self.residuals
+        return "squares" if self.view.run.settings.loss in ("sse", "mse") else "lines"
+
+    def residual_shapes(self, pos: float) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y, fitted) per data point at `pos` ([n] each, data units) and the width in x
+        of a square of height 1 in y, as the axes show them (squares look square)."""
+        d = self.view.trace.dataset
+        fitted = between(self.at_data, self.view.shown, pos)
+        (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
+        box = self.ax.get_window_extent()
+        ratio = (abs(x1 - x0) / box.width) / (abs(y1 - y0) / box.height)
+        return np.column_stack([d.x_raw[:, 0], d.y, fitted]).astype(np.float64), ratio
+
+    def _residuals(self, pos: float) -> list[Artist]:
+        kind = self.residual_kind()
+        if kind == "none":
+            return []
+        points, ratio = self.residual_shapes(pos)
+        x, y, fitted = points.T
+        if kind == "lines":
+            self.sticks.set_segments(np.stack([np.column_stack([x, fitted]), np.column_stack([x, y])], axis=1))
+            return [self.sticks]
+        w = np.abs(y - fitted) * ratio  # the square's side, in x units
+        self.boxes.set_verts(np.stack([np.column_stack([x, fitted]), np.column_stack([x + w, fitted]),
+                                       np.column_stack([x + w, y]), np.column_stack([x, y])], axis=1))
+        return [self.boxes]
 
 
 class _PathPanel(Panel):

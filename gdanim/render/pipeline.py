@@ -69,6 +69,8 @@ class RenderSettings:
     motion: str = "glide"
     arrows: bool = True
     "Draw the step about to be taken in a run's own video."
+    residuals: str = "auto"
+    "The fit panel's residuals in a run's own video."
 
     @property
     def pacing(self) -> Pacing:
@@ -118,7 +120,8 @@ def settings_for(render: schema.Render, *, formats: Sequence[str] | None = None,
         frames=tuple(render.frames) if render.frames is not None else None, hold=render.hold,
         formats=tuple(dict.fromkeys(formats)), params=tuple(render.surface.params),
         elev=render.surface.elev, azim=render.surface.azim, poster=render.poster,
-        duration=render.duration, motion=render.motion, arrows=render.arrows)
+        duration=render.duration, motion=render.motion, arrows=render.arrows,
+        residuals=render.residuals)
 
 
 def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path("output"), *,
@@ -351,7 +354,7 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
         notes = run_callouts(run, events, line, words)
 
         def draw(look: Look, paper: bool = False):
-            look = dataclasses.replace(look, arrows=s.arrows)
+            look = dataclasses.replace(look, arrows=s.arrows, residuals=s.residuals)
             return run_frames(view, line.knots if paper else line.pos, look, trace.title,
                               callouts=None if paper else notes)
 
