@@ -304,10 +304,11 @@ def test_the_residual_squares_add_up_to_the_loss_and_look_square(trace):
     for state in (0, 3, run.steps):
         drawn = panel.moving(float(state))
         assert panel.boxes in drawn
-        corners = np.asarray(panel.boxes.get_paths()[0].vertices[:4])
-        pixels = panel.ax.transData.transform(corners)
+        boxes = panel.boxes.get_path().vertices.reshape(-1, 5, 2)  # one square of 5 vertices per point
+        assert len(boxes) == trace.dataset.n
+        pixels = panel.ax.transData.transform(boxes[0, :4])
         assert abs(pixels[1, 0] - pixels[0, 0]) == pytest.approx(abs(pixels[2, 1] - pixels[1, 1]), rel=1e-6)
-        heights = [abs(p.vertices[2, 1] - p.vertices[1, 1]) for p in panel.boxes.get_paths()]
+        heights = np.abs(boxes[:, 2, 1] - boxes[:, 1, 1])
         loss = run.loss[state] if state < run.steps else run.final_loss
         assert sum(h * h for h in heights) == pytest.approx(float(loss), rel=1e-4)  # the areas are the SSE
 
@@ -331,7 +332,8 @@ def test_an_oscillating_run_leaves_a_fading_trail_of_its_last_lines(trace):
     run = trace.runs[1]
     panel = run_frames(run_view(trace, run, None), np.arange(run.steps + 1), Look(("fit",), make_style(THUMB)),
                        trace.title).cells[0].panels[0]
-    drawn = panel.moving(5.5)  # between states 5 and 6: 5, 4 and 3 trail behind, the newest darkest
-    trail = [a for a in drawn if a in panel.recent]
-    assert [a.get_alpha() for a in trail] == sorted([a.get_alpha() for a in trail], reverse=True)
-    assert [list(a.get_ydata()) for a in trail] == [list(panel.lines[s]) for s in (5, 4, 3)]
+    assert panel.recent in panel.moving(5.5)  # between states 5 and 6: 5, 4 and 3 trail behind
+    alphas = [c[3] for c in panel.recent.get_colors()]
+    assert len(alphas) == 3 and alphas == sorted(alphas, reverse=True)  # the newest darkest
+    assert [list(seg[:, 1]) for seg in panel.recent.get_segments()] == [list(panel.lines[s]) for s in (5, 4, 3)]
+    assert panel.recent_states(5.0) == [4, 3, 2] and panel.recent_states(0.0) == []

@@ -13,10 +13,11 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.patches import FancyArrowPatch, PathPatch
+from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 from matplotlib.transforms import IdentityTransform
@@ -51,6 +52,18 @@ def between(values: np.ndarray, shown: np.ndarray, pos: float) -> np.ndarray:
         return here
     with np.errstate(invalid="ignore", over="ignore"):
         return here + f * (values[shown[a + 1]] - here)
+
+
+def squares(x: np.ndarray, y: np.ndarray, fitted: np.ndarray, ratio: float) -> MplPath:
+    """One path of a square per point, from the fitted value to the data point and as wide
+    (ratio: x units per y unit on screen); their union is filled once, each outlined."""
+    w = np.abs(y - fitted) * ratio
+    corners = np.stack([np.column_stack([x, fitted]), np.column_stack([x + w, fitted]),
+                        np.column_stack([x + w, y]), np.column_stack([x, y]),
+                        np.column_stack([x, fitted])], axis=1)  # [n, 5, 2]
+    codes = np.tile([MplPath.MOVETO, MplPath.LINETO, MplPath.LINETO, MplPath.LINETO, MplPath.CLOSEPOLY],
+                    len(x))
+    return MplPath(corners.reshape(-1, 2), codes.astype(MplPath.code_type))
 
 
 def _param(i: int) -> str:
@@ -166,19 +179,20 @@ class FitPanel(Panel):
         if self.single:
             kw = dict(color=self.t.line, solid_capstyle="round")
             self.faded = self._anim(Line2D([], [], lw=style.line * 0.8, alpha=FADED_ALPHA, **kw))
-            self.recent = [self._anim(Line2D([], [], lw=style.line * 0.9, alpha=a, **kw)) for a in RECENT_ALPHA]
+            self.recent = self._anim(LineCollection([], linewidths=style.line * 0.9, capstyle="round"))
             self.current = self._anim(Line2D([], [], lw=style.line * 1.2, **kw))
-            for line in (self.faded, *self.recent, self.current):
+            for line in (self.faded, self.current):
                 ax.add_line(line)
+            ax.add_collection(self.recent, autolim=False)
             self.at_data = predictions(view.trace, view.run, path, d.x_raw)  # [S+1, n]
             many = len(d.y)  # the more points, the lighter each square: their overlaps still read
-            self.boxes = self._anim(PolyCollection([], facecolors=to_rgba(self.t.line, min(0.16, 3.0 / many)),
-                                                   edgecolors=to_rgba(self.t.line, min(0.6, 15.0 / many)),
-                                                   linewidths=0.6, zorder=1.5))
+            self.boxes = self._anim(PathPatch(MplPath(np.zeros((1, 2))), facecolor=to_rgba(self.t.line, 0.12),
+                                              edgecolor=to_rgba(self.t.line, min(0.6, 15.0 / many)),
+                                              linewidth=0.6, zorder=1.5))  # one path: drawn at once
             self.sticks = self._anim(LineCollection([], colors=self.t.line, alpha=0.55,
                                                     linewidths=style.line * 0.45, zorder=1.5))
-            for artist in (self.boxes, self.sticks):
-                ax.add_collection(artist, autolim=False)
+            ax.add_patch(self.boxes)
+            ax.add_collection(self.sticks, autolim=False)
 
     def _reference_lines(self) -> None:
         d, ax = self.view.trace.dataset, self.ax
@@ -222,14 +236,21 @@ class FitPanel(Panel):
         return [self.cloud]
 
 
-    def _recent(self, pos: float) -> list[Artist]:
-        """The last few states' lines, fading with age: an oscillating run leaves a trail
-        of where it just was, not a strobe."""
+    def recent_states(self, pos: float) -> list[int]:
+        """The states whose lines trail behind `pos`, the newest first."""
         a = int(np.floor(pos + 1e-9))
-        states = [s for s in range(a, a - len(self.recent) - 1, -1) if 0 <= s < pos][:len(self.recent)]
-        for line, state in zip(self.recent, states):
-            line.set_data(self.xs[:, 0], self.lines[self.view.shown[state]])
-        return self.recent[:len(states)]
+        return [s for s in range(a, a - len(RECENT_ALPHA) - 1, -1) if 0 <= s < pos][:len(RECENT_ALPHA)]
+
+    def _recent(self, pos: float) -> list[Artist]:
+        """The last few states' lines, fading with age (one collection, drawn at once): an
+        oscillating run leaves a trail of where it just was, not a strobe."""
+        states = self.recent_states(pos)
+        if not states:
+            return []
+        xs = self.xs[:, 0]
+        self.recent.set_segments([np.column_stack([xs, self.lines[self.view.shown[s]]]) for s in states])
+        self.recent.set_color([to_rgba(self.t.line, a) for a in RECENT_ALPHA[:len(states)]])
+        return [self.recent]
 
     def residual_kind(self) -> str:
         """none, lines or squares: what this panel draws of the residuals."""
@@ -256,9 +277,7 @@ class FitPanel(Panel):
         if kind == "lines":
             self.sticks.set_segments(np.stack([np.column_stack([x, fitted]), np.column_stack([x, y])], axis=1))
             return [self.sticks]
-        w = np.abs(y - fitted) * ratio  # the square's side, in x units
-        self.boxes.set_verts(np.stack([np.column_stack([x, fitted]), np.column_stack([x + w, fitted]),
-                                       np.column_stack([x + w, y]), np.column_stack([x, y])], axis=1))
+        self.boxes.set_path(squares(x, y, fitted, ratio))
         return [self.boxes]
 
 
