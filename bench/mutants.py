@@ -122,6 +122,23 @@ MUTANTS = (
            "if (path / NAME).is_file():", (SITE_MANIFEST,)),
     Mutant("site-manifest-without-assets", "gdanim/manifest.py", 'if (site / "assets").is_dir():',
            "if False:", (SITE_MANIFEST,)),
+    Mutant("easing-overshoot", "gdanim/scene/timeline.py",
+           "np.where(t >= 1, 1.0, np.clip(s, 0.0, 1.0))", "np.where(t >= 1, 1.0, s * 1.15)",
+           ("tests/test_timeline.py", "tests/test_motion_video.py")),
+    Mutant("knot-off-its-frame", "gdanim/scene/timeline.py", "u = np.arange(seg[i]) / seg[i]",
+           "u = (np.arange(seg[i]) + 1) / seg[i]", ("tests/test_timeline.py",)),
+    Mutant("cue-one-frame-early", "gdanim/report/captions.py", "math.ceil(frame * 1000 / fps - 1e-6)",
+           "math.ceil((frame - 1) * 1000 / fps - 1e-6)", ("tests/test_captions.py",)),
+    Mutant("growth-from-noise", "gdanim/scene/events.py", "level = loss[:-1] * (1 + NOISE)",
+           "level = loss[:-1]", ("tests/test_examples.py",)),
+    Mutant("korean-z-label-in-english", "gdanim/frames/panels.py",
+           'ax.set_zlabel(style.words["frame_axis_z"], labelpad=2)', 'ax.set_zlabel("loss", labelpad=2)',
+           ("tests/test_frames_words.py",)),
+    Mutant("particle-after-one", "gdanim/i18n.py", '"cLvcvvcLLv"', '"cvvcvvcLLv"', ("tests/test_i18n.py",)),
+    Mutant("arrow-up-the-gradient", "gdanim/scene/views.py",
+           "grad = -float(run.step_lr[state])", "grad = float(run.step_lr[state])", ("tests/test_frames.py",)),
+    Mutant("squares-not-square", "gdanim/frames/panels.py", "w = np.abs(y - fitted) * ratio",
+           "w = np.abs(y - fitted) / ratio", ("tests/test_frames.py",)),
 )
 
 

@@ -161,3 +161,52 @@ def test_every_example_tells_of_growth_only_where_the_loss_really_grows(stem):
         if run.name in NOISY.get(stem, []):
             assert grows == [], run.name
     assert all(name in [r.name for r in t.runs] for name in NOISY.get(stem, []))
+
+
+@pytest.mark.parametrize(
+    "stem",
+    ["lr", "sse_vs_mse", "thermometer", "fahrenheit", "three_points", "gradients", "optimizers",
+     "zero_grad", "multivariate", "minibatch", "lr_sweep", "schedules", "robust", "polynomial"],
+)
+def test_every_examples_captions_agree_with_its_frames(stem):
+    """Each cue starts within the first frame that shows the epoch it names, stays 1.5 s
+    at least, and names no epoch the picture has not reached (runs and the grid)."""
+    import re
+
+    from test_captions import cues
+
+    from gdanim.render.pipeline import settings_for
+    from gdanim.report.captions import compare_captions, run_captions
+    from gdanim.report.strings import strings
+    from gdanim.scene.schedule import state_times
+    from gdanim.scene.timeline import MIN_CUE, compare_timeline, run_timeline
+
+    t = trace(stem)
+    scenario = gdanim.load_scenario(f"scenarios/{stem}.yaml")
+    settings = settings_for(scenario.spec.render)
+    pair = settings.params if max(settings.params) <= t.dataset.features else (0, 1)
+    videos = [(run_timeline(t, r, settings.pacing, pair), r) for r in t.runs]
+    if len(t.runs) > 1:
+        videos.append((compare_timeline(t, t.runs, settings.pacing, pair), None))
+    for line, run in videos:
+        vtt = (run_captions(t, run, line, strings("en"), pair) if run is not None
+               else compare_captions(t, t.runs, line, strings("en"), pair))
+        found = cues(vtt)
+        starts = [s for s, _, _ in found]
+        assert starts[0] == 0 and all(b - a >= MIN_CUE - 1e-9 for a, b in zip(starts, starts[1:]))
+        assert found[-1][1] * line.fps >= line.count - 1
+        for start, _, text in found:
+            k = int(np.floor(start * line.fps + 1e-6))
+            assert k / line.fps <= start < (k + 1) / line.fps
+            for row in text.split("\n"):
+                named = re.search(r"(?:^|, )epoch (\d+(?:\.\d+)?):", row)
+                if named is None:
+                    continue
+                epoch = float(named.group(1))
+                if run is None:  # the grid: that run, in that frame, is at that epoch
+                    j = [r.name for r in t.runs].index(row.split(", epoch")[0])
+                    shown = state_times(t.runs[j])[int(np.floor(line.pos[k, j] + 1e-9))]
+                    assert shown == pytest.approx(epoch, abs=0.006), (stem, row)
+                else:
+                    assert line.epochs[k] == pytest.approx(epoch, abs=0.006), (stem, row)
+                assert k == 0 or line.epochs[k - 1] < line.epochs[k], (stem, row)  # its first frame
