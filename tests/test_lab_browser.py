@@ -57,8 +57,8 @@ class Lab(Visit):
 
     def result(self) -> dict:
         return self.js("() => { const r = gdanim.lab.update(); return {final: r.final, status: r.status, "
-                       "finalLoss: r.finalLoss, steps: r.steps, readout: r.readout, exit: r.exit, drawn: r.drawn, divergedAt: r.divergedAt, "
-                       "perEpoch: r.perEpoch}; }")
+                       "finalLoss: r.finalLoss, steps: r.steps, readout: r.readout, exit: r.exit, drawn: r.drawn, "
+                       "divergedAt: r.divergedAt, perEpoch: r.perEpoch}; }")
 
     def state(self) -> dict:
         return self.js("() => JSON.parse(JSON.stringify(gdanim.lab.state))")
