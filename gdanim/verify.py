@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from gdanim.errors import GdanimError
-from gdanim.manifest import NAME, read_manifest, sha256_of, versions
+from gdanim.folder import MANIFEST as NAME
+from gdanim.folder import SCENARIO_COPY, TRACE
+from gdanim.manifest import read_manifest, sha256_of, versions
 
 
 class VerifyError(GdanimError):
@@ -113,15 +115,15 @@ def _rerun(folder: Path, manifest: dict) -> Iterator[str]:
 
     source = Path(manifest["scenario"]["path"])
     if not source.is_file():
-        source = folder / "scenario.yaml"
+        source = folder / SCENARIO_COPY
     if not source.is_file():
         yield f"rerun: the scenario is gone ({manifest['scenario']['path']}) and no copy is beside the page"
         return
     with tempfile.TemporaryDirectory(prefix="gdanim-verify-") as tmp:
         _, again = record_to(load_scenario(source), Path(tmp))
-        new = (again / "trace.json").read_bytes()
+        new = (again / TRACE).read_bytes()
     try:
-        old = (folder / "trace.json").read_bytes()
+        old = (folder / TRACE).read_bytes()
     except OSError:
         yield "rerun: trace.json is missing"
         return

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_site_browser import Visit, needs_browser, tiny_copy  # noqa: F401
 
-from gdanim.report import build_site
+from gdanim.build import build_site
 from gdanim.report.exercises import exercise_views
 from gdanim.report.strings import strings
 from gdanim.scenario import load_scenario
@@ -163,14 +163,21 @@ def test_without_javascript_the_question_shows_with_its_answer_in_a_closed_detai
 
 
 def test_without_an_exercise_the_card_warns_where_a_run_looks_settled_but_diverges(site):
-    from gdanim.report.site import _card
+    from gdanim.report.site import card_of
     from gdanim.scenario import parse_scenario
+    from gdanim.settings import settings_of
+    from gdanim.trace import read_trace
 
     path = site.parent / "scenarios" / "lr.yaml"
     text = path.read_text(encoding="utf-8")
     bare = parse_scenario(text[: text.index("exercises:")], path)
-    assert _card(site / "lr", bare, "en").warning == "lr-0.0083: looks settled, yet diverges."
-    assert _card(site / "lr", load_scenario(path), "en").warning == ""
+    trace = read_trace(site / "lr" / "trace.json")
+
+    def card(scenario):
+        return card_of(trace, site / "lr", scenario, settings_of(scenario, lang="en"))
+
+    assert card(bare).warning == "lr-0.0083: looks settled, yet diverges."
+    assert card(load_scenario(path)).warning == ""
 
 
 @needs_browser

@@ -274,7 +274,7 @@ def test_a_process_killed_midway_is_named_and_leaves_no_partial_file(tmp_path, v
 def test_a_second_site_build_into_the_same_folder_refuses_while_the_first_runs(tmp_path):
     import fcntl
 
-    from gdanim.report.site import LOCK
+    from gdanim.folder import LOCK
 
     source = scenario_file(tmp_path, epochs=2, formats="png", panels="fit")
     site = tmp_path / "site"

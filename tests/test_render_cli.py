@@ -73,7 +73,7 @@ def test_ctrl_c_exits_130_soon_and_leaves_no_partial_file(tmp_path, jobs):
 
 
 def test_progress_bars_go_to_stderr_only_when_asked_for(tmp_path, capsys):
-    from gdanim.render import render_scenario
+    from gdanim.build import render_scenario
 
     path = scenario_file(tmp_path, epochs=2, formats="mp4")
     render_scenario(path, tmp_path, jobs=1, progress=True)
@@ -91,16 +91,16 @@ def test_without_a_terminal_nothing_but_the_summary_is_printed(tmp_path):
 
 LEAN = """
 import sys
-from gdanim.render import pipeline
+from gdanim.build import scenario as building
 from gdanim.cli import main
 
-record_apart, seen = pipeline.record_apart, []
+record_apart, seen = building.record_apart, []
 
 def recording(*args, **kwargs):
     seen.append("jinja2" in sys.modules)
     return record_apart(*args, **kwargs)
 
-pipeline.record_apart = recording
+building.record_apart = recording
 try:
     main(sys.argv[1:])
 except SystemExit as done:

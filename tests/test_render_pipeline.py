@@ -7,7 +7,8 @@ from PIL import Image
 from render_support import probe, scenario_file
 
 import gdanim
-from gdanim.render import RenderResult, render_scenario, settings_for
+from gdanim.build import render_scenario
+from gdanim.render import RenderResult, settings_for
 from gdanim.render import pipeline as pipeline_module
 from gdanim.scene.surface import RenderError
 
@@ -146,7 +147,7 @@ def test_an_error_found_while_recording_comes_back_whole_from_the_recording_proc
 
 def test_the_recording_process_gives_the_same_trace_as_recording_here(tmp_path):
     from gdanim.api import record
-    from gdanim.render.pipeline import record_apart
+    from gdanim.build.scenario import record_apart
     from gdanim.scenario import load_scenario
     from gdanim.trace import dumps
 

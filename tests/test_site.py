@@ -10,8 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from gdanim.cli import main
-from gdanim.report import ReportError, build_site
-from gdanim.report.site import STAMP, scenario_folder
+from gdanim.build import build_site
+from gdanim.build.site import scenario_folder
+from gdanim.folder import STAMP
+from gdanim.report import ReportError
 
 SCENARIO = """\
 title: {title}
@@ -157,14 +159,14 @@ def test_a_broken_scenario_is_reported_and_skipped_and_the_exit_code_is_1(tmp_pa
 
 def test_a_failed_animation_exits_1_and_is_tried_again_next_build(tmp_path, monkeypatch):
     from gdanim.api import record_to
-    from gdanim.report import site as site_module
+    from gdanim.build import site as site_module
 
     calls = []
 
-    def failing_render(scenario, site, options, jobs, lang):
+    def failing_render(scenario, site, settings, jobs):
         calls.append(scenario.stem)
-        record_to(scenario, site)
-        return ("lr-0.5: the encoder stopped",), True
+        trace, _ = record_to(scenario, site)
+        return trace, ("lr-0.5: the encoder stopped",), True
 
     monkeypatch.setattr(site_module, "_render", failing_render)
     write(tmp_path / "src", "one")

@@ -20,7 +20,7 @@ from browser_support import ARGS, CHROMIUM, NO_CHROMIUM, needs_browser  # noqa: 
 
 from gdanim.numbers import num
 from gdanim.render.keyframes import video_poster
-from gdanim.report import build_site
+from gdanim.build import build_site
 from gdanim.scene.schedule import compare_schedule, run_schedule
 from gdanim.trace import read_trace
 
