@@ -11,8 +11,7 @@ from render_support import scenario_file
 from test_site_browser import needs_browser  # noqa: F401
 
 import gdanim
-from gdanim.build import render_scenario
-from gdanim.build import write_scenario_report
+from gdanim.build import render_scenario, write_scenario_report
 from gdanim.report.captions import run_captions, run_events, webvtt
 from gdanim.report.strings import strings
 from gdanim.scenario import load_scenario

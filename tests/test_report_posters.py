@@ -10,9 +10,8 @@ import re
 import pytest
 from render_support import scenario_file
 
-from gdanim.build import render_scenario
+from gdanim.build import render_scenario, write_scenario_report
 from gdanim.render.keyframes import compare_poster, video_poster
-from gdanim.build import write_scenario_report
 from gdanim.scenario import load_scenario
 from gdanim.scene.schedule import compare_schedule, run_schedule, state_times
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gdanim.cli import main
 from gdanim.build import build_site
 from gdanim.build.site import scenario_folder
+from gdanim.cli import main
 from gdanim.folder import STAMP
 from gdanim.report import ReportError
 

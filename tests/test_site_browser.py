@@ -18,9 +18,9 @@ import pytest
 import yaml
 from browser_support import ARGS, CHROMIUM, NO_CHROMIUM, needs_browser  # noqa: F401 (used by others)
 
+from gdanim.build import build_site
 from gdanim.numbers import num
 from gdanim.render.keyframes import video_poster
-from gdanim.build import build_site
 from gdanim.scene.schedule import compare_schedule, run_schedule
 from gdanim.trace import read_trace
 
