@@ -1,6 +1,5 @@
 """The page starts each slider on its video's poster, the compare video has a slider too, and
 the page prints with posters and without controls."""
-# ruff: noqa: F811 - `browser` is the Chromium fixture of test_site_browser, taken as an argument
 
 from __future__ import annotations
 

@@ -248,7 +248,7 @@ def test_one_job_builds_in_this_process(tmp_path):
     assert [o.worker for o in result.outcomes] == [os.getpid()]
 
 
-def test_ctrl_c_stops_the_site_at_once_and_leaves_no_partial_file(tmp_path):
+def test_ctrl_c_stops_the_site_leaving_no_process_no_queued_scenario_and_no_partial_file(tmp_path):
     from render_support import interrupt_while_writing, scenario_file
 
     (tmp_path / "scenarios").mkdir()
@@ -256,10 +256,11 @@ def test_ctrl_c_stops_the_site_at_once_and_leaves_no_partial_file(tmp_path):
         scenario_file(tmp_path / "scenarios", stem, epochs=400, lrs=(0.001, 0.002),
                       formats="mp4, gif", extra="  max_frames: 400\n")
     site = tmp_path / "site"
-    code, seconds = interrupt_while_writing(["site", str(tmp_path / "scenarios"), "-o", str(site),
-                                             "--jobs", "2", "--preset", "hd"], site)
+    code, left = interrupt_while_writing(["site", str(tmp_path / "scenarios"), "-o", str(site),
+                                          "--jobs", "2", "--preset", "hd"], site)
     assert code == 130
-    assert seconds < 5  # the queued scenario is not built after Ctrl-C
+    assert left == []  # no worker, recording or encoder goes on after Ctrl-C
+    assert not (site / "c").exists()  # the queued scenario was never started
     assert not list(site.rglob("*.mp4")) and not list(site.rglob("*.gif"))
     assert not list(site.rglob(".*.part*")) and not (site / "index.html").exists()
 
