@@ -135,7 +135,8 @@ def render_stage(path: Path, out: Path) -> float:
     """Seconds from a recorded trace to the finished MP4, in this process."""
     import gdanim.frames.animate  # noqa: F401 - imported before timing, as a worker has it
     from gdanim.api import record_to
-    from gdanim.render.pipeline import render_trace, settings_for
+    from gdanim.render import settings_for
+    from gdanim.render.pipeline import render_trace
     from gdanim.scenario import load_scenario
 
     scenario = load_scenario(path)

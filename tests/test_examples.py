@@ -175,11 +175,11 @@ def test_every_examples_captions_agree_with_its_frames(stem):
 
     from test_captions import cues
 
-    from gdanim.render.pipeline import settings_for
     from gdanim.report.captions import compare_captions, run_captions
     from gdanim.report.strings import strings
     from gdanim.scene.schedule import state_times
     from gdanim.scene.timeline import MIN_CUE, compare_timeline, run_timeline
+    from gdanim.settings import settings_for
 
     t = trace(stem)
     scenario = gdanim.load_scenario(f"scenarios/{stem}.yaml")

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image, ImageSequence
 from render_support import scenario_file
 
-from gdanim.render import render_scenario, settings_for
+from gdanim.build import render_scenario
+from gdanim.render import settings_for
 from gdanim.scenario import load_scenario
 from gdanim.scene.timeline import run_timeline
 

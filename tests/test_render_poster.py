@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from gdanim.api import record
-from gdanim.render import render_scenario, settings_for
+from gdanim.build import render_scenario
+from gdanim.render import settings_for
 from gdanim.render.keyframes import compare_poster_frame, key_state, moments, poster_frame
 from gdanim.scenario import load_scenario
 from gdanim.scene.schedule import compare_schedule, run_schedule

@@ -7,6 +7,7 @@ every page at phone and projector widths go to tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import subprocess
@@ -14,38 +15,18 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import numpy as np
 import pytest
-import yaml
-from browser_support import ARGS, CHROMIUM, NO_CHROMIUM, needs_browser  # noqa: F401 (used by others)
+from browser_support import ARTIFACTS, FPS, MAX_FRAMES, ROOT, Visit, needs_browser, tiny_copy
 
+from gdanim.build import build_site
 from gdanim.numbers import num
 from gdanim.render.keyframes import video_poster
-from gdanim.report import build_site
-from gdanim.scene.schedule import compare_schedule, run_schedule
+from gdanim.scene.timeline import Pacing, run_timeline
 from gdanim.trace import read_trace
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-MAX_FRAMES, FPS = 4, 30
 WIDTHS = (375, 1280, 1920)
 SHOWN_WIDE = ("index", "lr", "sse_vs_mse")  # pages also saved at projector widths
-
-def tiny_copy(source: Path, target: Path) -> Path:
-    """The example scenarios with render settings cut down for a fast test build."""
-    shutil.copytree(source, target)
-    for path in sorted(target.glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        render = doc.setdefault("render", {})
-        render.update(preset="thumb", max_frames=MAX_FRAMES, hold=0, fps=FPS)
-        render.pop("frames", None)
-        sweep = doc.get("sweep")
-        if sweep and isinstance(sweep.get("lr"), dict):
-            sweep["lr"]["num"] = 6
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return target
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
@@ -58,34 +39,6 @@ def site(tmp_path_factory) -> Path:
 
 def pages(site: Path) -> list[Path]:
     return [site / "index.html", *sorted(site.glob("*/index.html"))]
-
-
-class Visit:
-    """A page opened with every request checked: only files inside the site may load."""
-
-    def __init__(self, browser, site: Path, page_path: Path, width: int = 1280) -> None:
-        self.site = site.resolve()
-        self.errors: list[str] = []
-        self.outside: list[str] = []
-        self.context = browser.new_context(viewport={"width": width, "height": 900})
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(page_path.resolve().as_uri(), wait_until="load")
-
-    def _route(self, route) -> None:
-        url = route.request.url
-        parsed = urlparse(url)
-        local = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
-        if local is not None and local.is_relative_to(self.site):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
-
-    def close(self) -> None:
-        self.context.close()
 
 
 def visit_all(browser, site: Path, check) -> list[str]:
@@ -109,11 +62,9 @@ def test_every_page_loads_without_console_errors_or_requests_outside_the_site(br
 
 
 def expected_frames(folder: Path) -> dict[str, int]:
-    trace = read_trace(folder / "trace.json")
-    counts = {r.name: len(run_schedule(r, MAX_FRAMES)) for r in trace.runs}
-    if len(trace.runs) > 1:
-        counts["compare"] = len(compare_schedule(trace.runs, MAX_FRAMES)[0])
-    return counts
+    """The frames of each animation as its timeline has them (manifest.json says so)."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return {name: entry["frames"] for name, entry in manifest["animations"].items()}
 
 
 @needs_browser
@@ -210,20 +161,21 @@ def test_the_slider_moves_the_video_to_the_frame_it_names(browser, site):
         page.wait_for_function("v => v.readyState >= 2", arg=video, timeout=15_000)
         readout = page.query_selector(".readout")
         at_poster = (slider.input_value(), readout.inner_text())
-        slider.evaluate("s => { s.value = 1; s.dispatchEvent(new Event('input')); }")
+        trace = read_trace(site / "lr" / "trace.json")
+        run = trace.run("lr-0.0001")
+        line = run_timeline(trace, run, Pacing(fps=FPS, hold=0, max_frames=MAX_FRAMES))
+        target = int(line.first[2])  # the frame that first shows the third state shown
+        slider.evaluate(f"s => {{ s.value = {target}; s.dispatchEvent(new Event('input')); }}")
         page.wait_for_function("v => !v.seeking && v.readyState >= 2", arg=video, timeout=5_000)
         time_at, moved = video.evaluate("v => v.currentTime"), readout.inner_text()
     finally:
         visit.close()
-    trace = read_trace(site / "lr" / "trace.json")
-    run = trace.run("lr-0.0001")
-    schedule = run_schedule(run, MAX_FRAMES)
-    second = int(schedule[1])
-    poster = video_poster("key", trace, run, schedule, ("fit", "surface"))  # the slider starts there
-    assert at_poster[0] == str(poster) and 0 < poster < MAX_FRAMES - 1
-    shown = int(schedule[poster])
+    second = int(line.knots[2])
+    poster = int(line.first[video_poster("key", trace, run, line.knots, ("fit", "surface"))])  # the slider starts there
+    assert at_poster[0] == str(poster) and 0 < poster < line.first[-1]
+    shown = int(np.floor(line.pos[poster] + 1e-9))
     assert at_poster[1].startswith(f"epoch {shown} ·") and f"loss {num(float(run.loss[shown]))}" in at_poster[1]
-    assert time_at == pytest.approx(1.5 / FPS, abs=0.02)
+    assert time_at == pytest.approx((target + 0.5) / FPS, abs=0.02)
     assert moved.startswith(f"epoch {second} ·")
     assert f"loss {num(float(run.loss[second]))}" in moved
     params = ", ".join(num(round(float(v), 6)) for v in run.path[second])
