@@ -76,9 +76,13 @@ def test_every_panel_of_every_run_speaks_korean(traces):
             grid = loss_grid(trace, [run])
             events = run_events(trace, run)
             line = run_timeline(trace, run, Pacing(duration=1.0, hold=0.2), events=events)
-            for style in (make_style((640, 360), "light", "ko"), frame_style("ko")):
-                source = run_frames(run_view(trace, run, grid), line.pos, Look(PANELS, style), trace.title,
+            looks = [Look(PANELS, make_style((640, 360), "light", "ko")), Look(PANELS, frame_style("ko")),
+                     Look(("fit", "surface"), make_style((1280, 720), "dark", "ko"))]  # room for the 3-D axis label
+            for look in looks if run is trace.runs[0] else looks[:2]:
+                source = run_frames(run_view(trace, run, grid), line.pos, look, trace.title,
                                     callouts=run_callouts(run, events, line, ko))
+                if look.panels == ("fit", "surface"):
+                    assert source.cells[0].panels[1].ax.get_zlabel()  # drawn, so it is checked
                 for text in drawn(source):
                     if english(text, names):
                         found[text] = english(text, names)
