@@ -4,6 +4,7 @@ frames format's PNGs inside the PDF)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import shutil
 import subprocess
@@ -63,8 +64,11 @@ def rendered(tmp_path_factory):
 def test_with_the_frames_rendered_the_animate_snippet_is_their_exact_line(rendered):
     media = find_media(rendered, "lr-0.01")
     line = code(snippets(media, "alt")["Beamer (animate)"])
-    assert line == "\\animategraphics[loop,controls,width=\\textwidth]{10}{lr-0.01-frames/frame-}{00000}{00003}"
-    assert len(list((rendered / "lr-0.01-frames").glob("frame-*.png"))) == 4
+    frames = json.loads((rendered / "manifest.json").read_text(encoding="utf-8"))["animations"]["lr-0.01"]["frames"]
+    n = len(list((rendered / "lr-0.01-frames").glob("frame-*.png")))
+    assert n == -(-frames // 3)  # every 3rd frame of 30 a second: 10 a second, the states included
+    assert line == ("\\animategraphics[loop,controls,width=\\textwidth]{10}{lr-0.01-frames/frame-}"
+                    f"{{00000}}{{{n - 1:05d}}}")
 
 
 @needs_tex
