@@ -359,8 +359,9 @@ def test_the_replays_hold_against_the_runs_recorded_with_each_kernel_choice(reco
         ran, mkl = kernels, "this process"  # the recording above is that one
         traces = {stem: rec.trace for stem, rec in recorded.items()}
     else:
-        proc = subprocess.run([sys.executable, "-c", RECORD, str(tmp_path), *(str(r.scenario) for r in recorded.values())],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+        paths = [str(rec.scenario) for rec in recorded.values()]
+        proc = subprocess.run([sys.executable, "-c", RECORD, str(tmp_path), *paths], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=1200)
         assert proc.returncode == 0, proc.stderr[-3000:]
         ran, mkl = proc.stdout.split()[-2:]
         if ran != KERNELS[kernels].get("ATEN_CPU_CAPABILITY", ran) or ("MKL_CBWR" in KERNELS[kernels] and mkl != "mkl"):
