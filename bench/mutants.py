@@ -36,6 +36,10 @@ ROBUST_LAB = LAB_BROWSER + "test_a_robust_loss_trains_on_its_own_level_sets_and_
 KOREAN_LAB = LAB_BROWSER + "test_the_korean_page_labels_the_lab_in_korean"
 SITE_MANIFEST = ("tests/test_manifest.py::"
                  "test_a_site_has_its_own_manifest_and_verify_checks_its_index_assets_and_folders")
+LAB_REPLAYS = "tests/test_lab_core.py::test_every_run_is_replayed_as_close_to_the_exact_path_as_the_recording_is"
+RESET_LANDS = LAB_BROWSER + "test_a_reset_lands_on_the_final_state_the_page_carries_not_on_a_replay"
+RERUN_KERNELS = ("tests/test_manifest.py::"
+                 "test_verify_rerun_on_other_kernels_names_a_rounding_difference_and_still_catches_a_change")
 
 MUTANTS = (
     Mutant("update-sign", "gdanim/recorder/optim.py", "upd_h.append(after - before)",
@@ -122,6 +126,14 @@ MUTANTS = (
            "if (path / NAME).is_file():", (SITE_MANIFEST,)),
     Mutant("site-manifest-without-assets", "gdanim/manifest.py", 'if (site / "assets").is_dir():',
            "if False:", (SITE_MANIFEST,)),
+    Mutant("lab-adam-bias-correction-a-step-ahead", "templates/static/lab-core.js", "bc2 = 1 - Math.pow(b2, t);",
+           "bc2 = 1 - Math.pow(b2, t + 1);", (LAB_REPLAYS,)),
+    Mutant("lab-mini-batch-one-row-on", "templates/static/lab-core.js", "var k = perm[from + i];",
+           "var k = perm[(from + i + 1) % perm.length];", (LAB_REPLAYS,)),
+    Mutant("lab-reset-replays", "templates/static/lab.js", "    if (recorded) landOn(columns, recorded);\n", "",
+           (RESET_LANDS,)),
+    Mutant("rerun-any-path-is-rounding", "gdanim/rounding.py", "if (ratio := run_excess(a, b, exact)) > 1.0:",
+           "if (ratio := run_excess(a, b, exact)) > math.inf:", (RERUN_KERNELS,)),
 )
 
 

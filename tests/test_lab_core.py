@@ -334,9 +334,10 @@ def test_scheduled_runs_train_each_epoch_with_the_recorded_rate(simulated):
 
 
 # The kernels another CPU would run: torch's own (ATEN_CPU_CAPABILITY lowers its pick) and
-# MKL's products, square roots and powers (MKL_CBWR=COMPATIBLE: its code path for any x86-64).
+# MKL's products, square roots and powers (MKL_CBWR: its AVX2 code path, and the one for any x86-64).
 KERNELS = {"default": {"ATEN_CPU_CAPABILITY": "default"}, "avx2": {"ATEN_CPU_CAPABILITY": "avx2"},
-           "avx512": {"ATEN_CPU_CAPABILITY": "avx512"}, "mkl-compatible": {"MKL_CBWR": "COMPATIBLE"}}
+           "avx512": {"ATEN_CPU_CAPABILITY": "avx512"}, "mkl-avx2": {"MKL_CBWR": "AVX2"},
+           "mkl-compatible": {"MKL_CBWR": "COMPATIBLE"}}
 RECORD = """import sys, torch
 from gdanim.api import record_to
 for path in sys.argv[2:]:
