@@ -1,4 +1,4 @@
-"""The `gdanim` command: a thin shell over the library.
+"""The `gdanim` command: a thin shell over the library (gdanim.build for render and site).
 
 Heavy modules are imported inside each command, so `gdanim --help` and `validate`
 never import torch or matplotlib. gdanim's own errors become one clean message and
@@ -110,7 +110,7 @@ def record(scenarios: tuple[Path, ...], output: Path) -> None:
 
     for scenario in load_all(scenarios):
         trace, folder = record_to(scenario, output)
-        write_manifest(folder, scenario, command="record", options={"output": str(output)})
+        write_manifest(folder, scenario, trace, command="record", options={"output": str(output)})
         statuses = ", ".join(f"{r.name} {r.status}" for r in trace.runs[:6])
         more = f", ... ({len(trace.runs)} runs)" if len(trace.runs) > 6 else ""
         click.echo(f"{folder}/trace.json: {statuses}{more}")
@@ -138,7 +138,7 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
     Scenarios whose files, data and settings are unchanged are not rendered again.
     A scenario that fails is reported and skipped; the exit code is then 1.
     """
-    from gdanim.report import build_site
+    from gdanim.build import build_site
 
     def progress(outcome) -> None:
         if outcome.error:
@@ -178,31 +178,22 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
 def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, preset: str | None,
            fps: int | None, theme: str | None, jobs: int | None, lang: str | None, quiet: bool) -> None:
     """Record and animate every run: <run>.mp4/.gif/.png and compare.* per scenario."""
-    from gdanim.render import render_scenario
-    from gdanim.report import page_ahead  # the rest of the report loads while the runs encode
+    from gdanim.build import build_scenario
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()] if formats is not None else None
+    overrides = {"formats": wanted, "preset": preset, "fps": fps, "theme": theme}
     failed = False
     for scenario in load_all(scenarios):
-        page_lang = lang or scenario.spec.lang
-        result = render_scenario(scenario, output, formats=wanted, preset=preset, fps=fps,
-                                 theme=theme, jobs=jobs, progress=False if quiet else None, lang=lang,
-                                 **page_ahead(scenario, fps=fps, lang=page_lang))
+        built = build_scenario(scenario, output, **overrides, jobs=jobs, progress=False if quiet else None,
+                               lang=lang, options={**overrides, "output": str(output), "jobs": jobs, "lang": lang})
+        result = built.render
         failed |= not result.ok
         for name, message in result.failures:
             click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
-        from gdanim.manifest import write_manifest
-        from gdanim.report import write_scenario_report
-
-        page = write_scenario_report(scenario, result.folder, fps=fps, lang=page_lang,
-                                     figures=True if result.after is None else result.after)
-        overrides = {"formats": wanted, "preset": preset, "fps": fps, "theme": theme}
-        write_manifest(result.folder, scenario, command="render", render_options=overrides,
-                       options={**overrides, "output": str(output), "jobs": jobs, "lang": lang})
         if not quiet:
             made = len(result.runs) + (1 if result.compare else 0)
             click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")
-            click.echo(f"{page}: report")
+            click.echo(f"{built.page}: report")
     if failed:
         sys.exit(EXIT_FAILED)
 

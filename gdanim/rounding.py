@@ -20,6 +20,7 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -91,8 +92,6 @@ def beyond_rounding(old_path: Path, new: Trace) -> str | None:
     than float32 rounding (its place, and how), or None when nothing does: the same text,
     shapes, step counts and statuses; data, analysis and every other number within
     NUMBERS_RTOL; every run's steps within `run_excess` of the new run against `reference_runs`."""
-    from gdanim.verify import largest_difference
-
     old_doc, new_doc = json.loads(old_path.read_text(encoding="utf-8")), json.loads(dumps(new))
     where, size = largest_difference(_without_steps(old_doc), _without_steps(new_doc), relative=True)
     if size > NUMBERS_RTOL:
@@ -112,3 +111,25 @@ def beyond_rounding(old_path: Path, new: Trace) -> str | None:
 def _without_steps(doc: dict) -> dict:
     runs = [{k: v for k, v in r.items() if k not in ("steps", "final")} for r in doc.get("runs", [])]
     return {**doc, "runs": runs}
+
+
+def largest_difference(a: Any, b: Any, where: str = "", *, relative: bool = False) -> tuple[str, float]:
+    """(the place, the size) of the largest difference between two JSON values: numbers
+    by absolute difference (relative: over max(|a|, |b|, 1)), anything else that differs
+    (shape, text, null) as infinite."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        parts = [largest_difference(a.get(k), b.get(k), f"{where}.{k}" if where else k, relative=relative)
+                 for k in sorted(set(a) | set(b))]
+    elif isinstance(a, list) and isinstance(b, list):
+        parts = [largest_difference(x, y, f"{where}[{i}]", relative=relative) for i, (x, y) in enumerate(zip(a, b))]
+        if len(a) != len(b):
+            parts.append((f"{where} (length {len(a)} -> {len(b)})", math.inf))
+    elif _number(a) and _number(b):
+        return where, abs(float(a) - float(b)) / (max(abs(float(a)), abs(float(b)), 1.0) if relative else 1.0)
+    else:
+        return where, 0.0 if a == b else math.inf
+    return max(parts, key=lambda p: p[1], default=(where, 0.0))
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -16,10 +16,11 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gdanim.errors import GdanimError
-from gdanim.manifest import NAME, read_manifest, sha256_of, versions
+from gdanim.folder import MANIFEST as NAME
+from gdanim.folder import SCENARIO_COPY, TRACE
+from gdanim.manifest import read_manifest, sha256_of, versions
 
 
 class VerifyError(GdanimError):
@@ -113,21 +114,21 @@ def _outputs(folder: Path, manifest: dict) -> Iterator[str]:
 def _rerun(folder: Path, manifest: dict) -> Iterator[Finding]:
     """Record the scenario again into a temporary folder and compare trace.json byte for byte."""
     from gdanim.api import record_to
-    from gdanim.rounding import beyond_rounding
+    from gdanim.rounding import beyond_rounding, largest_difference
     from gdanim.scenario import load_scenario
 
     source = Path(manifest["scenario"]["path"])
     if not source.is_file():
-        source = folder / "scenario.yaml"
+        source = folder / SCENARIO_COPY
     if not source.is_file():
         yield Finding(folder, f"rerun: the scenario is gone ({manifest['scenario']['path']}) and no copy is beside "
                       "the page")
         return
     with tempfile.TemporaryDirectory(prefix="gdanim-verify-") as tmp:
         trace, again = record_to(load_scenario(source), Path(tmp))
-        new = (again / "trace.json").read_bytes()
+        new = (again / TRACE).read_bytes()
     try:
-        old = (folder / "trace.json").read_bytes()
+        old = (folder / TRACE).read_bytes()
     except OSError:
         yield Finding(folder, "rerun: trace.json is missing")
         return
@@ -137,30 +138,8 @@ def _rerun(folder: Path, manifest: dict) -> Iterator[Finding]:
     now = versions()
     changed = [f"{k} {v} -> {now.get(k)}" for k, v in manifest["versions"].items() if now.get(k) != v]
     what = f"first difference at {where}" if math.isinf(size) else f"largest difference {size:.6g} at {where}"
-    beyond = beyond_rounding(folder / "trace.json", trace)
+    beyond = beyond_rounding(folder / TRACE, trace)
     head = f"rerun: trace.json differs; beyond float32 rounding: {beyond}; " if beyond else \
         "rerun: trace.json differs within float32 rounding only (another CPU's kernels); "
     tail = f"versions differ: {', '.join(changed)}" if changed else "same versions"
     yield Finding(folder, f"{head}{what}; {tail}", note=beyond is None)
-
-
-def largest_difference(a: Any, b: Any, where: str = "", *, relative: bool = False) -> tuple[str, float]:
-    """(the place, the size) of the largest difference between two JSON values: numbers
-    by absolute difference (relative: over max(|a|, |b|, 1)), anything else that differs
-    (shape, text, null) as infinite."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        parts = [largest_difference(a.get(k), b.get(k), f"{where}.{k}" if where else k, relative=relative)
-                 for k in sorted(set(a) | set(b))]
-    elif isinstance(a, list) and isinstance(b, list):
-        parts = [largest_difference(x, y, f"{where}[{i}]", relative=relative) for i, (x, y) in enumerate(zip(a, b))]
-        if len(a) != len(b):
-            parts.append((f"{where} (length {len(a)} -> {len(b)})", math.inf))
-    elif _number(a) and _number(b):
-        return where, abs(float(a) - float(b)) / (max(abs(float(a)), abs(float(b)), 1.0) if relative else 1.0)
-    else:
-        return where, 0.0 if a == b else math.inf
-    return max(parts, key=lambda p: p[1], default=(where, 0.0))
-
-
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_fonts import used_fonts
-from test_site_browser import ARTIFACTS, ROOT, Visit, needs_browser, tiny_copy  # noqa: F401
+from browser_support import ARTIFACTS, ROOT, Visit, needs_browser, tiny_copy, used_fonts
 
-from gdanim.report import build_site
+from gdanim.build import build_site
 from gdanim.report import lab as lab_module
 
 BIG_N = lab_module.MAX_VALUES // 2 + 1  # n * (k + 1) just over the limit

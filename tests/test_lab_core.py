@@ -25,7 +25,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from test_site_browser import needs_browser  # noqa: F401
+from browser_support import needs_browser
 
 from gdanim.analysis import analyze, design, loss_values
 from gdanim.api import record_to
@@ -214,7 +214,7 @@ def recorded(tmp_path_factory) -> dict[str, Recorded]:
 
 
 @pytest.fixture(scope="module")
-def page(browser):  # noqa: F811 (the shared headless Chromium)
+def page(browser):
     pg = browser.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
