@@ -4,6 +4,8 @@
 
 A finding is one line: a scenario or data file changed since the build, an output
 changed or missing, or (rerun) a trace recorded again that is not byte for byte the same.
+A rerun that differs from the trace only within float32 rounding (another CPU sums in
+another order; gdanim.rounding) is a note, named as such, not a finding that fails.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gdanim.errors import GdanimError
 from gdanim.folder import MANIFEST as NAME
@@ -32,6 +33,8 @@ class Finding:
 
     folder: Path
     message: str
+    note: bool = False
+    "True for what is reported but holds: a rerun that differs within float32 rounding only."
 
     def __str__(self) -> str:
         return f"{self.folder}: {self.message}"
@@ -86,7 +89,7 @@ def verify_folder(folder: Path, *, rerun: bool = False) -> list[Finding]:
     found = [Finding(folder, m) for m in _sources(manifest)]
     found += [Finding(folder, m) for m in _outputs(folder, manifest)]
     if rerun:
-        found += [Finding(folder, m) for m in _rerun(folder, manifest)]
+        found += list(_rerun(folder, manifest))
     return found
 
 
@@ -108,24 +111,26 @@ def _outputs(folder: Path, manifest: dict) -> Iterator[str]:
             yield f"output changed since the build: {name}"
 
 
-def _rerun(folder: Path, manifest: dict) -> Iterator[str]:
+def _rerun(folder: Path, manifest: dict) -> Iterator[Finding]:
     """Record the scenario again into a temporary folder and compare trace.json byte for byte."""
     from gdanim.api import record_to
+    from gdanim.rounding import beyond_rounding, largest_difference
     from gdanim.scenario import load_scenario
 
     source = Path(manifest["scenario"]["path"])
     if not source.is_file():
         source = folder / SCENARIO_COPY
     if not source.is_file():
-        yield f"rerun: the scenario is gone ({manifest['scenario']['path']}) and no copy is beside the page"
+        yield Finding(folder, f"rerun: the scenario is gone ({manifest['scenario']['path']}) and no copy is beside "
+                      "the page")
         return
     with tempfile.TemporaryDirectory(prefix="gdanim-verify-") as tmp:
-        _, again = record_to(load_scenario(source), Path(tmp))
+        trace, again = record_to(load_scenario(source), Path(tmp))
         new = (again / TRACE).read_bytes()
     try:
         old = (folder / TRACE).read_bytes()
     except OSError:
-        yield "rerun: trace.json is missing"
+        yield Finding(folder, "rerun: trace.json is missing")
         return
     if new == old:
         return
@@ -133,26 +138,8 @@ def _rerun(folder: Path, manifest: dict) -> Iterator[str]:
     now = versions()
     changed = [f"{k} {v} -> {now.get(k)}" for k, v in manifest["versions"].items() if now.get(k) != v]
     what = f"first difference at {where}" if math.isinf(size) else f"largest difference {size:.6g} at {where}"
-    yield (f"rerun: trace.json differs; {what}; "
-           + (f"versions differ: {', '.join(changed)}" if changed else "same versions"))
-
-
-def largest_difference(a: Any, b: Any, where: str = "") -> tuple[str, float]:
-    """(the place, the size) of the largest difference between two JSON values: numbers
-    by absolute difference, anything else that differs (shape, text, null) as infinite."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        parts = [largest_difference(a.get(k), b.get(k), f"{where}.{k}" if where else k)
-                 for k in sorted(set(a) | set(b))]
-    elif isinstance(a, list) and isinstance(b, list):
-        parts = [largest_difference(x, y, f"{where}[{i}]") for i, (x, y) in enumerate(zip(a, b))]
-        if len(a) != len(b):
-            parts.append((f"{where} (length {len(a)} -> {len(b)})", math.inf))
-    elif _number(a) and _number(b):
-        return where, abs(float(a) - float(b))
-    else:
-        return where, 0.0 if a == b else math.inf
-    return max(parts, key=lambda p: p[1], default=(where, 0.0))
-
-
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    beyond = beyond_rounding(folder / TRACE, trace)
+    head = f"rerun: trace.json differs; beyond float32 rounding: {beyond}; " if beyond else \
+        "rerun: trace.json differs within float32 rounding only (another CPU's kernels); "
+    tail = f"versions differ: {', '.join(changed)}" if changed else "same versions"
+    yield Finding(folder, f"{head}{what}; {tail}", note=beyond is None)
