@@ -36,6 +36,7 @@ ROBUST_LAB = LAB_BROWSER + "test_a_robust_loss_trains_on_its_own_level_sets_and_
 KOREAN_LAB = LAB_BROWSER + "test_the_korean_page_labels_the_lab_in_korean"
 SITE_MANIFEST = ("tests/test_manifest.py::"
                  "test_a_site_has_its_own_manifest_and_verify_checks_its_index_assets_and_folders")
+RUN_REMOVED = "tests/test_site.py::test_a_run_removed_from_the_scenario_leaves_no_files_behind"
 
 MUTANTS = (
     Mutant("update-sign", "gdanim/recorder/optim.py", "upd_h.append(after - before)",
@@ -122,6 +123,23 @@ MUTANTS = (
            "if (path / NAME).is_file():", (SITE_MANIFEST,)),
     Mutant("site-manifest-without-assets", "gdanim/manifest.py", 'if (site / "assets").is_dir():',
            "if False:", (SITE_MANIFEST,)),
+    Mutant("prune-keeps-lone-grid", "gdanim/folder.py", "({COMPARE} if len(names) > 1 else set())",
+           "({COMPARE} if len(names) > 0 else set())", (RUN_REMOVED,)),
+    Mutant("manifest-no-hold", "gdanim/manifest.py", "_animation(times, settings.fps, settings.hold_frames)",
+           "_animation(times, settings.fps, 0)",
+           ("tests/test_manifest.py::test_each_animation_maps_every_decoded_frame_to_an_epoch",)),
+    Mutant("grid-slider-first-frame", "gdanim/render/plan.py",
+           "return compare_poster(s.poster, trace, times, states, s.panels, s.params)",
+           'return compare_poster("first", trace, times, states, s.panels, s.params)',
+           ("tests/test_report_posters.py",)),
+    Mutant("lang-override-lost", "gdanim/settings.py", "lang=lang or scenario.spec.lang)",
+           "lang=scenario.spec.lang)",
+           ("tests/test_site.py::test_render_writes_the_page_in_the_scenarios_lang_unless_told_otherwise",)),
+    Mutant("site-no-prune", "gdanim/build/site.py", "            prune(folder, trace)\n", "", (RUN_REMOVED,)),
+    Mutant("page-rereads-trace", "gdanim/build/scenario.py", "result.folder, trace=result.trace,",
+           "result.folder, trace=None,", ("tests/test_build.py",)),
+    Mutant("site-rereads-trace", "gdanim/build/site.py", "            trace, warnings, drawn = _render(",
+           "            _, warnings, drawn = _render(", ("tests/test_build.py",)),
 )
 
 
