@@ -4,7 +4,6 @@ frames format's PNGs inside the PDF)."""
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import shutil
 import subprocess
@@ -64,7 +63,11 @@ def rendered(tmp_path_factory):
 def test_with_the_frames_rendered_the_animate_snippet_is_their_exact_line(rendered):
     media = find_media(rendered, "lr-0.01")
     line = code(snippets(media, "alt")["Beamer (animate)"])
-    frames = json.loads((rendered / "manifest.json").read_text(encoding="utf-8"))["animations"]["lr-0.01"]["frames"]
+    from gdanim.scene.timeline import Pacing, run_timeline
+    from gdanim.trace import read_trace
+
+    trace = read_trace(rendered / "trace.json")
+    frames = run_timeline(trace, trace.runs[0], Pacing(hold=0)).count  # the scenario's render: hold 0
     n = len(list((rendered / "lr-0.01-frames").glob("frame-*.png")))
     assert n == -(-frames // 3)  # every 3rd frame of 30 a second: 10 a second, the states included
     assert line == ("\\animategraphics[loop,controls,width=\\textwidth]{10}{lr-0.01-frames/frame-}"
