@@ -11,6 +11,7 @@ from pathlib import Path
 
 from gdanim import schema
 from gdanim.analysis import ROBUST, Analysis, analyze
+from gdanim.budget import check_memory, record_bytes
 from gdanim.dataset import Dataset, Normalization, make_dataset, normalization
 from gdanim.scenario import Scenario, load_scenario
 from gdanim.trace import Run, Settings, Trace, norm_key, write_trace
@@ -56,6 +57,8 @@ def record(scenario: Scenario | str | Path, dataset: Dataset | None = None) -> T
 
     scenario = as_scenario(scenario)
     dataset = dataset if dataset is not None else make_dataset(scenario)
+    check_memory(record_bytes(dataset.n, dataset.features, [(r.epochs, r.batch_size) for r in scenario.runs]),
+                 scenario.path.name)
     settings = [settings_of(r, scenario.spec.data.normalize) for r in scenario.runs]
     robust = [(s.loss, s.huber_delta) for s in settings if s.loss in ROBUST]  # their own minimizers
     analysis = analyze(dataset.x, dataset.y, robust)

@@ -148,9 +148,9 @@ def build(folder: Path, scenario, *, command: str, options: Mapping[str, Any] | 
     return {
         "schema": SCHEMA,
         "created": created(),
-        "scenario": {"path": str(Path(scenario.path).resolve()), "name": Path(scenario.path).name,
+        "scenario": {"path": relative(scenario.path), "name": Path(scenario.path).name,
                      **file_entry(scenario.path)},
-        "data": [{"path": str(p), "name": p.name, **file_entry(p)} for p in data if p.is_file()],
+        "data": [{"path": relative(p), "name": p.name, **file_entry(p)} for p in data if p.is_file()],
         "seeds": seeds(scenario, trace),
         "versions": versions(),
         "command": {"name": command, "argv": ["gdanim", *sys.argv[1:]],
@@ -158,6 +158,11 @@ def build(folder: Path, scenario, *, command: str, options: Mapping[str, Any] | 
         "outputs": outputs,
         "animations": anim,
     }
+
+
+def relative(path: Path) -> str:
+    """`path` relative to the command's folder (a published manifest names no home folder)."""
+    return Path(os.path.relpath(Path(path).resolve(), Path.cwd().resolve())).as_posix()
 
 
 def write_manifest(folder: Path, scenario, *, command: str, options: Mapping[str, Any] | None = None,

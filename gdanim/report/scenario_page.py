@@ -292,9 +292,9 @@ def write_scenario_report(scenario, folder: Path, *, fps: int | None = None, lan
 
     With figures=False the figures already in folder/assets are kept as they are; a
     mapping from `write_scenario_figures` names those already drawn."""
-    data = scenario.data_path
-    if data is not None and data.is_file():
-        atomic_write_bytes(Path(folder) / DATA_COPY, data.read_bytes())
+    data = scenario.published_data()  # the columns used, formula cells neutralized
+    if data is not None:
+        atomic_write_bytes(Path(folder) / DATA_COPY, data)
     return write_report(folder, lang=lang, timing=timing_of(scenario, fps), templates=templates,
                         index_url=index_url, scenario_text=scenario.text, figures=figures,
                         exercises=scenario.spec.exercises)

@@ -125,6 +125,8 @@ class Job:
     render_options: dict[str, Any] = field(default_factory=dict)
     force: bool = False
     render_jobs: int | None = None
+    data_root: str | None = None
+    "The folder data paths may lead into (--data-root); None: each scenario's own."
 
 
 def scenario_files(inputs: Iterable[str | Path]) -> list[Path]:
@@ -186,7 +188,7 @@ def build_one(job: Job) -> Outcome:
     start = time.perf_counter()
     stamp: dict[str, Any] = {}
     try:
-        scenario = load_scenario(job.path)
+        scenario = load_scenario(job.path, job.data_root)
         lang = job.lang or scenario.spec.lang
         site = Path(job.site)
         folder = scenario_folder(site, scenario.stem)
@@ -339,7 +341,8 @@ def write_worksheet(site: Path, cards: Sequence[Card], lang: str, templates: Pat
 def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,
                force: bool = False, lang: str | None = None, templates: str | Path | None = None,
                render_options: dict[str, Any] | None = None,
-               progress: Callable[[Outcome], None] | None = None) -> SiteResult:
+               progress: Callable[[Outcome], None] | None = None,
+               data_root: str | Path | None = None) -> SiteResult:
     """Build the site in `output` from scenario files or folders; returns what happened.
 
     lang: the language of every page; None gives each scenario's page its own `lang`, and
@@ -347,7 +350,7 @@ def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | 
     the same folder is a MachineError, not a mix of both."""
     with site_lock(make_folder(Path(output).resolve())):
         return _build(inputs, output, jobs=jobs, force=force, lang=lang, templates=templates,
-                      render_options=render_options, progress=progress)
+                      render_options=render_options, progress=progress, data_root=data_root)
 
 
 @contextlib.contextmanager
@@ -376,7 +379,8 @@ def site_lock(site: Path) -> Iterator[None]:
 def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,
            force: bool = False, lang: str | None = None, templates: str | Path | None = None,
            render_options: dict[str, Any] | None = None,
-           progress: Callable[[Outcome], None] | None = None) -> SiteResult:
+           progress: Callable[[Outcome], None] | None = None,
+           data_root: str | Path | None = None) -> SiteResult:
     """build_site's work, with the site's lock held."""
     start = time.perf_counter()
     if lang is not None:
@@ -396,7 +400,8 @@ def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None
             continue
         stems[stem.lower()] = str(path)
         todo.append((i, Job(str(path), str(site), lang, str(templates) if templates else None,
-                            dict(render_options or {}), force)))
+                            dict(render_options or {}), force,
+                            data_root=str(data_root) if data_root is not None else None)))
     for i, outcome in _run(todo, jobs):
         outcomes[i] = outcome
         if progress is not None:
@@ -487,7 +492,7 @@ def _up_to_date(job: Job) -> bool:
     from gdanim.scenario import load_scenario
 
     try:
-        scenario = load_scenario(job.path)
+        scenario = load_scenario(job.path, job.data_root)
         folder = scenario_folder(Path(job.site), scenario.stem)
     except GdanimError:
         return True  # build_one reports the error quickly in this process
