@@ -222,19 +222,21 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
 @main.command()
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rerun", is_flag=True,
-              help="Also record each scenario again and compare trace.json byte for byte.")
+              help="Also build each scenario again and compare every output it lists byte for byte.")
 @friendly_errors
 def verify(folders: tuple[Path, ...], rerun: bool) -> None:
     """Check rendered folders or sites against their manifest.json: one line per finding
-    (exit 1), nothing changed (exit 0)."""
+    (exit 1), nothing changed (exit 0), a folder missing or without a manifest (exit 2)."""
     from gdanim.verify import verify_paths
 
     findings, checked = verify_paths(folders, rerun=rerun)
     for finding in findings:
-        click.echo(str(finding))
+        click.echo(f"error: {finding}" if finding.unusable else str(finding), err=finding.unusable)
+    if any(f.unusable for f in findings):
+        sys.exit(EXIT_BAD_INPUT)
     if findings:
         sys.exit(EXIT_FAILED)
-    click.echo(f"{checked} folder(s) match their manifests" + (" and record the same trace" if rerun else ""))
+    click.echo(f"{checked} folder(s) match their manifests" + (" and build again the same" if rerun else ""))
 
 
 @main.command()
