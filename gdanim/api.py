@@ -13,6 +13,7 @@ from gdanim import schema
 from gdanim.analysis import ROBUST, Analysis, analyze
 from gdanim.budget import check_memory, record_bytes
 from gdanim.dataset import Dataset, Normalization, make_dataset, normalization
+from gdanim.files import output_folder
 from gdanim.scenario import Scenario, load_scenario
 from gdanim.trace import Run, Settings, Trace, norm_key, write_trace
 
@@ -90,7 +91,7 @@ def record(scenario: Scenario | str | Path, dataset: Dataset | None = None) -> T
 def record_to(scenario: Scenario | str | Path, output: str | Path = DEFAULT_OUTPUT) -> tuple[Trace, Path]:
     """Record a scenario and write trace.json and the CSVs to output/<stem>/."""
     scenario = as_scenario(scenario)
+    folder = output_folder(Path(output), scenario.stem)  # a plain name, no link, inside output
     trace = record(scenario)
-    folder = Path(output) / scenario.stem
     write_trace(trace, folder)
     return trace, folder

@@ -115,11 +115,13 @@ def validate(scenarios: tuple[Path, ...], data_root: Path | None) -> None:
 def record(scenarios: tuple[Path, ...], output: Path, data_root: Path | None) -> None:
     """Record every step of every run: trace.json and one CSV per run."""
     from gdanim.api import record_to
+    from gdanim.files import writing
     from gdanim.manifest import write_manifest
 
     for scenario in load_all(scenarios, data_root):
-        trace, folder = record_to(scenario, output)
-        write_manifest(folder, scenario, command="record", options={"output": str(output)})
+        with writing(output, scenario.stem):  # one command at a time; a killed run's leftovers go
+            trace, folder = record_to(scenario, output)
+            write_manifest(folder, scenario, command="record", options={"output": str(output)})
         statuses = ", ".join(f"{r.name} {r.status}" for r in trace.runs[:6])
         more = f", ... ({len(trace.runs)} runs)" if len(trace.runs) > 6 else ""
         click.echo(f"{folder}/trace.json: {statuses}{more}")
@@ -190,33 +192,45 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
            fps: int | None, theme: str | None, jobs: int | None, lang: str | None, quiet: bool,
            data_root: Path | None) -> None:
     """Record and animate every run: <run>.mp4/.gif/.png and compare.* per scenario."""
-    from gdanim.render import render_scenario
-    from gdanim.report import page_ahead  # the rest of the report loads while the runs encode
+    from gdanim.files import writing
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()] if formats is not None else None
     failed = False
     for scenario in load_all(scenarios, data_root):
-        page_lang = lang or scenario.spec.lang
-        result = render_scenario(scenario, output, formats=wanted, preset=preset, fps=fps,
-                                 theme=theme, jobs=jobs, progress=False if quiet else None, lang=lang,
-                                 **page_ahead(scenario, fps=fps, lang=page_lang))
-        failed |= not result.ok
-        for name, message in result.failures:
-            click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
-        from gdanim.manifest import write_manifest
-        from gdanim.report import write_scenario_report
-
-        page = write_scenario_report(scenario, result.folder, fps=fps, lang=page_lang,
-                                     figures=True if result.after is None else result.after)
-        overrides = {"formats": wanted, "preset": preset, "fps": fps, "theme": theme}
-        write_manifest(result.folder, scenario, command="render", render_options=overrides,
-                       options={**overrides, "output": str(output), "jobs": jobs, "lang": lang})
-        if not quiet:
-            made = len(result.runs) + (1 if result.compare else 0)
-            click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")
-            click.echo(f"{page}: report")
+        with writing(output, scenario.stem):  # one command at a time; a killed run's leftovers go
+            failed |= not _render_one(scenario, output, wanted, preset, fps, theme, jobs, lang, quiet)
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+def _render_one(scenario, output: Path, wanted: list[str] | None, preset: str | None, fps: int | None,
+                theme: str | None, jobs: int | None, lang: str | None, quiet: bool) -> bool:
+    """Render one scenario, its page and manifest; returns whether every animation rendered."""
+    import time
+
+    from gdanim.files import remove_stale
+    from gdanim.manifest import MEDIA, write_manifest
+    from gdanim.render import render_scenario
+    from gdanim.report import page_ahead, write_scenario_report  # the report loads while the runs encode
+
+    page_lang = lang or scenario.spec.lang
+    started = time.time()
+    result = render_scenario(scenario, output, formats=wanted, preset=preset, fps=fps,
+                             theme=theme, jobs=jobs, progress=False if quiet else None, lang=lang,
+                             **page_ahead(scenario, fps=fps, lang=page_lang))
+    for name, message in result.failures:
+        click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
+    remove_stale(result.folder, [name for name, _ in result.failures], MEDIA, started)  # no old media left
+    page = write_scenario_report(scenario, result.folder, fps=fps, lang=page_lang,
+                                 figures=True if result.after is None else result.after)
+    overrides = {"formats": wanted, "preset": preset, "fps": fps, "theme": theme}
+    write_manifest(result.folder, scenario, command="render", render_options=overrides,
+                   options={**overrides, "output": str(output), "jobs": jobs, "lang": lang})
+    if not quiet:
+        made = len(result.runs) + (1 if result.compare else 0)
+        click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")
+        click.echo(f"{page}: report")
+    return result.ok
 
 
 @main.command()

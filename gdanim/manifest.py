@@ -220,6 +220,16 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+def is_gdanim_folder(folder: Path) -> bool:
+    """True when folder holds a scenario manifest gdanim wrote (its schema, no site kind):
+    only such a folder is gdanim's to rebuild or remove."""
+    try:
+        manifest = read_manifest(folder)
+    except (OSError, ValueError):
+        return False
+    return manifest.get("kind") != "site" and isinstance(manifest.get("outputs"), dict)
+
+
 def provenance(folder: Path) -> dict[str, str]:
     """What a page's "how this was made" line shows: versions, the date and, for a
     scenario's page, the short sha256 of the scenario copy beside it and the manifest."""

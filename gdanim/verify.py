@@ -26,6 +26,7 @@ from typing import Any
 
 from gdanim.datafile import excerpt
 from gdanim.errors import GdanimError
+from gdanim.files import listed as inside
 from gdanim.manifest import NAME, read_manifest, sha256_of, versions
 
 BOOKKEEPING = frozenset({NAME, ".gdanim-build.json", ".gdanim-site.lock", ".gdanim.lock"})
@@ -124,16 +125,6 @@ def check_shape(manifest: dict[str, Any]) -> None:
         raise ValueError("scenario and data: {path, sha256} entries are expected")
     if not isinstance(manifest.get("stale", []), list):
         raise ValueError("stale: a list of file names is expected")
-
-
-def inside(folder: Path, name: str) -> Path | None:
-    """folder/name when that names a file inside the folder (no absolute path, no '..', no
-    link leading out); None otherwise. Nothing is opened."""
-    parts = Path(name).parts
-    if not name or os.path.isabs(name) or ".." in parts or "\0" in name:
-        return None
-    path = Path(folder) / name
-    return path if path.resolve().is_relative_to(Path(folder).resolve()) else None
 
 
 def _sources(manifest: dict) -> Iterator[str]:

@@ -13,18 +13,31 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from gdanim import __version__, interrupt
-from gdanim.errors import GdanimError, MachineError, cannot_write
-from gdanim.files import atomic_write_text, inside, make_folder, remove_leftovers, write_if_changed
+from gdanim.errors import GdanimError, cannot_write
+from gdanim.files import LOCK as FOLDER_LOCK
+from gdanim.files import (
+    atomic_write_text,
+    claim_folder,
+    folder_lock,
+    listed,
+    make_folder,
+    output_folder,
+    remove_files,
+    remove_leftovers,
+    remove_stale,
+    write_if_changed,
+)
+from gdanim.manifest import MEDIA, is_gdanim_folder, provenance, write_manifest, write_site_manifest
 from gdanim.manifest import NAME as MANIFEST
-from gdanim.manifest import provenance, write_manifest, write_site_manifest
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
 from gdanim.report.page import copy_static, templates_digest, write_page
@@ -191,7 +204,8 @@ def build_one(job: Job) -> Outcome:
         scenario = load_scenario(job.path, job.data_root)
         lang = job.lang or scenario.spec.lang
         site = Path(job.site)
-        folder = scenario_folder(site, scenario.stem)
+        folder = claim_folder(scenario_folder(site, scenario.stem), _ours)  # never a user's own
+        remove_leftovers(folder)  # what a killed build left: the site's lock is held
         templates = Path(job.templates) if job.templates else None
         stamp = read_stamp(folder)
         media = media_key(scenario.content_hash(), job.render_options, lang)
@@ -199,9 +213,11 @@ def build_one(job: Job) -> Outcome:
         rendered = job.force or stamp.get("media") != media or not (folder / "trace.json").is_file()
         warnings: tuple[str, ...] = ()
         drawn: dict[str, str] | bool = False
-        if rendered:
-            (folder / STAMP).unlink(missing_ok=True)
+        if rendered:  # an empty stamp: a build killed from here on renders again, in a folder known as ours
+            atomic_write_text(folder / STAMP, "{}")
+            started = time.time()
             warnings, drawn = _render(scenario, site, job.render_options, job.render_jobs, lang)
+            remove_stale(folder, [w.split(": ")[0] for w in warnings], MEDIA, started)  # no old media left
             prune(folder)
         figures = page_key(media, lang, "figures")
         paged = rendered or stamp.get("page") != page or not (folder / "index.html").is_file()
@@ -230,27 +246,33 @@ def build_one(job: Job) -> Outcome:
                        error=message, seconds=time.perf_counter() - start, worker=os.getpid())
 
 
+def _ours(folder: Path) -> bool:
+    """True when gdanim built folder: its manifest says so, or a build stamp (gdanim's own
+    hidden file) is there, from a first build that was stopped before its manifest."""
+    return is_gdanim_folder(folder) or (folder / STAMP).is_file()
+
+
 def prune(folder: Path) -> list[Path]:
-    """Remove run files (media, CSV) of runs the scenario no longer has; returns them."""
+    """Remove run files (media, CSV) of runs the scenario no longer has, among those the
+    last build's manifest lists (a file of the user's own stays); returns them."""
+    from gdanim.manifest import read_manifest
     from gdanim.trace import read_trace
 
     runs = read_trace(folder / "trace.json").runs
     keep = {r.name for r in runs} | ({"compare"} if len(runs) > 1 else set())
-    stale = [p for p in folder.iterdir()
-             if p.is_file() and p.suffix in PRUNED and p.stem not in keep and not p.name.startswith(".")]
-    for path in stale:
-        path.unlink()
-    return stale
+    try:
+        listed = read_manifest(folder).get("outputs", {})
+    except (OSError, ValueError):
+        listed = {}
+    return remove_files(folder, [name for name in listed if "/" not in name
+                                 and Path(name).suffix in PRUNED and Path(name).stem not in keep])
 
 
 def scenario_folder(site: Path, stem: str) -> Path:
     """The folder of scenario `stem` inside the site (refusing names that would leave it)."""
     if stem.lower() in RESERVED_STEMS:
         raise ReportError(f"{stem}: this file name is reserved for the site's own folder; rename it")
-    try:
-        return inside(site, stem)
-    except ValueError as exc:
-        raise ReportError(str(exc)) from None
+    return output_folder(site, stem)
 
 
 def _card(folder: Path, scenario, lang: str) -> Card:
@@ -304,8 +326,8 @@ def write_index(site: Path, outcomes: Sequence[Outcome], lang: str, templates: P
         if o.card is None:
             continue
         c = o.card
-        cards.append({"href": f"{c.stem}/index.html", "title": c.title, "summary": c.summary,
-                      "teaser": c.teaser, "poster": f"{c.stem}/{c.poster}" if c.poster else None,
+        cards.append({"href": f"{quote(c.stem)}/index.html", "title": c.title, "summary": c.summary,
+                      "teaser": c.teaser, "poster": f"{quote(c.stem)}/{quote(c.poster)}" if c.poster else None,
                       "warning": c.warning, "exercises": len(c.exercises),
                       "alt": c.alt or s["poster_alt"].format(title=c.title, summary=c.summary)})
     failures = [(Path(o.source).name, o.error) for o in outcomes if o.error]
@@ -327,7 +349,7 @@ def write_worksheet(site: Path, cards: Sequence[Card], lang: str, templates: Pat
     """Write exercises.html, every exercise of the site in order (a printable worksheet);
     returns it, or None (and no file) when no scenario has exercises."""
     path = site / WORKSHEET
-    groups = [{"title": c.title, "href": f"{c.stem}/index.html",
+    groups = [{"title": c.title, "href": f"{quote(c.stem)}/index.html",
                "exercises": [dict(e, prompt=markdown(e["markdown"]) if e["markdown"] else None)
                              for e in c.exercises]} for c in cards if c.exercises]
     if not groups:
@@ -348,32 +370,9 @@ def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | 
     lang: the language of every page; None gives each scenario's page its own `lang`, and
     the index the language most scenarios speak. One build at a time: a second one into
     the same folder is a MachineError, not a mix of both."""
-    with site_lock(make_folder(Path(output).resolve())):
+    with folder_lock(Path(output).resolve(), LOCK, "gdanim site command"):
         return _build(inputs, output, jobs=jobs, force=force, lang=lang, templates=templates,
                       render_options=render_options, progress=progress, data_root=data_root)
-
-
-@contextlib.contextmanager
-def site_lock(site: Path) -> Iterator[None]:
-    """Hold the site's lock file (an advisory lock, released when the build ends)."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        yield
-        return
-    try:
-        fh = open(site / LOCK, "a")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise cannot_write(site / LOCK, exc) from None
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise MachineError(f"{site} is being built by another gdanim site command; "
-                               "run this one again once it has finished") from None
-        yield
-    finally:
-        fh.close()
 
 
 def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,
@@ -389,14 +388,18 @@ def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None
     files = scenario_files(inputs)
     if not files:
         raise ReportError("no scenario files (*.yaml, *.yml) were given")
+    remove_leftovers(site)  # what a killed build left at the top; the lock is held
+    remove_leftovers(site / ASSETS)
     stems: dict[str, str] = {}
     outcomes: dict[int, Outcome] = {}
     todo: list[tuple[int, Job]] = []
     for i, path in enumerate(files):
         stem = path.stem
-        if stem.lower() in stems:
-            outcomes[i] = Outcome(str(path), error=f"same file name as {stems[stem.lower()]}; "
+        if stem.lower() in stems:  # lr.yaml and Lr.yaml would share a folder on many disks
+            outcomes[i] = Outcome(str(path), error=f"same file name as {stems[stem.lower()]} (letter case aside); "
                                                    "each scenario needs its own name")
+            if progress is not None:
+                progress(outcomes[i])
             continue
         stems[stem.lower()] = str(path)
         todo.append((i, Job(str(path), str(site), lang, str(templates) if templates else None,
@@ -422,28 +425,25 @@ def remove_gone(site: Path, stems: set[str]) -> list[str]:
     anything else stays. Returns the names of the folders cleaned."""
     gone = []
     for folder in sorted(p for p in site.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if folder.name.lower() in stems | RESERVED_STEMS:
+        if folder.name.lower() in stems | RESERVED_STEMS or folder.is_symlink():
             continue
-        if (folder / MANIFEST).is_file() or (folder / STAMP).is_file():
+        if is_gdanim_folder(folder):  # a manifest.json of the user's own (a web app's) is not gdanim's
             _remove_own_files(folder)
             gone.append(folder.name)
     return gone
 
 
 def _remove_own_files(folder: Path) -> None:
-    from gdanim.manifest import output_files, read_manifest
-    from gdanim.trace import read_trace
+    """Remove the files folder's gdanim manifest lists (inside the folder, never through a
+    link), the manifest, stamp and lock, then the folders left empty."""
+    from gdanim.manifest import read_manifest
 
     try:
-        names = list(read_manifest(folder)["outputs"])
-        own = [folder / n for n in names]
-    except (OSError, ValueError, KeyError):
-        try:
-            own = output_files(folder, [r.name for r in read_trace(folder / "trace.json").runs])
-        except (OSError, ValueError, KeyError):
-            own = []
-    for path in [*own, folder / MANIFEST, folder / STAMP]:
-        if path.resolve().is_relative_to(folder.resolve()) and path.is_file():
+        own = [listed(folder, n) for n in read_manifest(folder)["outputs"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        own = []
+    for path in [*own, folder / MANIFEST, folder / STAMP, folder / FOLDER_LOCK]:
+        if path is not None and not path.is_symlink() and path.is_file():
             path.unlink()
     for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
         with contextlib.suppress(OSError):
