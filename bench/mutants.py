@@ -37,7 +37,35 @@ KOREAN_LAB = LAB_BROWSER + "test_the_korean_page_labels_the_lab_in_korean"
 SITE_MANIFEST = ("tests/test_manifest.py::"
                  "test_a_site_has_its_own_manifest_and_verify_checks_its_index_assets_and_folders")
 
+HOSTILE = "tests/test_hostile.py::"
+WRITING = "tests/test_writing.py::"
+
 MUTANTS = (
+    Mutant("confine-after-open", "gdanim/scenario.py",
+           "        read_csv(confine(folder, csv.path, root), columns, csv.y)",
+           "        read_csv(folder / csv.path, columns, csv.y)\n        confine(folder, csv.path, root)",
+           (HOSTILE + "test_an_absolute_data_path_is_refused_without_printing_the_file",)),
+    Mutant("alias-budget-off", "gdanim/yamlsource.py", "                _check_budget(node)", "                pass",
+           (HOSTILE + "test_an_alias_bomb_is_refused_quickly_in_one_line",)),
+    Mutant("formula-kept", "gdanim/datafile.py", "        return \"'\" + cell", "        return cell",
+           (HOSTILE + "test_formula_cells_are_neutralized_and_plain_numbers_kept",)),
+    Mutant("title-as-math", "gdanim/frames/animate.py", "fontsize=style.title, parse_math=False)",
+           "fontsize=style.title)", (HOSTILE + "test_titles_and_column_names_with_dollars_draw_literally",)),
+    Mutant("lock-dropped", "gdanim/files.py",
+           '    with folder_lock(folder, LOCK, "gdanim render or record", keep=False):',
+           "    with contextlib.nullcontext(folder):", (WRITING + "test_two_renders_into_one_folder_never_mix",)),
+    Mutant("link-followed", "gdanim/files.py", "    if Path(folder).is_symlink():\n        raise UnsafeOutput",
+           "    if False:\n        raise UnsafeOutput",
+           (WRITING + "test_a_linked_assets_folder_is_never_written_through",)),
+    Mutant("stale-kept", "gdanim/cli.py",
+           "    remove_stale(result.folder, [name for name, _ in result.failures], MEDIA, started)",
+           "    pass", (WRITING + "test_a_run_that_fails_on_a_rebuild_leaves_no_old_media_behind",)),
+    Mutant("verify-skips-added", "gdanim/verify.py",
+           "    found += [Finding(folder, m) for m in _added(folder, manifest)]\n", "",
+           ("tests/test_verify.py::test_added_files_are_named",)),
+    Mutant("rerun-trace-only", "gdanim/verify.py", "        elif path.read_bytes() != fresh.read_bytes():",
+           "        elif False:",
+           ("tests/test_verify.py::test_a_rehashed_manifest_hides_tampering_from_a_plain_check_but_not_from_a_rerun",)),
     Mutant("update-sign", "gdanim/recorder/optim.py", "upd_h.append(after - before)",
            "upd_h.append(before - after)", ("tests/test_recorder_hand_loops.py",)),
     Mutant("dampening", "gdanim/recorder/batched.py", "buf * momentum + (1 - damp) * g",

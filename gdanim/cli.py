@@ -54,8 +54,9 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except (ImportError, MemoryError) as exc:  # a library that cannot load: ulimit -v, say
-            what = f"cannot load {exc.name}" if isinstance(exc, ImportError) and exc.name else "out of memory"
-            click.echo(f"error: {what} (not enough memory for it? {str(exc)[:120]})", err=True)
+            what = (f"cannot load {exc.name or 'a library'} ({str(exc)[:120]})" if isinstance(exc, ImportError)
+                    else "out of memory")
+            click.echo(f"error: {what}; a memory limit (ulimit -v) or a machine short of memory?", err=True)
             sys.exit(EXIT_FAILED)
 
     return wrapper
@@ -211,7 +212,7 @@ def _render_one(scenario, output: Path, wanted: list[str] | None, preset: str | 
     from gdanim.files import remove_stale
     from gdanim.manifest import MEDIA, write_manifest
     from gdanim.render import render_scenario
-    from gdanim.report import page_ahead, write_scenario_report  # the report loads while the runs encode
+    from gdanim.report import page_ahead  # the rest of the report loads while the runs encode
 
     page_lang = lang or scenario.spec.lang
     started = time.time()
@@ -221,6 +222,8 @@ def _render_one(scenario, output: Path, wanted: list[str] | None, preset: str | 
     for name, message in result.failures:
         click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
     remove_stale(result.folder, [name for name, _ in result.failures], MEDIA, started)  # no old media left
+    from gdanim.report import write_scenario_report
+
     page = write_scenario_report(scenario, result.folder, fps=fps, lang=page_lang,
                                  figures=True if result.after is None else result.after)
     overrides = {"formats": wanted, "preset": preset, "fps": fps, "theme": theme}

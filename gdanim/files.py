@@ -88,9 +88,12 @@ def claim_folder(folder: Path, ours: Callable[[Path], bool]) -> Path:
 
 
 @contextlib.contextmanager
-def folder_lock(folder: Path, name: str = LOCK, what: str = "gdanim command") -> Iterator[Path]:
+def folder_lock(folder: Path, name: str = LOCK, what: str = "gdanim command",
+                keep: bool = True) -> Iterator[Path]:
     """Hold an advisory lock on folder/name while the block writes the folder (created if
-    needed); MachineError at once when another process holds it. Yields the folder."""
+    needed); MachineError at once when another process holds it. Yields the folder. With
+    keep=False the lock file is removed when the block ends (a process that opened it
+    meanwhile finds it gone once it holds it, and stops as well)."""
     try:
         import fcntl
     except ImportError:  # not POSIX: no lock
@@ -105,10 +108,17 @@ def folder_lock(folder: Path, name: str = LOCK, what: str = "gdanim command") ->
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            if os.fstat(fd).st_ino != os.stat(lock, follow_symlinks=False).st_ino:
+                raise BlockingIOError  # removed by the holder that just finished: another may run
+        except (BlockingIOError, FileNotFoundError):
             raise MachineError(f"{folder} is being built by another {what}; "
                                "run this one again once it has finished") from None
-        yield Path(folder)
+        try:
+            yield Path(folder)
+        finally:
+            if not keep:
+                with contextlib.suppress(OSError):
+                    lock.unlink()
     finally:
         os.close(fd)
 
@@ -118,7 +128,7 @@ def writing(root: Path, stem: str) -> Iterator[Path]:
     """A scenario's output folder root/stem (see output_folder) while a command writes it:
     locked against any other, and cleared of the temporary files a killed run left."""
     folder = output_folder(root, stem)
-    with folder_lock(folder, LOCK, "gdanim render or record"):
+    with folder_lock(folder, LOCK, "gdanim render or record", keep=False):
         remove_leftovers(folder)
         yield folder
 

@@ -4,8 +4,8 @@
 
 A finding is one line: a scenario or data file changed since the build; an output
 changed, missing, or added beside the listed ones; a manifest that names a path outside
-its folder or cannot be read; media a failed run left stale; or (rerun) an output that a
-fresh build into a temporary folder does not give byte for byte. Every folder given is
+its folder or cannot be read; or (rerun) an output that a fresh build into a temporary
+folder does not give byte for byte. Every folder given is
 checked, whatever the others hold; a folder that cannot be checked at all is a finding
 marked `unusable` (the command's exit code 2).
 """
@@ -98,8 +98,6 @@ def verify_folder(folder: Path, *, rerun: bool = False) -> list[Finding]:
     found = [Finding(folder, m) for m in _sources(manifest)]
     found += [Finding(folder, m) for m in _outputs(folder, manifest)]
     found += [Finding(folder, m) for m in _added(folder, manifest)]
-    found += [Finding(folder, f"stale: {name} is from an earlier build (its run failed since)")
-              for name in manifest.get("stale", [])]
     if rerun:
         found += [Finding(folder, m) for m in _rerun(folder, manifest)]
     return found
@@ -123,8 +121,6 @@ def check_shape(manifest: dict[str, Any]) -> None:
     if not all(isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("sha256"), str)
                for e in entries):
         raise ValueError("scenario and data: {path, sha256} entries are expected")
-    if not isinstance(manifest.get("stale", []), list):
-        raise ValueError("stale: a list of file names is expected")
 
 
 def _sources(manifest: dict) -> Iterator[str]:
@@ -190,7 +186,7 @@ def _rerun(folder: Path, manifest: dict) -> Iterator[str]:
         try:
             again = build_again(_load_as_built(source, manifest), manifest, Path(tmp))
         except GdanimError as exc:
-            yield f"rerun: cannot build it again: {excerpt(str(exc).splitlines()[0], 160)}"
+            yield f"rerun: cannot build it again: {str(exc).splitlines()[0][:300]}"
             return
         yield from compare_outputs(folder, again, manifest)
 

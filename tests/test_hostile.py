@@ -18,6 +18,8 @@ import pytest
 from gdanim.datafile import MAX_DATA_BYTES, neutralize, published_csv
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
+TESTED = {**os.environ, "PYTHONPATH": str(HOSTILE.parent.parent)}
+"The tree under test comes first in a child process, whatever its folder."
 
 
 def gdanim(*args: str, cwd: Path | None = None, limit: int | None = None,
@@ -27,7 +29,7 @@ def gdanim(*args: str, cwd: Path | None = None, limit: int | None = None,
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     return subprocess.run([sys.executable, "-m", "gdanim", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout, preexec_fn=cap if limit else None)
+                          timeout=timeout, preexec_fn=cap if limit else None, env=TESTED)
 
 
 def one_line(proc: subprocess.CompletedProcess, code: int) -> str:

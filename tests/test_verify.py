@@ -27,7 +27,7 @@ render: {preset: thumb, max_frames: 3, hold: 0, formats: [png]}
 
 
 def gdanim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1764400000"}
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1764400000", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     return subprocess.run([sys.executable, "-m", "gdanim", *args], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=600)
 
@@ -139,3 +139,13 @@ def test_several_folders_are_all_reported_and_a_bad_scenario_stops_none(built, t
     assert [line.split(": ")[0] for line in lines] == [str(broken), str(changed)]
     assert lines[0].startswith(f"{broken}: rerun: cannot build it again: ") and "lr" in lines[0]
     assert lines[1] == f"{changed}: output missing: lr-0.05.csv"
+
+
+def test_a_rerun_of_a_hostile_copy_reads_nothing_outside_it(folder):
+    (folder / "scenario.yaml").write_text("data:\n  csv: {path: /proc/self/environ, x: [a], y: b}\n")
+    rehash(folder)
+    proc = gdanim("verify", str(folder), "--rerun")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stdout.splitlines() == [f"{folder}: rerun: cannot build it again: {folder / 'v.yaml'}:2: "
+                                        "data.csv.path: a path relative to the scenario's folder is expected "
+                                        "(--data-root allows others), got the absolute path '/proc/self/environ'"]

@@ -26,11 +26,13 @@ from render_support import scenario_file
 from gdanim.files import LOCK
 
 TIMEOUT = 300
+ROOT = Path(__file__).resolve().parents[1]
+"The tree under test, first on a child process's path."
 
 
 def gdanim(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "gdanim", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=TIMEOUT)
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, timeout=TIMEOUT)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -166,7 +168,8 @@ def test_two_renders_into_one_folder_never_mix(tmp_path):
     b = scenario_file(tmp_path / "b", title="from b", epochs=2, lrs=(0.02,), formats="png", panels="fit")
     out = tmp_path / "out"
     first = subprocess.Popen([sys.executable, "-m", "gdanim", "render", str(a), "-o", str(out), "--jobs", "1",
-                              "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              "--quiet"], env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while not locked(out / "tiny" / LOCK) and time.time() < deadline and first.poll() is None:
         time.sleep(0.01)
@@ -187,7 +190,8 @@ def test_a_build_killed_with_sigkill_leaves_part_files_that_the_next_build_remov
     source = scenario_file(tmp_path, epochs=300, formats="gif", panels="fit", extra="  max_frames: 300\n")
     site = tmp_path / "site"
     proc = subprocess.Popen([sys.executable, "-m", "gdanim", "site", str(source), "-o", str(site), "--jobs", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     deadline = time.time() + 120
     while time.time() < deadline and not any(".part" in p.name for p in site.rglob(".*")):
         time.sleep(0.01)

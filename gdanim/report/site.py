@@ -213,8 +213,10 @@ def build_one(job: Job) -> Outcome:
         rendered = job.force or stamp.get("media") != media or not (folder / "trace.json").is_file()
         warnings: tuple[str, ...] = ()
         drawn: dict[str, str] | bool = False
-        if rendered:  # an empty stamp: a build killed from here on renders again, in a folder known as ours
-            atomic_write_text(folder / STAMP, "{}")
+        if rendered:
+            (folder / STAMP).unlink(missing_ok=True)
+            if not is_gdanim_folder(folder):  # a first build: an empty stamp marks the folder as gdanim's
+                atomic_write_text(folder / STAMP, "{}")
             started = time.time()
             warnings, drawn = _render(scenario, site, job.render_options, job.render_jobs, lang)
             remove_stale(folder, [w.split(": ")[0] for w in warnings], MEDIA, started)  # no old media left
