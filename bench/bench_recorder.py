@@ -18,8 +18,7 @@ import numpy as np
 import torch
 
 from gdanim import parse_scenario
-from gdanim.api import settings_of
-from gdanim.dataset import make_dataset
+from gdanim.api import dataset_of, settings_of
 from gdanim.recorder import record_runs
 
 SCENARIO = """
@@ -64,7 +63,7 @@ def main() -> None:
     a = ap.parse_args()
 
     scenario = parse_scenario(SCENARIO % (a.epochs, a.runs), "bench.yaml")
-    data = make_dataset(scenario)
+    data = dataset_of(scenario)
     settings = [settings_of(r) for r in scenario.runs]
     record_runs(data.x, data.y, settings[:2])  # warm up torch
 

@@ -70,7 +70,7 @@ IDLE = """async (count) => {
 def build(scenario: Path, folder: Path) -> Path:
     """Record the scenario and write its page (no figures, no animations); returns index.html."""
     from gdanim.api import record_to
-    from gdanim.report import write_scenario_report
+    from gdanim.build import write_scenario_report
     from gdanim.scenario import load_scenario
 
     sc = load_scenario(scenario)

@@ -52,12 +52,25 @@ def with_regime(run: Run, analysis: Analysis, n: int) -> Run:
     return dataclasses.replace(run, regime=regime, contraction=contraction)
 
 
+def dataset_of(scenario: Scenario | str | Path) -> Dataset:
+    """The data a scenario (a path or a loaded Scenario) trains on: synthetic data is
+    drawn here, by the recorder (torch), and handed to `make_dataset`."""
+    scenario = as_scenario(scenario)
+    synthetic = scenario.spec.data.synthetic
+    if synthetic is None:
+        return make_dataset(scenario)
+    from gdanim.recorder import draw_synthetic  # torch is imported only to draw
+
+    model = scenario.spec.model
+    return make_dataset(scenario, draw_synthetic(synthetic, model.features, model.degree))
+
+
 def record(scenario: Scenario | str | Path, dataset: Dataset | None = None) -> Trace:
     """Record every run of a scenario (a path or a loaded Scenario) into a Trace."""
     from gdanim.recorder import record_runs  # torch is imported only when recording
 
     scenario = as_scenario(scenario)
-    dataset = dataset if dataset is not None else make_dataset(scenario)
+    dataset = dataset if dataset is not None else dataset_of(scenario)
     check_memory(record_bytes(dataset.n, dataset.features, [(r.epochs, r.batch_size) for r in scenario.runs]),
                  scenario.path.name)
     settings = [settings_of(r, scenario.spec.data.normalize) for r in scenario.runs]

@@ -1,4 +1,4 @@
-"""The `gdanim` command: a thin shell over the library.
+"""The `gdanim` command: a thin shell over the library (gdanim.build for render and site).
 
 Heavy modules are imported inside each command, so `gdanim --help` and `validate`
 never import torch or matplotlib. gdanim's own errors become one clean message and
@@ -122,7 +122,7 @@ def record(scenarios: tuple[Path, ...], output: Path, data_root: Path | None) ->
     for scenario in load_all(scenarios, data_root):
         with writing(output, scenario.stem):  # one command at a time; a killed run's leftovers go
             trace, folder = record_to(scenario, output)
-            write_manifest(folder, scenario, command="record", options={"output": str(output)})
+            write_manifest(folder, scenario, trace, command="record", options={"output": str(output)})
         statuses = ", ".join(f"{r.name} {r.status}" for r in trace.runs[:6])
         more = f", ... ({len(trace.runs)} runs)" if len(trace.runs) > 6 else ""
         click.echo(f"{folder}/trace.json: {statuses}{more}")
@@ -151,7 +151,7 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
     Scenarios whose files, data and settings are unchanged are not rendered again.
     A scenario that fails is reported and skipped; the exit code is then 1.
     """
-    from gdanim.report import build_site
+    from gdanim.build import build_site
 
     def progress(outcome) -> None:
         if outcome.error:
@@ -193,47 +193,26 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
            fps: int | None, theme: str | None, jobs: int | None, lang: str | None, quiet: bool,
            data_root: Path | None) -> None:
     """Record and animate every run: <run>.mp4/.gif/.png and compare.* per scenario."""
+    from gdanim.build import build_scenario
     from gdanim.files import writing
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()] if formats is not None else None
+    overrides = {"formats": wanted, "preset": preset, "fps": fps, "theme": theme}
     failed = False
     for scenario in load_all(scenarios, data_root):
         with writing(output, scenario.stem):  # one command at a time; a killed run's leftovers go
-            failed |= not _render_one(scenario, output, wanted, preset, fps, theme, jobs, lang, quiet)
+            built = build_scenario(scenario, output, **overrides, jobs=jobs, progress=False if quiet else None,
+                                   lang=lang, options={**overrides, "output": str(output), "jobs": jobs, "lang": lang})
+        result = built.render
+        failed |= not result.ok
+        for name, message in result.failures:
+            click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
+        if not quiet:
+            made = len(result.runs) + (1 if result.compare else 0)
+            click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")
+            click.echo(f"{built.page}: report")
     if failed:
         sys.exit(EXIT_FAILED)
-
-
-def _render_one(scenario, output: Path, wanted: list[str] | None, preset: str | None, fps: int | None,
-                theme: str | None, jobs: int | None, lang: str | None, quiet: bool) -> bool:
-    """Render one scenario, its page and manifest; returns whether every animation rendered."""
-    import time
-
-    from gdanim.files import remove_stale
-    from gdanim.manifest import MEDIA, write_manifest
-    from gdanim.render import render_scenario
-    from gdanim.report import page_ahead  # the rest of the report loads while the runs encode
-
-    page_lang = lang or scenario.spec.lang
-    started = time.time()
-    result = render_scenario(scenario, output, formats=wanted, preset=preset, fps=fps,
-                             theme=theme, jobs=jobs, progress=False if quiet else None, lang=lang,
-                             **page_ahead(scenario, fps=fps, lang=page_lang))
-    for name, message in result.failures:
-        click.echo(f"error: {result.folder.name}/{name}: {message}", err=True)
-    remove_stale(result.folder, [name for name, _ in result.failures], MEDIA, started)  # no old media left
-    from gdanim.report import write_scenario_report
-
-    page = write_scenario_report(scenario, result.folder, fps=fps, lang=page_lang,
-                                 figures=True if result.after is None else result.after)
-    overrides = {"formats": wanted, "preset": preset, "fps": fps, "theme": theme}
-    write_manifest(result.folder, scenario, command="render", render_options=overrides,
-                   options={**overrides, "output": str(output), "jobs": jobs, "lang": lang})
-    if not quiet:
-        made = len(result.runs) + (1 if result.compare else 0)
-        click.echo(f"{result.folder}: {made} animation(s), {len(result.failures)} failed")
-        click.echo(f"{page}: report")
-    return result.ok
 
 
 @main.command()
@@ -243,17 +222,20 @@ def _render_one(scenario, output: Path, wanted: list[str] | None, preset: str | 
 @friendly_errors
 def verify(folders: tuple[Path, ...], rerun: bool) -> None:
     """Check rendered folders or sites against their manifest.json: one line per finding
-    (exit 1), nothing changed (exit 0), a folder missing or without a manifest (exit 2)."""
+    (exit 1), nothing changed (exit 0; a rerun that differs within float32 rounding only
+    is named and still exits 0), a folder missing or without a manifest (exit 2)."""
+    from gdanim.build import build_again
     from gdanim.verify import verify_paths
 
-    findings, checked = verify_paths(folders, rerun=rerun)
+    findings, checked = verify_paths(folders, rerun=rerun, build=build_again)
     for finding in findings:
         click.echo(f"error: {finding}" if finding.unusable else str(finding), err=finding.unusable)
     if any(f.unusable for f in findings):
         sys.exit(EXIT_BAD_INPUT)
-    if findings:
+    if any(not finding.note for finding in findings):
         sys.exit(EXIT_FAILED)
-    click.echo(f"{checked} folder(s) match their manifests" + (" and build again the same" if rerun else ""))
+    same = " within float32 rounding" if findings else ""
+    click.echo(f"{checked} folder(s) match their manifests" + (f" and build again the same{same}" if rerun else ""))
 
 
 @main.command()

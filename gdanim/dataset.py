@@ -101,17 +101,19 @@ def poly_columns(x_raw: np.ndarray, degree: int) -> np.ndarray:
     return (x ** np.arange(1, degree + 1)).astype(np.float32)  # [m, degree]
 
 
-def make_dataset(scenario) -> Dataset:
-    """The scenario's data, drawn, read or taken from the file, expanded into polynomial
-    columns when model.degree > 1, then normalized per column."""
+def make_dataset(scenario, drawn: tuple[np.ndarray, np.ndarray] | None = None) -> Dataset:
+    """The scenario's data, read or taken from the file, or for synthetic data `drawn`
+    (x [n, k] and y [n], as gdanim.recorder.draw_synthetic draws them: `gdanim.api.dataset_of`
+    does both), expanded into polynomial columns when model.degree > 1, then normalized
+    per column."""
     data: schema.Data = scenario.spec.data
     model: schema.Model = scenario.spec.model
     true = None
     columns: tuple[str, ...] = ()
     if data.synthetic is not None:
-        from gdanim.recorder import draw_synthetic
-
-        x_raw, y = draw_synthetic(data.synthetic, model.features, model.degree)
+        if drawn is None:
+            raise TypeError("synthetic data is drawn by the recorder: pass drawn=, or call gdanim.api.dataset_of")
+        x_raw, y = drawn
         true = tuple(data.synthetic.params)
     elif data.points is not None:
         x_raw = np.asarray([[v] if not isinstance(v, list) else v for v in data.points.x], np.float32)

@@ -3,8 +3,10 @@ and a site's own one at its top (`kind: "site"`): its scenario folders and its i
 
 The scenario and data files by sha256, the seeds, the versions of everything that
 shaped the numbers and the pixels, the command, every output file by size and sha256,
-and for every animation the epoch each frame shows. Versions are read from package
-metadata, so writing a manifest imports neither torch nor matplotlib.
+and for every animation the epoch each frame shows. It writes down what gdanim.build
+hands it (the trace, the render settings, each animation's frame epochs) and the files
+it finds; it recomputes none of them. Versions are read from package metadata, so
+writing a manifest imports neither torch nor matplotlib.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -23,16 +25,11 @@ from typing import Any
 
 from gdanim import __version__
 from gdanim.files import atomic_write_text
+from gdanim.folder import MANIFEST as NAME
+from gdanim.folder import SCENARIO_COPY, frames_folder, output_files, site_output_files
 
 SCHEMA = "gdanim.manifest/1"
-NAME = "manifest.json"
 PACKAGES = ("torch", "numpy", "matplotlib", "imageio-ffmpeg")
-MEDIA = (".mp4", ".gif", ".png", ".vtt", ".pdf")
-PAGE_FILES = ("index.html", "scenario.yaml", "data.csv")
-"The page and the downloads beside it (report.scenario_page writes them)."
-OWN_FOLDERS = ("assets", "exercises")
-"Folders whose every file gdanim wrote (the page's figures and scripts, exercise posters)."
-COMPARE = "compare"
 
 
 def sha256_of(path: Path) -> str:
@@ -78,34 +75,10 @@ def created() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def output_files(folder: Path, run_names: Iterable[str]) -> list[Path]:
-    """The files in folder that gdanim writes for these runs (never anything else)."""
-    folder = Path(folder)
-    names = list(run_names)
-    media = [*names, COMPARE]
-    wanted = {"trace.json", *PAGE_FILES, *(f"{n}.csv" for n in names),
-              *(f"{n}{ext}" for n in media for ext in MEDIA)}
-    found = [folder / w for w in sorted(wanted) if (folder / w).is_file()]
-    for sub in [*OWN_FOLDERS, *(f"{n}-frames" for n in media)]:
-        if (folder / sub).is_dir():
-            found += sorted(p for p in (folder / sub).rglob("*") if p.is_file())
-    return found
-
-
-def animations(trace, settings) -> dict[str, dict[str, Any]]:
-    """{name: {fps, hold_frames, frame_epochs}} for the runs and the compare grid as the
-    render settings schedule them: frame i shows the state at frame_epochs[i] epochs."""
-    from gdanim.scene.schedule import compare_schedule, run_schedule, state_times
-
-    out: dict[str, dict[str, Any]] = {}
-    hold = settings.hold_frames
-    for run in trace.runs:
-        times = state_times(run)[run_schedule(run, settings.max_frames, settings.frames)]
-        out[run.name] = _animation(times, settings.fps, hold)
-    if len(trace.runs) > 1:
-        times, _ = compare_schedule(trace.runs, settings.max_frames, settings.frames)
-        out[COMPARE] = _animation(times, settings.fps, hold)
-    return out
+def animations(frames: Mapping[str, Sequence[float]], settings) -> dict[str, dict[str, Any]]:
+    """{name: {fps, hold_frames, frames, frame_epochs}} of the animations rendered with
+    `settings`, given the epoch each of their frames shows (before the hold)."""
+    return {name: _animation(times, settings.fps, settings.hold_frames) for name, times in frames.items()}
 
 
 def _animation(times, fps: int, hold: int) -> dict[str, Any]:
@@ -121,28 +94,19 @@ def seeds(scenario, trace) -> dict[str, Any]:
             "shuffle": {r.name: r.settings.seed for r in trace.runs if r.settings.batch_size is not None}}
 
 
-def build(folder: Path, scenario, *, command: str, options: Mapping[str, Any] | None = None,
-          render_options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The manifest of folder as a dict (see docs/manifest.md); `render_options` (formats,
-    preset, fps, theme overrides) when the animations were rendered."""
-    from gdanim.trace import read_trace
-
-    settings = None
-    if render_options is not None:
-        from gdanim.render.pipeline import settings_for
-
-        keys = ("formats", "preset", "fps", "theme")
-        settings = settings_for(scenario.spec.render, **{k: render_options.get(k) for k in keys})
+def build(folder: Path, scenario, trace, *, command: str, options: Mapping[str, Any] | None = None,
+          settings=None, frames: Mapping[str, Sequence[float]] | None = None) -> dict[str, Any]:
+    """The manifest of folder as a dict (see docs/manifest.md) for `trace`; with the
+    render `settings` and each animation's frame epochs (`frames`) when it was rendered."""
     folder = Path(folder)
-    trace = read_trace(folder / "trace.json")
     data = [scenario.data_path] if scenario.data_path is not None else []
     outputs = {str(p.relative_to(folder)): file_entry(p)
                for p in output_files(folder, [r.name for r in trace.runs])}
     anim = {}
-    if settings is not None:
-        for name, entry in animations(trace, settings).items():
+    if settings is not None and frames is not None:
+        for name, entry in animations(frames, settings).items():
             files = [n for n in (f"{name}{ext}" for ext in (".mp4", ".gif")) if n in outputs]
-            files += [f"{name}-frames"] if (folder / f"{name}-frames").is_dir() else []
+            files += [frames_folder(name)] if (folder / frames_folder(name)).is_dir() else []
             if files:
                 anim[name] = {"files": files, **entry}
     return {
@@ -165,25 +129,12 @@ def relative(path: Path) -> str:
     return Path(os.path.relpath(Path(path).resolve(), Path.cwd().resolve())).as_posix()
 
 
-def write_manifest(folder: Path, scenario, *, command: str, options: Mapping[str, Any] | None = None,
-                   render_options: Mapping[str, Any] | None = None) -> Path:
+def write_manifest(folder: Path, scenario, trace, *, command: str, options: Mapping[str, Any] | None = None,
+                   settings=None, frames: Mapping[str, Sequence[float]] | None = None) -> Path:
     """Write folder/manifest.json for what is in folder now (see `build`); returns its path."""
-    manifest = build(folder, scenario, command=command, options=options, render_options=render_options)
+    manifest = build(folder, scenario, trace, command=command, options=options, settings=settings, frames=frames)
     text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"
     return atomic_write_text(Path(folder) / NAME, text)
-
-
-SITE_FILES = ("index.html", "exercises.html", ".nojekyll")
-"The site's own pages beside its scenario folders (report.site writes them), with assets/."
-
-
-def site_output_files(site: Path) -> list[Path]:
-    """The files at a site's top that gdanim writes: its index, worksheet and assets."""
-    site = Path(site)
-    found = [site / name for name in SITE_FILES if (site / name).is_file()]
-    if (site / "assets").is_dir():
-        found += sorted(p for p in (site / "assets").rglob("*") if p.is_file())
-    return found
 
 
 def write_site_manifest(site: Path, scenarios: Iterable[str], *,
@@ -233,7 +184,7 @@ def is_gdanim_folder(folder: Path) -> bool:
 def provenance(folder: Path) -> dict[str, str]:
     """What a page's "how this was made" line shows: versions, the date and, for a
     scenario's page, the short sha256 of the scenario copy beside it and the manifest."""
-    copy = Path(folder) / "scenario.yaml"
+    copy = Path(folder) / SCENARIO_COPY
     v = versions()
     shown = ", ".join(f"{k} {v[k]}" for k in ("gdanim", "python", "torch", "numpy", "matplotlib", "ffmpeg")
                       if v.get(k))

@@ -21,9 +21,9 @@ from pydantic import BaseModel, ValidationError
 from gdanim import schema
 from gdanim.budget import MAX_RECORD_BYTES, record_bytes
 from gdanim.errors import Problem, ScenarioError
+from gdanim.folder import RESERVED_NAMES
 from gdanim.yamlsource import Document, YamlSyntaxError, parse
 
-RESERVED_NAMES = frozenset({"compare", "index", "trace", "scenario", "assets", "data"})
 _UNSAFE = re.compile(r"[^\w.+-]+")
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from gdanim.analysis import Analysis, RobustFit, Spectrum
 from gdanim.dataset import Dataset, Normalization
 from gdanim.files import atomic_write_text, make_folder
+from gdanim.folder import TRACE, run_csv
 
 SCHEMA = "gdanim.trace/2"
 READABLE = ("gdanim.trace/1", SCHEMA)
@@ -294,9 +295,9 @@ def csv_text(run: Run) -> str:
 def write_trace(trace: Trace, folder: Path) -> list[Path]:
     """Write trace.json and <run>.csv into folder (each file whole or not at all)."""
     make_folder(folder)
-    written = [atomic_write_text(folder / "trace.json", dumps(trace))]
+    written = [atomic_write_text(folder / TRACE, dumps(trace))]
     for run in trace.runs:
-        written.append(atomic_write_text(folder / f"{run.name}.csv", csv_text(run)))
+        written.append(atomic_write_text(folder / run_csv(run.name), csv_text(run)))
     return written
 
 

@@ -5,31 +5,32 @@
 A finding is one line: a scenario or data file changed since the build; an output
 changed, missing, or added beside the listed ones; a manifest that names a path outside
 its folder or cannot be read; or (rerun) an output that a fresh build into a temporary
-folder does not give byte for byte. Every folder given is
-checked, whatever the others hold; a folder that cannot be checked at all is a finding
-marked `unusable` (the command's exit code 2).
+folder does not give byte for byte. A rerun whose trace differs only within float32
+rounding (another CPU sums in another order; gdanim.rounding) is a note, named as such,
+and so are the files made from it. Every folder given is checked, whatever the others
+hold; a folder that cannot be checked at all is a finding marked `unusable` (exit 2).
 """
 
 from __future__ import annotations
 
-import calendar
-import contextlib
 import json
 import math
 import os
 import tempfile
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gdanim.datafile import excerpt
 from gdanim.errors import GdanimError
+from gdanim.files import LOCK as FOLDER_LOCK
 from gdanim.files import listed as inside
-from gdanim.manifest import NAME, read_manifest, sha256_of, versions
+from gdanim.folder import LOCK, SCENARIO_COPY, STAMP, TRACE
+from gdanim.folder import MANIFEST as NAME
+from gdanim.manifest import read_manifest, sha256_of, versions
 
-BOOKKEEPING = frozenset({NAME, ".gdanim-build.json", ".gdanim-site.lock", ".gdanim.lock"})
+BOOKKEEPING = frozenset({NAME, STAMP, LOCK, FOLDER_LOCK})
 "Files gdanim keeps beside the outputs that no manifest lists (the manifest itself, stamps, locks)."
 
 
@@ -41,6 +42,8 @@ class Finding:
     message: str
     unusable: bool = False
     "The folder could not be checked at all (missing, no manifest)."
+    note: bool = False
+    "True for what is reported but holds: a rerun that differs within float32 rounding only."
 
     def __str__(self) -> str:
         return f"{self.folder}: {self.message}"
@@ -75,14 +78,21 @@ def _is_site(folder: Path) -> bool:
         return False
 
 
-def verify_paths(paths: Iterable[str | Path], *, rerun: bool = False) -> tuple[list[Finding], int]:
-    """(every finding of every path, how many folders were checked); never stops at the first."""
+Builder = Callable[[Any, dict, Path], tuple[Any, Path]]
+"(scenario, manifest, folder) -> (Trace, the folder built): builds a scenario again as its manifest says."
+
+
+def verify_paths(paths: Iterable[str | Path], *, rerun: bool = False,
+                 build: Builder | None = None) -> tuple[list[Finding], int]:
+    """(every finding of every path, how many folders were checked); never stops at the
+    first. `build` makes a rerun's fresh folder (gdanim.build.build_again renders and pages
+    as the manifest's command did); without it, a rerun records only."""
     folders, bad = manifest_folders(paths)
-    findings = [f for folder in folders for f in verify_folder(folder, rerun=rerun)]
+    findings = [f for folder in folders for f in verify_folder(folder, rerun=rerun, build=build)]
     return bad + findings, len(folders)
 
 
-def verify_folder(folder: Path, *, rerun: bool = False) -> list[Finding]:
+def verify_folder(folder: Path, *, rerun: bool = False, build: Builder | None = None) -> list[Finding]:
     """What no longer holds in one scenario folder (or a site's top); [] when all does."""
     folder = Path(folder)
     try:
@@ -99,7 +109,7 @@ def verify_folder(folder: Path, *, rerun: bool = False) -> list[Finding]:
     found += [Finding(folder, m) for m in _outputs(folder, manifest)]
     found += [Finding(folder, m) for m in _added(folder, manifest)]
     if rerun:
-        found += [Finding(folder, m) for m in _rerun(folder, manifest)]
+        found += list(_rerun(folder, manifest, build or _record_again))
     return found
 
 
@@ -172,23 +182,23 @@ def _scenario_folders(site: Path) -> list[Path]:
 # --- --rerun -------------------------------------------------------------------------------
 
 
-def _rerun(folder: Path, manifest: dict) -> Iterator[str]:
+def _rerun(folder: Path, manifest: dict, build: Builder) -> Iterator[Finding]:
     """Build the scenario again into a temporary folder as the manifest's command did, and
-    compare every output it lists byte for byte (trace.json by its numbers)."""
+    compare every output it lists byte for byte (trace.json up to float32 rounding)."""
     source = Path(manifest["scenario"]["path"])
     if not (source.is_file() and sha256_of(source) == manifest["scenario"]["sha256"]):
-        source = folder / "scenario.yaml"  # the copy beside the page; its data stays in this folder
+        source = folder / SCENARIO_COPY  # the copy beside the page; its data stays in this folder
     if not source.is_file():
         gone = excerpt(manifest["scenario"]["path"], 80)
-        yield f"rerun: the scenario is gone ({gone}) and no copy is beside the page"
+        yield Finding(folder, f"rerun: the scenario is gone ({gone}) and no copy is beside the page")
         return
     with tempfile.TemporaryDirectory(prefix="gdanim-verify-") as tmp:
         try:
-            again = build_again(_load_as_built(source, manifest), manifest, Path(tmp))
+            trace, again = build(_load_as_built(source, manifest), manifest, Path(tmp))
         except GdanimError as exc:
-            yield f"rerun: cannot build it again: {str(exc).splitlines()[0][:300]}"
+            yield Finding(folder, f"rerun: cannot build it again: {str(exc).splitlines()[0][:300]}")
             return
-        yield from compare_outputs(folder, again, manifest)
+        yield from compare_outputs(folder, again, trace, manifest)
 
 
 def _load_as_built(source: Path, manifest: dict):
@@ -204,94 +214,59 @@ def _load_as_built(source: Path, manifest: dict):
     return parse_scenario(text, source.parent / name)
 
 
-def build_again(scenario, manifest: dict, tmp: Path) -> Path:
-    """Record (and, for render and site manifests, render and page) the scenario into
-    tmp/<stem> with the options the manifest records and its build date; returns the folder."""
+def _record_again(scenario, manifest: dict, tmp: Path):
+    """Record the scenario into tmp/<stem>; returns (the Trace, the folder)."""
     from gdanim.api import record_to
 
-    command = manifest.get("command", {})
-    options = command.get("options", {}) if isinstance(command.get("options"), dict) else {}
-    with _build_date(manifest.get("created")):
-        if command.get("name") not in ("render", "site"):
-            return record_to(scenario, tmp)[1]
-        from gdanim.render import render_scenario
-        from gdanim.report import write_scenario_report
-
-        keys = ("formats", "preset", "fps", "theme")
-        lang = options.get("lang") or scenario.spec.lang
-        result = render_scenario(scenario, tmp, progress=False, lang=lang, jobs=1,
-                                 **{k: options.get(k) for k in keys})
-        write_scenario_report(scenario, result.folder, fps=options.get("fps"), lang=lang,
-                              index_url="../index.html" if command["name"] == "site" else None)
-        return result.folder
+    return record_to(scenario, tmp)
 
 
-@contextlib.contextmanager
-def _build_date(created: Any) -> Iterator[None]:
-    """SOURCE_DATE_EPOCH set to the manifest's build time while the build runs again (the
-    page's footer shows the date)."""
-    old = os.environ.get("SOURCE_DATE_EPOCH")
-    try:
-        stamp = calendar.timegm(time.strptime(str(created), "%Y-%m-%dT%H:%M:%SZ"))
-        os.environ["SOURCE_DATE_EPOCH"] = str(stamp)
-    except ValueError:
-        pass
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = old
-
-
-def compare_outputs(folder: Path, again: Path, manifest: dict) -> Iterator[str]:
-    """Every output the manifest lists against the fresh build's file of that name."""
-    for name in sorted(manifest["outputs"]):
+def compare_outputs(folder: Path, again: Path, trace, manifest: dict) -> Iterator[Finding]:
+    """Every output the manifest lists against the fresh build's file of that name. When
+    the trace differs within float32 rounding only, the files made from it may differ as
+    well: one note names them all."""
+    old_trace = inside(folder, TRACE)
+    traced = None
+    if old_trace is not None and old_trace.is_file() and TRACE in manifest["outputs"]:
+        traced = compare_traces(old_trace, (again / TRACE).read_bytes(), trace, manifest)
+    differ, missing = [], []
+    for name in sorted(set(manifest["outputs"]) - {TRACE}):
         path, fresh = inside(folder, name), again / name
         if path is None or not path.is_file():
             continue  # already reported
         if not fresh.is_file():
-            yield f"rerun: {name} is not made by the build again"
-        elif name == "trace.json":
-            yield from compare_traces(path.read_bytes(), fresh.read_bytes(), manifest)
+            missing.append(name)
         elif path.read_bytes() != fresh.read_bytes():
-            yield f"rerun: {name} differs from the build again"
+            differ.append(name)
+    within = traced is not None and traced[1]
+    if traced is not None:
+        also = f"; {len(differ)} file(s) made from it differ as well: {', '.join(differ[:8])}" \
+            if within and differ else ""
+        yield Finding(folder, traced[0] + also, note=within)
+    yield from (Finding(folder, f"rerun: {name} is not made by the build again") for name in missing)
+    if not within:
+        yield from (Finding(folder, f"rerun: {name} differs from the build again") for name in differ)
 
 
-def compare_traces(old: bytes, new: bytes, manifest: dict) -> Iterator[str]:
-    """The trace recorded again against the folder's: nothing when they agree, else where
-    they differ most and which versions changed since the manifest was written."""
+def compare_traces(old_path: Path, new: bytes, trace, manifest: dict) -> tuple[str, bool] | None:
+    """The trace recorded again against the folder's: None when they agree, else (the line
+    naming where they differ most and which versions changed since the manifest was
+    written, whether that is within float32 rounding only)."""
+    from gdanim.rounding import beyond_rounding, largest_difference
+
+    old = old_path.read_bytes()
     if new == old:
-        return
+        return None
     try:
         where, size = largest_difference(json.loads(old), json.loads(new))
+        beyond = beyond_rounding(old_path, trace)
     except ValueError:
-        where, size = "the top (not JSON)", math.inf
+        where, size, beyond = "the top (not JSON)", math.inf, "it is not JSON"
     now = versions()
     recorded = manifest.get("versions") if isinstance(manifest.get("versions"), dict) else {}
     changed = [f"{k} {v} -> {now.get(k)}" for k, v in recorded.items() if now.get(k) != v]
     what = f"first difference at {where}" if math.isinf(size) else f"largest difference {size:.6g} at {where}"
-    yield (f"rerun: trace.json differs; {what}; "
-           + (f"versions differ: {', '.join(changed)}" if changed else "same versions"))
-
-
-def largest_difference(a: Any, b: Any, where: str = "") -> tuple[str, float]:
-    """(the place, the size) of the largest difference between two JSON values: numbers
-    by absolute difference, anything else that differs (shape, text, null) as infinite."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        parts = [largest_difference(a.get(k), b.get(k), f"{where}.{k}" if where else k)
-                 for k in sorted(set(a) | set(b))]
-    elif isinstance(a, list) and isinstance(b, list):
-        parts = [largest_difference(x, y, f"{where}[{i}]") for i, (x, y) in enumerate(zip(a, b))]
-        if len(a) != len(b):
-            parts.append((f"{where} (length {len(a)} -> {len(b)})", math.inf))
-    elif _number(a) and _number(b):
-        return where, abs(float(a) - float(b))
-    else:
-        return where, 0.0 if a == b else math.inf
-    return max(parts, key=lambda p: p[1], default=(where, 0.0))
-
-
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    head = f"rerun: trace.json differs; beyond float32 rounding: {beyond}; " if beyond else \
+        "rerun: trace.json differs within float32 rounding only (another CPU's kernels); "
+    tail = f"versions differ: {', '.join(changed)}" if changed else "same versions"
+    return f"{head}{what}; {tail}", beyond is None

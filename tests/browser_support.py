@@ -1,12 +1,23 @@
-"""Headless Chromium for the browser tests: where it is, how it starts, and why a test skips."""
+"""What the browser tests share: headless Chromium (where it is, how it starts, why a
+test skips), a page visit that lets only the site's own files load, the examples cut
+down for a fast build, and the fonts Chromium drew a node with. The `browser` fixture
+itself is in conftest.py."""
 
 from __future__ import annotations
 
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+"Screenshots (git-ignored)."
+MAX_FRAMES, FPS = 4, 10
+"The cut-down examples' render settings."
 
 
 def find_chromium() -> tuple[Path | None, str]:
@@ -28,3 +39,58 @@ CHROMIUM, NO_CHROMIUM = find_chromium()
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 needs_browser = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+
+
+def tiny_copy(source: Path, target: Path) -> Path:
+    """The example scenarios with render settings cut down for a fast test build."""
+    shutil.copytree(source, target)
+    for path in sorted(target.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        render = doc.setdefault("render", {})
+        render.update(preset="thumb", max_frames=MAX_FRAMES, hold=0, fps=FPS)
+        render.pop("frames", None)
+        sweep = doc.get("sweep")
+        if sweep and isinstance(sweep.get("lr"), dict):
+            sweep["lr"]["num"] = 6
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+class Visit:
+    """A page opened with every request checked: only files inside the site may load."""
+
+    def __init__(self, browser, site: Path, page_path: Path, width: int = 1280) -> None:
+        self.site = site.resolve()
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(page_path.resolve().as_uri(), wait_until="load")
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        parsed = urlparse(url)
+        local = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
+        if local is not None and local.is_relative_to(self.site):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def used_fonts(page, selector: str) -> list[tuple[str, bool]]:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    out = []
+    for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
+        out += [(f["familyName"], f["isCustomFont"])
+                for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]]
+    return out

@@ -62,17 +62,71 @@ def probe(path: Path) -> VideoInfo:
                      int(frames[-1]), "Audio:" in out.stderr)
 
 
-def interrupt_while_writing(args: list[str], folder: Path) -> tuple[int, float]:
+def interrupt_while_writing(args: list[str], folder: Path) -> tuple[int, list[str]]:
     """Start `python -m gdanim ARGS` in its own process group, press Ctrl-C (SIGINT to
     the whole group, as a terminal does) once an animation is being written somewhere
-    under `folder`; returns (exit code, seconds from Ctrl-C to exit)."""
+    under `folder`; returns (exit code, the command lines of the group's processes still
+    running once it has exited: workers, encoders or a recording left behind)."""
     proc = subprocess.Popen([sys.executable, "-m", "gdanim", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.time() + 60
-    while time.time() < deadline and not any(".part" in p.name for p in folder.rglob(".*")):
-        time.sleep(0.05)
+    wait_for(lambda: any(".part" in p.name for p in folder.rglob(".*")), "an animation being written")
     os.killpg(proc.pid, signal.SIGINT)
-    interrupted = time.time()
     _, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err and b"Exception" not in err, err.decode()
-    return proc.returncode, time.time() - interrupted
+    return proc.returncode, [cmdline(pid) for pid in group(proc.pid)]
+
+
+def wait_for(condition, what: str, limit: float = 60.0) -> None:
+    """Return once condition() holds; fail the test when it never does (`limit` seconds
+    only guard against a hang: the test checks the state, not the time)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.02)
+
+
+def _stat(pid_dir: Path) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, pgrp, ...)."""
+    try:
+        return (pid_dir / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def group(pgid: int) -> list[int]:
+    """The live processes (not zombies) of process group pgid, from /proc."""
+    out = []
+    for pid_dir in Path("/proc").glob("[0-9]*"):
+        fields = _stat(pid_dir)
+        if fields and fields[0] != "Z" and int(fields[2]) == pgid:
+            out.append(int(pid_dir.name))
+    return out
+
+
+def cmdline(pid: int) -> str:
+    """A process's command line ("" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def children(pid: int) -> list[int]:
+    """Every descendant process of pid (from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for pid_dir in Path("/proc").glob("[0-9]*"):
+        if fields := _stat(pid_dir):
+            parents.setdefault(int(fields[1]), []).append(int(pid_dir.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def writing_under(folder: Path) -> list[int]:
+    """The live processes whose command line names a path under folder (encoders, say)."""
+    mark = str(folder)
+    return [int(d.name) for d in Path("/proc").glob("[0-9]*")
+            if (fields := _stat(d)) and fields[0] != "Z" and mark in cmdline(int(d.name))]

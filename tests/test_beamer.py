@@ -12,7 +12,7 @@ import zlib
 import pytest
 from render_support import scenario_file
 
-from gdanim.render import render_scenario
+from gdanim.build import render_scenario
 from gdanim.report.media import Media, find_media, snippets
 
 PDFLATEX = shutil.which("pdflatex")

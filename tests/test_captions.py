@@ -7,12 +7,11 @@ import base64
 import re
 
 import pytest
+from browser_support import needs_browser
 from render_support import scenario_file
-from test_site_browser import needs_browser  # noqa: F401
 
 import gdanim
-from gdanim.render import render_scenario
-from gdanim.report import write_scenario_report
+from gdanim.build import render_scenario, write_scenario_report
 from gdanim.report.captions import run_captions, run_events, webvtt
 from gdanim.report.strings import strings
 from gdanim.scenario import load_scenario
@@ -95,7 +94,7 @@ def test_the_page_links_a_captions_track_and_the_embed_snippet_carries_it(page):
 
 
 @needs_browser
-def test_chromium_reads_every_cue_of_the_track(browser, page):  # noqa: F811
+def test_chromium_reads_every_cue_of_the_track(browser, page):
     tab = browser.new_page()
     try:
         tab.goto(page.as_uri())
@@ -124,7 +123,7 @@ NUMBERS = [8587.6875, 2776.2, 0.00824, 5.188e11, 32500.0, -32500.0, 1.2e-5, 999.
 
 
 @needs_browser
-def test_the_page_writes_numbers_as_the_table_frames_and_captions_do(browser, page):  # noqa: F811
+def test_the_page_writes_numbers_as_the_table_frames_and_captions_do(browser, page):
     from gdanim.numbers import num
 
     tab = browser.new_page()

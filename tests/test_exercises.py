@@ -12,9 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_site_browser import Visit, needs_browser, tiny_copy  # noqa: F401
+from browser_support import Visit, needs_browser, tiny_copy
 
-from gdanim.report import build_site
+from gdanim.build import build_site
 from gdanim.report.exercises import exercise_views
 from gdanim.report.strings import strings
 from gdanim.scenario import load_scenario
@@ -87,7 +87,7 @@ def first_frame_time(page, run: str) -> float:
 
 
 @needs_browser
-def test_a_regime_answered_right_reveals_the_answer_the_row_and_the_analysis(browser, site):  # noqa: F811
+def test_a_regime_answered_right_reveals_the_answer_the_row_and_the_analysis(browser, site):
     visit = Visit(browser, site, site / "lr" / "index.html")
     page = visit.page
     try:
@@ -113,7 +113,7 @@ def test_a_regime_answered_right_reveals_the_answer_the_row_and_the_analysis(bro
 
 
 @needs_browser
-def test_a_regime_answered_wrong_says_so_and_still_explains(browser, site):  # noqa: F811
+def test_a_regime_answered_wrong_says_so_and_still_explains(browser, site):
     visit = Visit(browser, site, site / "thermometer" / "index.html")
     page = visit.page
     try:
@@ -127,7 +127,7 @@ def test_a_regime_answered_wrong_says_so_and_still_explains(browser, site):  # n
 
 
 @needs_browser
-def test_the_lr_exercise_checks_the_labs_rate(browser, site):  # noqa: F811
+def test_the_lr_exercise_checks_the_labs_rate(browser, site):
     visit = Visit(browser, site, site / "sse_vs_mse" / "index.html")
     page = visit.page
     try:
@@ -146,7 +146,7 @@ def test_the_lr_exercise_checks_the_labs_rate(browser, site):  # noqa: F811
 
 
 @needs_browser
-def test_without_javascript_the_question_shows_with_its_answer_in_a_closed_details(browser, site):  # noqa: F811
+def test_without_javascript_the_question_shows_with_its_answer_in_a_closed_details(browser, site):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
@@ -163,18 +163,25 @@ def test_without_javascript_the_question_shows_with_its_answer_in_a_closed_detai
 
 
 def test_without_an_exercise_the_card_warns_where_a_run_looks_settled_but_diverges(site):
-    from gdanim.report.site import _card
+    from gdanim.report.site import card_of
     from gdanim.scenario import parse_scenario
+    from gdanim.settings import settings_of
+    from gdanim.trace import read_trace
 
     path = site.parent / "scenarios" / "lr.yaml"
     text = path.read_text(encoding="utf-8")
     bare = parse_scenario(text[: text.index("exercises:")], path)
-    assert _card(site / "lr", bare, "en").warning == "lr-0.0083: looks settled, yet diverges."
-    assert _card(site / "lr", load_scenario(path), "en").warning == ""
+    trace = read_trace(site / "lr" / "trace.json")
+
+    def card(scenario):
+        return card_of(trace, site / "lr", scenario, settings_of(scenario, lang="en"))
+
+    assert card(bare).warning == "lr-0.0083: looks settled, yet diverges."
+    assert card(load_scenario(path)).warning == ""
 
 
 @needs_browser
-def test_a_next_exercise_takes_the_click_on_the_contour_and_measures_the_guess(browser, site):  # noqa: F811
+def test_a_next_exercise_takes_the_click_on_the_contour_and_measures_the_guess(browser, site):
     [ex] = views(site, "next")
     visit = Visit(browser, site, site / "next" / "index.html")
     page = visit.page

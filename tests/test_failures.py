@@ -16,10 +16,10 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from render_support import children, cmdline, wait_for, writing_under
 from render_support import scenario_file as _scenario_file
 
 from gdanim import schema
@@ -198,28 +198,6 @@ def test_a_missing_ffmpeg_is_named_for_each_animation_and_the_page_is_still_writ
     assert leftovers(folder) == []
 
 
-def children(pid: int) -> list[int]:
-    """Every descendant process of pid (from /proc)."""
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        kids = parents.get(todo.pop(), [])
-        found += kids
-        todo += kids
-    return found
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
 def kill_midway(args: list[str], folder: Path, pick) -> subprocess.CompletedProcess:
     """Start gdanim, wait until an animation is being written under folder, SIGKILL the
     process `pick(main pid)` returns; returns the finished process."""
@@ -227,26 +205,27 @@ def kill_midway(args: list[str], folder: Path, pick) -> subprocess.CompletedProc
         pytest.skip("needs /proc to find the processes to kill")
     proc = subprocess.Popen([sys.executable, "-m", "gdanim", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    killed, deadline = False, time.time() + 60
-    while not killed and time.time() < deadline:
-        time.sleep(0.05)
+
+    def kill() -> bool:
         if any(".part" in p.name for p in folder.rglob(".*")) and (victim := pick(proc.pid)):
             with contextlib.suppress(ProcessLookupError):  # gone meanwhile: pick another
                 os.kill(victim, signal.SIGKILL)
-                killed = True
-    assert killed, "nothing to kill was found"
+                return True
+        return False
+
+    wait_for(kill, "a process to kill while an animation is written")
     out, err = proc.communicate(timeout=TIMEOUT)
-    time.sleep(0.5)  # an orphaned encoder may still be closing its file
+    wait_for(lambda: not writing_under(folder), "the encoders of the killed worker gone")
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def an_encoder(pid: int) -> int | None:
-    return next((p for p in children(pid) if "rawvideo" in _cmdline(p)), None)
+    return next((p for p in children(pid) if "rawvideo" in cmdline(p)), None)
 
 
 def a_worker_while_encoding(pid: int) -> int | None:
-    encoders = [p for p in children(pid) if "rawvideo" in _cmdline(p)]
-    workers = [p for p in children(pid) if "ffmpeg" not in _cmdline(p) and children(p)]
+    encoders = [p for p in children(pid) if "rawvideo" in cmdline(p)]
+    workers = [p for p in children(pid) if "ffmpeg" not in cmdline(p) and children(p)]
     return next((w for w in workers if set(children(w)) & set(encoders)), None)
 
 
@@ -274,7 +253,7 @@ def test_a_process_killed_midway_is_named_and_leaves_no_partial_file(tmp_path, v
 def test_a_second_site_build_into_the_same_folder_refuses_while_the_first_runs(tmp_path):
     import fcntl
 
-    from gdanim.report.site import LOCK
+    from gdanim.folder import LOCK
 
     source = scenario_file(tmp_path, epochs=2, formats="png", panels="fit")
     site = tmp_path / "site"

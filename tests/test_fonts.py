@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from browser_support import needs_browser, used_fonts
 from fontTools.ttLib import TTFont
-from test_site_browser import needs_browser
 
 from gdanim.api import record_to
 from gdanim.report import write_report
@@ -72,20 +72,8 @@ def test_the_korean_page_names_its_fonts_and_ships_them_with_their_licences(kore
     assert set("학습률에따른경사하강법") <= shipped
 
 
-def used_fonts(page, selector: str) -> list[tuple[str, bool]]:
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-    out = []
-    for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
-        out += [(f["familyName"], f["isCustomFont"])
-                for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]]
-    return out
-
-
 @needs_browser
-def test_in_chromium_hangul_and_formulas_render_from_the_shipped_fonts(browser, korean_page):  # noqa: F811
+def test_in_chromium_hangul_and_formulas_render_from_the_shipped_fonts(browser, korean_page):
     page = browser.new_page()
     try:
         page.goto(korean_page.as_uri())
@@ -108,7 +96,7 @@ def test_the_korean_page_is_valid_html(korean_page):
 
 
 @needs_browser
-def test_the_korean_page_reads_without_javascript(browser, korean_page):  # noqa: F811
+def test_the_korean_page_reads_without_javascript(browser, korean_page):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from render_support import scenario_file
 
+from gdanim.build import render_scenario
 from gdanim.numbers import num
-from gdanim.render import render_scenario
 from gdanim.render.handout import MAX_SHOTS, MIN_SHOTS
 from gdanim.render.keyframes import moments
 from gdanim.scene.schedule import run_schedule, state_times

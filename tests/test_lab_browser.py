@@ -17,10 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_fonts import used_fonts
-from test_site_browser import ARTIFACTS, ROOT, Visit, needs_browser, tiny_copy  # noqa: F401
+from browser_support import ARTIFACTS, ROOT, Visit, needs_browser, tiny_copy, used_fonts
 
-from gdanim.report import build_site
+from gdanim.build import build_site
 from gdanim.report import lab as lab_module
 
 BIG_N = lab_module.MAX_VALUES // 2 + 1  # n * (k + 1) just over the limit
@@ -57,8 +56,8 @@ class Lab(Visit):
 
     def result(self) -> dict:
         return self.js("() => { const r = gdanim.lab.update(); return {final: r.final, status: r.status, "
-                       "steps: r.steps, readout: r.readout, exit: r.exit, drawn: r.drawn, divergedAt: r.divergedAt, "
-                       "perEpoch: r.perEpoch}; }")
+                       "finalLoss: r.finalLoss, steps: r.steps, readout: r.readout, exit: r.exit, drawn: r.drawn, "
+                       "divergedAt: r.divergedAt, perEpoch: r.perEpoch}; }")
 
     def state(self) -> dict:
         return self.js("() => JSON.parse(JSON.stringify(gdanim.lab.state))")
@@ -88,10 +87,11 @@ def scenario_stems(site: Path) -> list[str]:
     return sorted(p.parent.name for p in site.glob("*/index.html"))
 
 
-def close_to(got: float | None, want: float | None) -> bool:
-    if want is None or not math.isfinite(want):
-        return got is None or not math.isfinite(got)
-    return got is not None and abs(got - want) <= 1e-4 * abs(want) + 1e-6
+def same_float32(got: list, want: list) -> bool:
+    """The same float32 numbers, a non-finite one (null in JSON) matching any non-finite one."""
+    g = np.asarray([np.nan if v is None else v for v in got], np.float64).astype(np.float32)
+    w = np.asarray([np.nan if v is None else v for v in want], np.float64).astype(np.float32)
+    return g.shape == w.shape and bool(np.all((g == w) | (~np.isfinite(g) & ~np.isfinite(w))))
 
 
 @needs_browser
@@ -223,15 +223,48 @@ def test_resetting_to_each_recorded_run_reproduces_its_final_params(browser, sit
                 if got["status"] != want["status"] or got["steps"] != len(want["steps"]):
                     problems.append(f"{stem}/{name}: {got['status']} after {got['steps']} steps, "
                                     f"recorded {want['status']} after {len(want['steps'])}")
-                pairs = list(zip(got["final"], want["final"]["params"], strict=True))
-                if not all(close_to(g, w) for g, w in pairs):
-                    problems.append(f"{stem}/{name}: final {got['final']} != {want['final']['params']}")
+                if not same_float32(got["final"], want["final"]["params"]) or not same_float32(
+                        [got["finalLoss"]], [want["final"]["loss"]]):
+                    problems.append(f"{stem}/{name}: final {got['final']}, {got['finalLoss']} != "
+                                    f"{want['final']['params']}, {want['final']['loss']}")
                 if visit.page.input_value("#lab-reset") != value:
                     problems.append(f"{stem}/{name}: the select does not name the run")
                 checked += 1
             problems += [f"{stem}: {p}" for p in visit.clean()]
     assert problems == []
     assert checked >= 25
+
+
+@needs_browser
+def test_a_reset_lands_on_the_final_state_the_page_carries_not_on_a_replay(browser, site):
+    """The page's own copy of lr's lab data, each run's end moved off any replay's (final params
+    + 0.5, final loss x 3, one step fewer): a reset shows those, a replay would not."""
+    page_path = site / "lr" / "moved-ends.html"
+    html = (site / "lr" / "index.html").read_text(encoding="utf-8")
+    head, rest = html.split('<script type="application/json" id="lab-data">', 1)
+    block, tail = rest.split("</script>", 1)
+    data = json.loads(block)
+    for run in data["runs"]:
+        run["final"] = [v + 0.5 for v in run["final"]]
+        run["final_loss"] *= 3
+        run["steps"] -= 1
+    page_path.write_text(head + '<script type="application/json" id="lab-data">' + json.dumps(data) + "</script>"
+                         + tail, encoding="utf-8")
+    visit = Lab(browser, site, "lr")
+    try:
+        visit.page.goto(page_path.resolve().as_uri(), wait_until="load")
+        for i, run in enumerate(data["runs"]):
+            got = visit.js("(i) => { const r = gdanim.lab.reset(i); return {final: r.final, finalLoss: r.finalLoss, "
+                           "steps: r.steps, status: r.status, last: r.params[r.steps]}; }", i)
+            assert same_float32(got["final"], run["final"]) and same_float32(got["last"], run["final"]), run["name"]
+            assert same_float32([got["finalLoss"]], [run["final_loss"]]), run["name"]
+            assert (got["steps"], got["status"]) == (run["steps"], run["status"]), run["name"]
+        visit.page.fill("#lab-lr", str(data["runs"][0]["settings"]["lr"] * 1.5))  # a new rate: a replay again
+        assert not same_float32(visit.result()["final"], data["runs"][0]["final"])
+        assert visit.clean() == []
+    finally:
+        visit.close()
+        page_path.unlink()
 
 
 @needs_browser
@@ -425,7 +458,7 @@ def test_mini_batches_replay_the_recorded_shuffle_and_a_batch_size_can_be_typed(
         want = recorded["batch-5"]
         n = len(trace["data"]["y"])
         assert got["perEpoch"] == math.ceil(n / 5) and got["steps"] == len(want["steps"])
-        assert all(close_to(g, w) for g, w in zip(got["final"], want["final"]["params"], strict=True))
+        assert same_float32(got["final"], want["final"]["params"])
         assert page.input_value("#lab-batch") == "5" and page.input_value("#lab-seed") == str(want["settings"]["seed"])
         assert not page.is_disabled("#lab-seed")
         page.fill("#lab-epoch", "37")

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import gdanim
 from gdanim.api import record_to
+from gdanim.build import write_scenario_report
 from gdanim.report import lab as lb
-from gdanim.report import write_scenario_report
 from gdanim.report.strings import strings
 from gdanim.scenario import load_scenario
 

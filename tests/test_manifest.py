@@ -259,3 +259,45 @@ def test_a_removed_scenario_whose_folder_holds_nothing_else_leaves_no_folder(tmp
     assert sorted(p.name for p in site.iterdir()) == [".gdanim-site.lock", ".nojekyll", "assets", "fit",
                                                       "index.html", "manifest.json"]
     assert json.loads((site / "manifest.json").read_text(encoding="utf-8"))["scenarios"] == ["fit"]
+
+
+KERNELS_SCENARIO = """\
+title: kernels
+data: {synthetic: {n: 30, seed: 4, x: randn, params: [1.0, 2.0], noise: 0.5}}
+init: [-2.0, 3.0]
+loss: mse
+epochs: 40
+runs: [{name: gd, optimizer: gd, lr: 0.2}, {name: adam, optimizer: adam, lr: 0.1}]
+"""
+# torch's generic kernels and MKL's most compatible code path: the sums of another CPU
+OTHER_KERNELS = {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"}
+
+
+def test_verify_rerun_on_other_kernels_names_a_rounding_difference_and_still_catches_a_change(tmp_path):
+    source = tmp_path / "kernels.yaml"
+    source.write_text(KERNELS_SCENARIO, encoding="utf-8")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1764400000", **OTHER_KERNELS}
+    recorded = subprocess.run([sys.executable, "-m", "gdanim", "record", str(source), "-o", str(tmp_path / "out")],
+                              capture_output=True, text=True, env=env, timeout=300)
+    assert recorded.returncode == 0, recorded.stderr
+    folder = tmp_path / "out" / "kernels"
+    proc = gdanim("verify", str(folder), "--rerun")
+    rerun = [line for line in proc.stdout.splitlines() if "rerun:" in line]
+    if not rerun:
+        pytest.skip(f"this machine's kernels give the same bits with {OTHER_KERNELS} as without")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(rerun) == 1 and "differs within float32 rounding only" in rerun[0], rerun
+    assert proc.stdout.splitlines()[-1] == "1 folder(s) match their manifests and build again the same within " \
+                                          "float32 rounding"
+
+    trace = json.loads((folder / "trace.json").read_text())  # a real change, where only a rerun can tell
+    trace["runs"][1]["steps"][20]["params"][1] *= 1.001
+    (folder / "trace.json").write_text(json.dumps(trace))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["outputs"]["trace.json"].update(sha256=sha256_of(folder / "trace.json"),
+                                             bytes=(folder / "trace.json").stat().st_size)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    proc = gdanim("verify", str(folder), "--rerun")
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [line for line in proc.stdout.splitlines() if "rerun:" in line]
+    assert "beyond float32 rounding: runs[1] (adam) is " in proc.stdout

@@ -7,7 +7,8 @@ from PIL import Image
 from render_support import probe, scenario_file
 
 import gdanim
-from gdanim.render import RenderResult, render_scenario, settings_for
+from gdanim.build import render_scenario
+from gdanim.render import RenderResult, settings_for
 from gdanim.render import pipeline as pipeline_module
 from gdanim.scene.surface import RenderError
 
@@ -40,9 +41,18 @@ def test_the_hold_adds_copies_of_the_last_frame(tmp_path):
 
 
 def test_runs_render_in_parallel_processes_with_the_same_files(tmp_path):
-    path = scenario_file(tmp_path, epochs=2, formats="png")
-    result = render_scenario(path, tmp_path, jobs=2, progress=False)
+    path = scenario_file(tmp_path, epochs=2, formats="png, gif")
+    result = render_scenario(path, tmp_path / "two", jobs=2, progress=False)
+    alone = render_scenario(path, tmp_path / "one", jobs=1, progress=False)
     assert result.ok and set(result.runs) == {"lr-0.01", "lr-0.03"} and result.compare["png"].is_file()
+
+    def files(folder):
+        return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+    assert sorted(files(result.folder)) == sorted(files(alone.folder)) == [
+        "compare.gif", "compare.png", "lr-0.01.csv", "lr-0.01.gif", "lr-0.01.png", "lr-0.03.csv", "lr-0.03.gif",
+        "lr-0.03.png", "trace.json"]
+    assert files(result.folder) == files(alone.folder)
 
 
 def test_the_same_scenario_gives_the_same_trace_json_byte_for_byte(tmp_path):
@@ -146,7 +156,7 @@ def test_an_error_found_while_recording_comes_back_whole_from_the_recording_proc
 
 def test_the_recording_process_gives_the_same_trace_as_recording_here(tmp_path):
     from gdanim.api import record
-    from gdanim.render.pipeline import record_apart
+    from gdanim.build.scenario import record_apart
     from gdanim.scenario import load_scenario
     from gdanim.trace import dumps
 

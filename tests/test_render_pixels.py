@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageSequence
 from render_support import scenario_file
 
-from gdanim.render import render_scenario
+from gdanim.build import render_scenario
 
 
 def mp4_frames(path) -> list[np.ndarray]:

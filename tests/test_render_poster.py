@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from gdanim.api import record
-from gdanim.render import render_scenario
+from gdanim.build import render_scenario
 from gdanim.render.keyframes import compare_poster_frame, key_state, moments, poster_frame
 from gdanim.scene.schedule import compare_schedule, run_schedule
 from gdanim.scene.surface import loss_grid

@@ -11,7 +11,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gdanim.api import record_to
-from gdanim.report import ReportError, write_report, write_scenario_report
+from gdanim.build import write_scenario_report
+from gdanim.report import ReportError, write_report
 from gdanim.report.analysis_text import hidden_divergence, sse_mse_pairs
 from gdanim.report.strings import TABLES, strings
 from gdanim.report.text import markdown, num
@@ -258,13 +259,13 @@ def test_the_analysis_says_where_each_schedule_crosses_the_critical_rate():
     ("en", "tiny", ["contour", "data", "loss"]),  # one worker, warmed up for the figures
 ])
 def test_figures_drawn_by_a_render_worker_are_the_ones_the_page_would_draw(tmp_path, lang, source, figures):
-    from gdanim.render import render_scenario
-    from gdanim.report import page_ahead
+    from gdanim.build import page_ahead, render_scenario
+    from gdanim.settings import settings_of
 
     path = tiny(tmp_path, loss="sse", lr=0.01) if source == "tiny" else ROOT / "scenarios" / f"{source}.yaml"
     scenario = load_scenario(path)
     result = render_scenario(scenario, tmp_path, formats=["png"], preset="thumb", jobs=2, progress=False,
-                             **page_ahead(scenario, lang=lang))
+                             **page_ahead(settings_of(scenario, lang=lang)))
     assert sorted(result.after) == figures
     page = write_scenario_report(scenario, result.folder, lang=lang, figures=result.after)
     drawn = {p.name: p.read_bytes() for p in (result.folder / "assets").glob("*.png")}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from gdanim.report.site import Card, Outcome, write_index
+from gdanim.report.site import Card, write_index
 
 EVIL = '<b id="x">bold</b> & "quoted" <script>alert(1)</script>'
 
@@ -30,8 +30,7 @@ class Tags(HTMLParser):
 
 def test_every_field_of_every_card_and_failure_is_escaped(tmp_path):
     card = Card("one", EVIL, EVIL, EVIL, "compare.png", EVIL)
-    outcomes = [Outcome("one.yaml", "one", card), Outcome(f"{EVIL}.yaml", error=EVIL)]
-    html = write_index(tmp_path, outcomes, "en", None).read_text(encoding="utf-8")
+    html = write_index(tmp_path, [card], [(f"{EVIL}.yaml", EVIL)], "en", None).read_text(encoding="utf-8")
     parser = Tags()
     parser.feed(html)
     assert not [t for t, attrs in parser.tags if t in ("b", "script")]

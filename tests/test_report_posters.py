@@ -1,6 +1,5 @@
 """The page starts each slider on its video's poster, the compare video has a slider too, and
 the page prints with posters and without controls."""
-# ruff: noqa: F811 - `browser` is the Chromium fixture of test_site_browser, taken as an argument
 
 from __future__ import annotations
 
@@ -10,9 +9,8 @@ import re
 import pytest
 from render_support import scenario_file
 
-from gdanim.render import render_scenario
+from gdanim.build import render_scenario, write_scenario_report
 from gdanim.render.keyframes import compare_poster, video_poster
-from gdanim.report import write_scenario_report
 from gdanim.scenario import load_scenario
 from gdanim.scene.schedule import compare_schedule, run_schedule, state_times
 

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from gdanim import parse_scenario
 from gdanim.errors import ScenarioError
-from gdanim.scenario import RESERVED_NAMES, load_scenario, safe_name
+from gdanim.folder import RESERVED_NAMES
+from gdanim.scenario import load_scenario, safe_name
 
 EXAMPLES = sorted(Path("scenarios").glob("*.yaml"))
 GOOD = """\

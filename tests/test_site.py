@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from gdanim.build import build_site
+from gdanim.build.site import scenario_folder
 from gdanim.cli import main
-from gdanim.report import ReportError, build_site
-from gdanim.report.site import STAMP, scenario_folder
+from gdanim.folder import STAMP
+from gdanim.report import ReportError
 
 SCENARIO = """\
 title: {title}
@@ -157,14 +159,14 @@ def test_a_broken_scenario_is_reported_and_skipped_and_the_exit_code_is_1(tmp_pa
 
 def test_a_failed_animation_exits_1_and_is_tried_again_next_build(tmp_path, monkeypatch):
     from gdanim.api import record_to
-    from gdanim.report import site as site_module
+    from gdanim.build import site as site_module
 
     calls = []
 
-    def failing_render(scenario, site, options, jobs, lang):
+    def failing_render(scenario, site, settings, jobs):
         calls.append(scenario.stem)
-        record_to(scenario, site)
-        return ("lr-0.5: the encoder stopped",), True
+        trace, _ = record_to(scenario, site)
+        return trace, ("lr-0.5: the encoder stopped",), True
 
     monkeypatch.setattr(site_module, "_render", failing_render)
     write(tmp_path / "src", "one")
@@ -246,7 +248,7 @@ def test_one_job_builds_in_this_process(tmp_path):
     assert [o.worker for o in result.outcomes] == [os.getpid()]
 
 
-def test_ctrl_c_stops_the_site_at_once_and_leaves_no_partial_file(tmp_path):
+def test_ctrl_c_stops_the_site_leaving_no_process_no_queued_scenario_and_no_partial_file(tmp_path):
     from render_support import interrupt_while_writing, scenario_file
 
     (tmp_path / "scenarios").mkdir()
@@ -254,10 +256,11 @@ def test_ctrl_c_stops_the_site_at_once_and_leaves_no_partial_file(tmp_path):
         scenario_file(tmp_path / "scenarios", stem, epochs=400, lrs=(0.001, 0.002),
                       formats="mp4, gif", extra="  max_frames: 400\n")
     site = tmp_path / "site"
-    code, seconds = interrupt_while_writing(["site", str(tmp_path / "scenarios"), "-o", str(site),
-                                             "--jobs", "2", "--preset", "hd"], site)
+    code, left = interrupt_while_writing(["site", str(tmp_path / "scenarios"), "-o", str(site),
+                                          "--jobs", "2", "--preset", "hd"], site)
     assert code == 130
-    assert seconds < 5  # the queued scenario is not built after Ctrl-C
+    assert left == []  # no worker, recording or encoder goes on after Ctrl-C
+    assert not (site / "c").exists()  # the queued scenario was never started
     assert not list(site.rglob("*.mp4")) and not list(site.rglob("*.gif"))
     assert not list(site.rglob(".*.part*")) and not (site / "index.html").exists()
 

@@ -15,37 +15,16 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-import yaml
-from browser_support import ARGS, CHROMIUM, NO_CHROMIUM, needs_browser  # noqa: F401 (used by others)
+from browser_support import ARTIFACTS, FPS, MAX_FRAMES, ROOT, Visit, needs_browser, tiny_copy
 
+from gdanim.build import build_site
 from gdanim.numbers import num
 from gdanim.render.keyframes import video_poster
-from gdanim.report import build_site
 from gdanim.scene.schedule import compare_schedule, run_schedule
 from gdanim.trace import read_trace
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-MAX_FRAMES, FPS = 4, 10
 WIDTHS = (375, 1280, 1920)
 SHOWN_WIDE = ("index", "lr", "sse_vs_mse")  # pages also saved at projector widths
-
-def tiny_copy(source: Path, target: Path) -> Path:
-    """The example scenarios with render settings cut down for a fast test build."""
-    shutil.copytree(source, target)
-    for path in sorted(target.glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        render = doc.setdefault("render", {})
-        render.update(preset="thumb", max_frames=MAX_FRAMES, hold=0, fps=FPS)
-        render.pop("frames", None)
-        sweep = doc.get("sweep")
-        if sweep and isinstance(sweep.get("lr"), dict):
-            sweep["lr"]["num"] = 6
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return target
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
@@ -58,34 +37,6 @@ def site(tmp_path_factory) -> Path:
 
 def pages(site: Path) -> list[Path]:
     return [site / "index.html", *sorted(site.glob("*/index.html"))]
-
-
-class Visit:
-    """A page opened with every request checked: only files inside the site may load."""
-
-    def __init__(self, browser, site: Path, page_path: Path, width: int = 1280) -> None:
-        self.site = site.resolve()
-        self.errors: list[str] = []
-        self.outside: list[str] = []
-        self.context = browser.new_context(viewport={"width": width, "height": 900})
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(page_path.resolve().as_uri(), wait_until="load")
-
-    def _route(self, route) -> None:
-        url = route.request.url
-        parsed = urlparse(url)
-        local = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
-        if local is not None and local.is_relative_to(self.site):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
-
-    def close(self) -> None:
-        self.context.close()
 
 
 def visit_all(browser, site: Path, check) -> list[str]:

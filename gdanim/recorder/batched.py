@@ -22,8 +22,8 @@ from gdanim.trace import Run, Settings
 BATCHED_OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov")
 
 
-def _column(values: Sequence[float]) -> torch.Tensor:
-    return torch.tensor(values, dtype=torch.float32)[:, None]  # [R, 1]
+def _column(values: Sequence[float], dtype: torch.dtype) -> torch.Tensor:
+    return torch.tensor(values, dtype=dtype)[:, None]  # [R, 1]
 
 
 def batches(n: int, batch_size: int | None, seed: int, epochs: int):
@@ -49,31 +49,32 @@ def record_batched(x: torch.Tensor, y: torch.Tensor, runs: Sequence[Settings]) -
     first = runs[0]
     X = design(x)  # [n, p]
     n, p = X.shape
-    R = len(runs)
+    R, dt = len(runs), x.dtype  # float32, or float64 for a reference path
     per_epoch = steps_per_epoch(n, first.batch_size)
     last_step = torch.tensor([s.epochs * per_epoch for s in runs])  # [R]
     T = int(last_step.max())
 
     rates = np.stack([epoch_rates(s.schedule, s.lr, T // per_epoch) for s in runs])  # [R, E] float64
-    lr_of_epoch = torch.from_numpy(rates.T.astype(np.float32))[:, :, None]  # [E, R, 1]
-    momentum = _column([_momentum(s) for s in runs])
-    damp = _column([s.options.get("dampening", 0.0) for s in runs])
-    nesterov = _column([float(s.optimizer == "nesterov" or s.options.get("nesterov", False)) for s in runs]) > 0
-    wd = _column([s.options.get("weight_decay", 0.0) for s in runs])
-    tol = torch.tensor([s.tol if s.tol is not None else -1.0 for s in runs])  # [R]
-    max_loss = torch.tensor([s.max_loss if s.max_loss is not None else math.inf for s in runs])
+    lr_of_epoch = torch.from_numpy(np.ascontiguousarray(rates.T)).to(dt)[:, :, None]  # [E, R, 1], rounded once
+    momentum = _column([_momentum(s) for s in runs], dt)
+    damp = _column([s.options.get("dampening", 0.0) for s in runs], dt)
+    nesterov = _column([float(s.optimizer == "nesterov" or s.options.get("nesterov", False)) for s in runs], dt) > 0
+    wd = _column([s.options.get("weight_decay", 0.0) for s in runs], dt)
+    tol = torch.tensor([s.tol if s.tol is not None else -1.0 for s in runs], dtype=dt)  # [R]
+    max_loss = torch.tensor([s.max_loss if s.max_loss is not None else math.inf for s in runs], dtype=dt)
     has_momentum = momentum > 0
     any_momentum, has_wd = bool(has_momentum.any()), bool((wd > 0).any())
 
-    W = torch.tensor([list(s.init) for s in runs], dtype=torch.float32)  # [R, p]
-    path = torch.empty(T + 1, R, p)
-    loss_h, grad_h, upd_h = torch.empty(T, R), torch.empty(T, R, p), torch.empty(T, R, p)
+    W = torch.tensor([list(s.init) for s in runs], dtype=dt)  # [R, p]
+    path = torch.empty(T + 1, R, p, dtype=dt)
+    loss_h, grad_h, upd_h = (torch.empty(T, R, dtype=dt), torch.empty(T, R, p, dtype=dt),
+                             torch.empty(T, R, p, dtype=dt))
     epoch_h = torch.empty(T, dtype=torch.long)
     path[0] = W
     active = torch.ones(R, dtype=torch.bool)
     steps = torch.zeros(R, dtype=torch.long)
     status = ["max_epochs"] * R
-    acc = torch.zeros(R, p)
+    acc = torch.zeros(R, p, dtype=dt)
     buf: torch.Tensor | None = None
 
     with torch.no_grad():

@@ -24,7 +24,7 @@ def record_with_optim(x: torch.Tensor, y: torch.Tensor, s: Settings) -> Run:
     """Record one run whose update rule is a torch.optim class with its defaults."""
     X = design(x)  # [n, p]
     n, p = X.shape
-    W = torch.tensor([list(s.init)], dtype=torch.float32, requires_grad=True)  # [1, p]
+    W = torch.tensor([list(s.init)], dtype=x.dtype, requires_grad=True)  # [1, p]
     opt = OPTIM_CLASSES[s.optimizer]([W], lr=s.lr, **s.options)
     path, loss_h, grad_h, upd_h, epoch_h = [W.detach().clone()], [], [], [], []
     status = "max_epochs"
@@ -55,11 +55,12 @@ def record_with_optim(x: torch.Tensor, y: torch.Tensor, s: Settings) -> Run:
         final = float(losses(W.detach(), X, y, s.loss, s.huber_delta)[0])
     return Run(
         settings=s, status=status, regime=None, contraction=None,
-        epoch=torch.tensor(epoch_h, dtype=torch.long).numpy(), path=_stack(path, p),
-        loss=_stack(loss_h, 0).reshape(-1), grad=_stack(grad_h, p), update=_stack(upd_h, p),
+        epoch=torch.tensor(epoch_h, dtype=torch.long).numpy(), path=_stack(path, p, x.dtype),
+        loss=_stack(loss_h, 0, x.dtype).reshape(-1), grad=_stack(grad_h, p, x.dtype),
+        update=_stack(upd_h, p, x.dtype),
         final_loss=final, lr=rates[np.asarray(epoch_h, np.int64)],
     )
 
 
-def _stack(rows: list[torch.Tensor], p: int):
-    return torch.cat(rows).numpy().copy() if rows else torch.zeros(0, p).numpy()
+def _stack(rows: list[torch.Tensor], p: int, dtype: torch.dtype):
+    return torch.cat(rows).numpy().copy() if rows else torch.zeros(0, p, dtype=dtype).numpy()

@@ -1,11 +1,13 @@
-"""The render stage: a trace becomes MP4, GIF and PNG files (matplotlib stays in gdanim.frames).
+"""The render stage: a recorded trace becomes MP4, GIF and PNG files (matplotlib stays
+in gdanim.frames). It never records: gdanim.build records once and hands the trace in.
 
-    from gdanim.render import render_scenario, RenderResult
-    result = render_scenario("scenarios/lr.yaml", formats=["mp4"], preset="thumb")
+    from gdanim.render import render_trace, RenderResult
+    result = render_trace(trace, "output/lr", settings)   # settings: gdanim.settings.RenderSettings
 
-The module itself is callable as `gdanim.render(...)`, the same as `render_scenario`.
-Its names are loaded on first use, so a module of it (keyframes, handout) can be
-imported without the encoders and the process pools.
+For notebooks the module itself is callable: `gdanim.render("scenarios/lr.yaml", ...)`
+is `gdanim.build.render_scenario` (record, then render). Its names are loaded on first
+use, so a module of it (keyframes, handout) can be imported without the encoders and
+the process pools.
 """
 
 from __future__ import annotations
@@ -15,22 +17,22 @@ import sys
 import types
 from typing import Any
 
-_LAZY = {"RenderResult": "pipeline", "RenderSettings": "pipeline", "render_scenario": "pipeline",
-         "settings_for": "pipeline", "render": "pipeline"}
+_LAZY = {"RenderResult": "gdanim.render.pipeline", "render_trace": "gdanim.render.pipeline",
+         "RenderSettings": "gdanim.settings", "settings_for": "gdanim.settings"}
 
-__all__ = ["RenderResult", "RenderSettings", "render", "render_scenario", "settings_for"]
+__all__ = ["RenderResult", "RenderSettings", "render_trace", "settings_for"]
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
-        return module.render_scenario if name == "render" else getattr(module, name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _CallableModule(types.ModuleType):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from gdanim.render.pipeline import render_scenario
+        """The notebooks' shortcut: record and render a scenario (gdanim.build.render_scenario)."""
+        from gdanim.build.scenario import render_scenario  # the one upward call, by request of a notebook
 
         return render_scenario(*args, **kwargs)
 

@@ -19,8 +19,6 @@ from gdanim.scene.surface import LossGrid, plane_path
 from gdanim.trace import Run, Trace
 
 POSTERS = ("first", "last", "key")
-STILLS = "exercises"
-"The folder of the posters that stop a run where an exercise asks about it."
 KINDS = ("start", "overshoot", "leaves", "diverges", "converges", "end")
 KEY_ORDER = ("leaves", "overshoot", "diverges", "converges")
 "Which moment a `key` poster shows, the first found in this order."
@@ -178,12 +176,3 @@ def compare_poster(choice: str, trace: Trace, times: np.ndarray, states: np.ndar
     grids = _drawn_grids(trace, trace.runs, panels, params, True) if choice == "key" else {}
     return compare_poster_frame(choice, trace, trace.runs, times, states, grids)
 
-
-def still_file(run: str, epoch: int) -> str:
-    """The file name of the poster of `run` at `epoch` for an exercise, in STILLS."""
-    return f"{run}-epoch-{epoch}.png"
-
-
-def still_name(run: str, epoch: int) -> str:
-    """That poster relative to the scenario folder (the renderer writes it, the page shows it)."""
-    return f"{STILLS}/{still_file(run, epoch)}"

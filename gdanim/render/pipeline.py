@@ -1,69 +1,40 @@
-"""scenario -> trace -> frames -> files: the render stage, one run per worker process.
+"""trace -> frames -> files: the render stage, one run per worker process.
 
-    result = render_scenario("scenarios/lr.yaml", formats=["mp4", "png"])
+    result = render_trace(trace, folder, settings)      # settings: gdanim.settings.RenderSettings
     result.runs["lr-0.001"]["mp4"], result.compare["png"], result.failures
+
+It never records: gdanim.build records once and hands the trace down.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import dataclasses
 import os
-import pickle
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from gdanim import interrupt, schema
-from gdanim.errors import GdanimError, MachineError, ScenarioError
+from gdanim import interrupt
+from gdanim.errors import MachineError
 from gdanim.files import inside, remove_leftovers
-from gdanim.render.keyframes import STILLS, still_file
+from gdanim.folder import COMPARE, STILLS, still_file
 from gdanim.render.writers import WRITERS
-from gdanim.scenario import Scenario
 from gdanim.scene.schedule import compare_schedule, run_schedule
-from gdanim.scene.surface import RenderError, check_params, loss_grid, same_units
+from gdanim.scene.surface import loss_grid, same_units
 from gdanim.scene.views import run_view
+from gdanim.settings import RenderSettings
 from gdanim.trace import Trace
 
-COMPARE = "compare"
 WORKER_DIED = "its worker process ended unexpectedly (killed by the system, out of memory?)"
 
 
 @dataclass(frozen=True)
-class RenderSettings:
-    """The render block of a scenario with the command line's overrides applied."""
-
-    panels: tuple[str, ...]
-    size: tuple[int, int]
-    theme: str
-    fps: int
-    max_frames: int
-    frames: tuple[int, ...] | None
-    hold: float
-    formats: tuple[str, ...]
-    params: tuple[int, int]
-    elev: float
-    azim: float
-    stills: tuple[tuple[str, int], ...] = ()
-    "(run, epoch): a poster of the run at that epoch, for an exercise asked there."
-    poster: str = "key"
-    "Which frame the PNG and the videos' posters show: first, last or key."
-    lang: str = "en"
-    "The language of the words in frames and handouts."
-
-    @property
-    def hold_frames(self) -> int:
-        """How many extra copies of the last frame make up the hold."""
-        return round(self.hold * self.fps)
-
-
-@dataclass(frozen=True)
 class RenderResult:
-    """What `render_scenario` wrote, and which runs failed and why."""
+    """What `render_trace` wrote, and which runs failed and why."""
 
     trace: Trace
     folder: Path
@@ -83,103 +54,6 @@ class RenderResult:
         return not self.failures
 
 
-def settings_for(render: schema.Render, *, formats: Sequence[str] | None = None,
-                 preset: str | None = None, fps: int | None = None,
-                 theme: str | None = None) -> RenderSettings:
-    """The scenario's render settings, each override applied only when given."""
-    formats = tuple(formats) if formats is not None else tuple(render.formats)
-    for name, value, allowed in (("format", formats, schema.FORMATS),
-                                 ("preset", (preset,) if preset else (), tuple(schema.PRESETS)),
-                                 ("theme", (theme,) if theme else (), schema.THEMES)):
-        bad = [v for v in value if v not in allowed]
-        if bad or (name == "format" and not value):
-            raise RenderError(f"{name}: one of {', '.join(allowed)} is expected, got {', '.join(bad) or 'none'}")
-    fps = fps if fps is not None else render.fps
-    if fps not in (10, 20, 25, 50):
-        raise RenderError(f"fps: 10, 20, 25 or 50 is expected (GIF delays are whole hundredths), got {fps}")
-    return RenderSettings(
-        panels=tuple(render.panels), size=schema.PRESETS[preset or render.preset],
-        theme=theme or render.theme, fps=fps, max_frames=render.max_frames,
-        frames=tuple(render.frames) if render.frames is not None else None, hold=render.hold,
-        formats=tuple(dict.fromkeys(formats)), params=tuple(render.surface.params),
-        elev=render.surface.elev, azim=render.surface.azim, poster=render.poster)
-
-
-def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path("output"), *,
-                    formats: Sequence[str] | None = None, preset: str | None = None,
-                    fps: int | None = None, theme: str | None = None, jobs: int | None = None,
-                    progress: bool | None = None,
-                    meanwhile: Callable[[Trace, Path], object] | None = None,
-                    after: Callable[[Trace, Path], object] | None = None,
-                    lang: str | None = None) -> RenderResult:
-    """Record the scenario (trace.json and CSVs) and write its animations into
-    output/<stem>/; returns a RenderResult listing the files and any failures. The
-    handouts speak `lang` (by default the scenario's).
-
-    `meanwhile(trace, folder)`, when given, runs in this process once the trace is
-    recorded, while the workers draw and encode. `after(trace, folder)` (a function that
-    pickles, such as a functools.partial of a module's function) runs in a worker once it
-    is free of its animations: a worker has matplotlib loaded already, and no encoder of
-    its own is running then (the report's figures, say); RenderResult.after is what it
-    returned. When it has a warm_up() method, a single worker calls it while the trace is
-    recorded (with more workers, `after` runs beside the others' animations anyway)."""
-    from gdanim.api import as_scenario
-
-    scenario = as_scenario(scenario_or_path)
-    settings = settings_for(scenario.spec.render, formats=formats, preset=preset, fps=fps,
-                            theme=theme)
-    check_params(settings.params, scenario.features + 1)
-    stills = tuple(dict.fromkeys((ex.run, ex.epoch) for ex in scenario.spec.exercises if ex.ask != "lr"))
-    settings = dataclasses.replace(settings, stills=stills,
-                                   lang=lang or scenario.spec.lang)
-    tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
-    with _workers(_job_count(jobs, tasks), after) as pool:  # they import matplotlib meanwhile
-        trace, folder = record_apart(scenario, Path(output))
-        interrupt.check()
-        later = (lambda: meanwhile(trace, folder)) if meanwhile is not None else None
-        return render_trace(trace, folder, settings, jobs=jobs, progress=progress, pool=pool,
-                            meanwhile=later, after=after)
-
-
-def record_apart(scenario: Scenario, output: Path) -> tuple[Trace, Path]:
-    """`gdanim.api.record_to` in a short-lived child process; returns (trace, folder).
-
-    Torch's few hundred MB leave with the child, so they never add up with the
-    renderers and the encoders; errors are raised here as the recorder raised them."""
-    folder = output / scenario.stem
-    try:
-        with concurrent.futures.ProcessPoolExecutor(1) as child:  # waits for the child to end
-            kind, value = child.submit(_record_child, scenario, output).result()
-    except BaseException as exc:  # Ctrl-C or a killed child may leave a half-written file
-        remove_leftovers(folder, ["trace", *(r.name or "run" for r in scenario.runs)])
-        if not isinstance(exc, concurrent.futures.process.BrokenProcessPool):
-            raise
-        interrupt.check()
-        raise MachineError(f"{folder}: recording stopped: its process ended unexpectedly "
-                           "(killed by the system, out of memory?)") from None
-    if kind == "problems":
-        raise ScenarioError(value)
-    if kind == "error":
-        raise value if isinstance(value, GdanimError) else GdanimError(value)
-    return value
-
-
-def _record_child(scenario: Scenario, output: Path) -> tuple[str, object]:
-    from gdanim.api import record_to
-
-    interrupt.default_ctrl_c()  # forked from a worker that only takes note: stop at once
-    try:
-        return "ok", record_to(scenario, output)
-    except ScenarioError as exc:  # its problems travel; the exception itself does not
-        return "problems", exc.problems
-    except GdanimError as exc:
-        try:
-            back = pickle.loads(pickle.dumps(exc))
-        except Exception:
-            back = None
-        return "error", back if str(back) == str(exc) else str(exc)
-
-
 def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: int | None = None,
                  progress: bool | None = None, pool: concurrent.futures.Executor | None = None,
                  meanwhile: Callable[[], object] | None = None,
@@ -195,7 +69,7 @@ def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: 
     job = _Job(trace, Path(folder), settings, progress)
     with contextlib.ExitStack() as stack:
         if pool is None:
-            pool = stack.enter_context(_workers(_job_count(jobs, len(names))))
+            pool = stack.enter_context(workers(job_count(jobs, len(names))))
         outcomes, extra = _run_all(job, names, pool, meanwhile, after)
     done = {name: files for name, files, error in outcomes if error is None}
     failures = tuple((name, error) for name, _, error in outcomes if error is not None)
@@ -203,7 +77,7 @@ def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: 
     return RenderResult(trace, Path(folder), runs, done.get(COMPARE, {}), failures, extra)
 
 
-def _job_count(jobs: int | None, tasks: int) -> int:
+def job_count(jobs: int | None, tasks: int) -> int:
     """Worker processes to start; 0 renders in this process (an explicit jobs=1).
 
     By default even a single animation goes to one worker: it imports the drawing code
@@ -222,7 +96,7 @@ class _Job:
 
 
 @contextlib.contextmanager
-def _workers(count: int, after: Callable[[Trace, Path], object] | None = None,
+def workers(count: int, after: Callable[[Trace, Path], object] | None = None,
              ) -> Iterator[concurrent.futures.ProcessPoolExecutor | None]:
     """`count` worker processes already importing the drawing code (a single one also
     warms up for `after`), or None for none."""

@@ -1,11 +1,12 @@
-"""The HTML report: one page per scenario and a course site over many.
+"""The HTML report: one page per scenario and a course site's index over many.
 
-    from gdanim.report import build_site, write_report
-    build_site(["scenarios"], "output/site", lang="ko")
+    from gdanim.report import write_report
+    write_report("output/lr", trace, settings=settings)   # output/lr/index.html
 
 Pages are Jinja2 templates (the built-in theme in `templates/`, installed as the
 gdanim_templates package, or a user folder searched first). Everything a page needs
-sits in the site's own folder: no CDN, no remote fonts, math as MathML.
+sits in the site's own folder: no CDN, no remote fonts, math as MathML. The report
+turns what it is handed into pages; gdanim.build records, renders and orders the steps.
 """
 
 from __future__ import annotations
@@ -13,17 +14,16 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_LAZY = {"ReportError": "errors", "Timing": "scenario_page", "page_ahead": "ahead",
-         "prepare_page": "scenario_page", "write_report": "scenario_page",
-         "write_scenario_figures": "scenario_page", "write_scenario_report": "scenario_page",
-         "Outcome": "site", "SiteResult": "site", "build_site": "site", "LANGS": "strings"}
+_LAZY = {"ReportError": "errors", "prepare_page": "scenario_page", "write_report": "scenario_page",
+         "write_figures": "scenario_page", "Card": "site", "card_of": "site", "write_index": "site",
+         "LANGS": "strings"}
 
 __all__ = sorted(_LAZY)
 
 
 def __getattr__(name: str) -> Any:
-    """Names load with their module on first use: `gdanim render` imports page_ahead
-    before it starts recording, and Jinja2 and the catalogs only while it animates."""
+    """Names load with their module on first use: Jinja2 and the catalogs load only
+    when a page is due (while the animations encode, in `gdanim render`)."""
     if name in _LAZY:
         return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gdanim.render.keyframes import still_name
+from gdanim.folder import still_name
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
 from gdanim.report.media import frame_indices

@@ -187,7 +187,8 @@ def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> d
     Keys: n, k, pair, loss (the scenario's), y (float32), outliers (how many of the last
     points data.outliers added), units (x, ols, spectra, robust fits and view per set of
     units), losses (key, loss, label, huber_delta of each loss offered), runs (every run:
-    name, units, settings as simulate options, status, final params), defaults (settings
+    name, units, settings as simulate options, status, steps, final params and
+    final_loss: where a reset to it lands, as recorded), defaults (settings
     and units of the first run), schedules (label and schedule of each distinct one among
     the runs), lr_range (per loss key), slider_steps, epochs_max, optimizers, text (the
     readout's sentences)."""
@@ -196,7 +197,8 @@ def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> d
     pair = lab_pair(trace, surface) or (0, 1)
     units, index = _units(trace, pair, s)
     runs = [{"name": r.name, "units": index[_units_key(r)], "settings": run_settings(r),
-             "status": r.status, "final": [_f64(v) for v in np.asarray(r.final_params, np.float64)]}
+             "status": r.status, "steps": r.steps, "final": [_f64(v) for v in np.asarray(r.final_params, np.float64)],
+             "final_loss": _f64(r.final_loss)}
             for r in trace.runs]
     first = trace.runs[0]
     defaults = {"units": index[_units_key(first)], "settings": run_settings(first)}

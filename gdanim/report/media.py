@@ -8,10 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gdanim.folder import MEDIA_FORMATS, frames_folder
 from gdanim.trace import Run
-
-MEDIA_FORMATS = ("mp4", "gif", "png", "pdf")
-"The files of an animation the page links to (pdf: its handout)."
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ def find_media(folder: Path, name: str) -> Media:
     """The <name>.mp4/.gif/.png/.pdf files present in folder (and the frames folder's
     \\animategraphics line)."""
     files = {f: f"{name}.{f}" for f in MEDIA_FORMATS if (folder / f"{name}.{f}").is_file()}
-    snippet = folder / f"{name}-frames" / "animate.tex"
+    snippet = folder / frames_folder(name) / "animate.tex"
     animate = None
     if snippet.is_file():
         animate = next((line for line in snippet.read_text(encoding="utf-8").splitlines()
@@ -84,13 +82,12 @@ def slider_frames(run: Run, indices: Sequence[int]) -> list[list]:
 
 
 def compare_slider(trace, fps: float, max_frames: int, explicit: Sequence[int] | None,
-                   panels: Sequence[str], size: tuple[int, int], poster: str,
-                   params: tuple[int, int] = (0, 1), words: Mapping[str, str] | None = None) -> dict:
+                   panels: Sequence[str], size: tuple[int, int], poster: int,
+                   words: Mapping[str, str] | None = None) -> dict:
     """The compare video's slider: per frame, each run shown in the grid at its own epoch
-    and loss ({fps, runs, frames: [[[epoch, loss] per run]], poster: frame index,
-    note: what the grid leaves out, in the language of `words`})."""
+    and loss ({fps, runs, frames: [[[epoch, loss] per run]], poster: the frame it starts
+    at, note: what the grid leaves out, in the language of `words`})."""
     from gdanim.frames.layout import grid_plan  # arithmetic only: no drawing here
-    from gdanim.render.keyframes import compare_poster
     from gdanim.scene.schedule import compare_schedule, state_times
 
     times, states = compare_schedule(trace.runs, max_frames, explicit)
@@ -108,7 +105,7 @@ def compare_slider(trace, fps: float, max_frames: int, explicit: Sequence[int] |
         frames.append(row)
     note = plan.describe(words) if words is not None else plan.note
     return {"fps": fps, "runs": [r.name for r in runs], "frames": frames, "note": note,
-            "poster": compare_poster(poster, trace, times, states, panels, params)}
+            "poster": poster}
 
 
 def snippets(media: Media, alt: str, captions: str | None = None, label: str = "") -> dict[str, str]:
@@ -152,7 +149,7 @@ def _beamer_movie(name: str, mp4: str | None, png: str | None) -> str:
 
 def _beamer_animate(media: Media) -> str:
     """The animate route: the frames format's PNGs played inside the PDF itself."""
-    folder = f"{media.name}-frames"
+    folder = frames_folder(media.name)
     lines = ["% \\usepackage{animate} in the preamble: the animation plays inside the PDF, in",
              "% viewers that run its JavaScript (Adobe Reader, PDF-XChange, Okular), from the",
              f"% frames format's PNGs, with the folder {folder} beside the .tex file."]

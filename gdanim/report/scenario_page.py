@@ -1,17 +1,21 @@
-"""One scenario's page: figures and index.html written into the scenario's output folder."""
+"""One scenario's page: figures and index.html written into the scenario's output folder.
+
+It turns what it is handed (the trace, the render settings, where each slider starts)
+into the page; gdanim.build decides when, and hands them over in memory.
+"""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from gdanim import __version__
-from gdanim.files import atomic_write_bytes, write_if_changed
-from gdanim.render.keyframes import video_poster
+from gdanim.files import write_if_changed
+from gdanim.folder import ASSETS, COMPARE, DATA_COPY, PAGE, SCENARIO_COPY, TRACE, run_csv
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
 from gdanim.report.captions import compare_captions, run_captions
@@ -23,32 +27,27 @@ from gdanim.report.page import copy_static, prepare, template_dirs, write_page
 from gdanim.report.strings import strings
 from gdanim.scene.schedule import compare_schedule
 from gdanim.schedules import label as schedule_label
+from gdanim.settings import RenderSettings, settings_for
 from gdanim.trace import Trace, read_trace
 
-ASSETS = "assets"
 MAX_VIDEOS = 12
-SCENARIO_COPY = "scenario.yaml"
-DATA_COPY = "data.csv"
-"The scenario's CSV data, when it has some ('data' is never a run name)."
+Posters = Callable[[str], int]
+"The frame an animation's poster shows (gdanim.render.plan.Posters): where its slider starts."
 
 
-@dataclass(frozen=True)
-class Timing:
-    """What the slider needs of the render settings: frame rate and frame schedule."""
-
-    fps: float = 10.0
-    max_frames: int = 150
-    frames: tuple[int, ...] | None = None
-    surface: tuple[int, int] = (0, 1)
-    hold: float = 1.0
-    "Seconds the last frame is held."
-    panels: tuple[str, ...] = ("fit", "surface")
-    size: tuple[int, int] = (1280, 720)
-    poster: str = "key"
-    "Which frame the posters show (first, last, key): where the slider starts."
+def first_frames(name: str) -> int:
+    """Posters for a page written without the renderer's plan: every slider starts at the start."""
+    return 0
 
 
-def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], timing: Timing,
+def default_settings(lang: str = "en") -> RenderSettings:
+    """The render settings of a scenario that sets none, speaking `lang`."""
+    from gdanim import schema
+
+    return dataclasses.replace(settings_for(schema.Render()), lang=lang)
+
+
+def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], settings: RenderSettings,
                   split: bool = False) -> dict[str, str]:
     """Write the static figures that apply to this trace; returns name -> path relative to
     folder. With `split`, a forked copy of this process draws half of them (see
@@ -56,7 +55,7 @@ def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], timing: Timi
     from gdanim.frames import figures as fg  # matplotlib stays in the frames room
 
     p = trace.dataset.features + 1
-    a, b = timing.surface if max(timing.surface) < p else (0, 1)
+    a, b = settings.params if max(settings.params) < p else (0, 1)
     made: dict[str, Any] = {"data": lambda: fg.data_figure(trace, s), "loss": lambda: fg.loss_figure(trace, s),
                             "contour": lambda: fg.contour_figure(trace, s, (a, b))}
     if fg.sweep_runs(trace):
@@ -104,8 +103,8 @@ def _math(trace: Trace, s: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mapping[str, str],
-            timing: Timing) -> list[dict[str, Any]]:
-    out = []
+            settings: RenderSettings, posters: Posters) -> list[dict[str, Any]]:
+    out, fps = [], float(settings.fps)
     for run in trace.runs:
         media = find_media(folder, run.name)
         if not media.files or len(out) >= MAX_VIDEOS:
@@ -113,27 +112,25 @@ def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mappin
         alt = s["video_alt"].format(name=run.name, story=rows[run.name].story)
         slider, captions = None, None
         if media.video:
-            indices = frame_indices(run, timing.max_frames, timing.frames)
-            slider = {"fps": timing.fps, "frames": slider_frames(run, indices),
-                      "poster": video_poster(timing.poster, trace, run, indices, timing.panels,
-                                             timing.surface)}
+            indices = frame_indices(run, settings.max_frames, settings.frames)
+            slider = {"fps": fps, "frames": slider_frames(run, indices), "poster": posters(run.name)}
             captions = _write_captions(folder, run.name, run_captions(
-                trace, run, indices, timing.fps, round(timing.hold * timing.fps), s, timing.surface))
+                trace, run, indices, fps, settings.hold_frames, s, settings.params))
         out.append({"name": run.name, "media": media, "alt": alt, "slider": slider, "captions": captions,
                     "row": rows[run.name],
                     "snippets": snippets(media, alt, captions and captions["file"], s["captions_label"])})
     return out
 
 
-def _compare_captions(trace: Trace, folder: Path, timing: Timing, grid: Mapping[str, Any],
+def _compare_captions(trace: Trace, folder: Path, settings: RenderSettings, grid: Mapping[str, Any],
                       s: Mapping[str, str]) -> dict[str, str]:
     """Write compare.vtt for the runs the grid shows; returns what _write_captions does."""
-    _, states = compare_schedule(trace.runs, timing.max_frames, timing.frames)  # [T, R]
+    _, states = compare_schedule(trace.runs, settings.max_frames, settings.frames)  # [T, R]
     index = {r.name: i for i, r in enumerate(trace.runs)}
     shown = [index[name] for name in grid["runs"]]
-    vtt = compare_captions(trace, [trace.runs[i] for i in shown], states[:, shown], timing.fps,
-                           round(timing.hold * timing.fps), s, timing.surface)
-    return _write_captions(folder, "compare", vtt)
+    vtt = compare_captions(trace, [trace.runs[i] for i in shown], states[:, shown], float(settings.fps),
+                           settings.hold_frames, s, settings.params)
+    return _write_captions(folder, COMPARE, vtt)
 
 
 def _write_captions(folder: Path, name: str, vtt: str) -> dict[str, str]:
@@ -147,14 +144,14 @@ def _write_captions(folder: Path, name: str, vtt: str) -> dict[str, str]:
 
 
 def _downloads(trace: Trace, folder: Path, s: Mapping[str, str]) -> list[tuple[str, str]]:
-    out = [("trace.json", s["dl_trace"])] if (folder / "trace.json").is_file() else []
+    out = [(TRACE, s["dl_trace"])] if (folder / TRACE).is_file() else []
     if (folder / SCENARIO_COPY).is_file():
         out.append((SCENARIO_COPY, s["dl_yaml"]))
     if (folder / DATA_COPY).is_file():
         out.append((DATA_COPY, s["dl_data"]))
     for run in trace.runs:
-        if (folder / f"{run.name}.csv").is_file():
-            out.append((f"{run.name}.csv", s["dl_csv"].format(name=run.name)))
+        if (folder / run_csv(run.name)).is_file():
+            out.append((run_csv(run.name), s["dl_csv"].format(name=run.name)))
     return out
 
 
@@ -180,28 +177,29 @@ def summary(trace: Trace, s: Mapping[str, str]) -> str:
     return s["summary"].format(critical=tx.num(critical, 3), **fields)
 
 
-def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: str,
-                 timing: Timing, index_url: str | None, exercises: Sequence[Any] = ()) -> dict[str, Any]:
-    """Everything scenario.html shows, computed from the trace and the files in folder
-    (and the scenario's exercises, schema.Exercise, when given)."""
+def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], settings: RenderSettings,
+                 posters: Posters, index_url: str | None, exercises: Sequence[Any] = ()) -> dict[str, Any]:
+    """Everything scenario.html shows, in the language of `settings`, computed from the
+    trace and the files in folder (and the scenario's exercises, schema.Exercise, when given)."""
+    lang, fps, pair = settings.lang, float(settings.fps), settings.params
     s = strings(lang)
     rows = {r.name: at.run_row(r, trace, s) for r in trace.runs}
-    compare = find_media(folder, "compare")
+    compare = find_media(folder, COMPARE)
     stories = " ".join(f"{r.name}: {rows[r.name].story}" for r in trace.runs[:6])
     compare_alt = s["compare_alt"].format(count=len(trace.runs), stories=stories)
     loss_summary = "; ".join(f"{r.name} {r.status}" for r in trace.runs[:8])
     figure_list = [(figures.get("loss"), s["fig_loss"],
                     s["fig_loss_alt"].format(count=len(trace.runs), summary=loss_summary)),
                    (figures.get("contour"), s["fig_contour"],
-                    s["fig_contour_alt"].format(a=f"w{timing.surface[0]}", b=f"w{timing.surface[1]}"))]
+                    s["fig_contour_alt"].format(a=f"w{pair[0]}", b=f"w{pair[1]}"))]
     if "sweep" in figures:
         critical = trace.analysis.spectra[trace.loss].critical_lr if trace.loss in trace.analysis.spectra else None
         figure_list.append((figures["sweep"], s["fig_sweep"], s["fig_sweep_alt"].format(
             count=len(trace.runs), critical=tx.num(critical, 3))))
-    videos = _videos(trace, folder, rows, s, timing)
-    grid = (compare_slider(trace, timing.fps, timing.max_frames, timing.frames, timing.panels, timing.size,
-                           timing.poster, timing.surface, s) if compare.files else None)
-    grid_captions = _compare_captions(trace, folder, timing, grid, s) if grid and compare.video else None
+    videos = _videos(trace, folder, rows, s, settings, posters)
+    grid = (compare_slider(trace, fps, settings.max_frames, settings.frames, settings.panels, settings.size,
+                           posters(COMPARE), s) if compare.files else None)
+    grid_captions = _compare_captions(trace, folder, settings, grid, s) if grid and compare.video else None
     return {
         "s": s, "lang": lang, "version": __version__, "title": trace.title,
         "description": tx.markdown(trace.description), "summary": summary(trace, s),
@@ -219,58 +217,51 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], lang: s
         "compare_slider": grid, "compare_captions": grid_captions,
         "figures": [f for f in figure_list if f[0]], "pairs": _pairs(trace, figures, s),
         "downloads": _downloads(trace, folder, s),
-        "exercises": exercise_views(exercises, trace, folder, s, timing.fps, timing.max_frames,
-                                    timing.frames, timing.surface),
-        "lab": lab_context(trace, timing.surface, s),
+        "exercises": exercise_views(exercises, trace, folder, s, fps, settings.max_frames,
+                                    settings.frames, pair),
+        "lab": lab_context(trace, pair, s),
         "media_downloads": [(m.name, m.files) for m in
                             [compare, *(find_media(folder, r.name) for r in trace.runs)] if m.files],
     }
 
 
-def write_report(folder: Path, *, lang: str = "en", timing: Timing | None = None,
-                 templates: Path | None = None, index_url: str | None = None,
-                 scenario_text: str | None = None, figures: bool | Mapping[str, str] = True,
-                 exercises: Sequence[Any] = ()) -> Path:
-    """Write <folder>/index.html (and its figures and assets) from <folder>/trace.json; returns it.
+def write_report(folder: Path, trace: Trace | None = None, *, settings: RenderSettings | None = None,
+                 posters: Posters = first_frames, templates: Path | None = None,
+                 index_url: str | None = None, scenario_text: str | None = None,
+                 figures: bool | Mapping[str, str] = True, exercises: Sequence[Any] = (),
+                 lang: str | None = None) -> Path:
+    """Write <folder>/index.html (and its figures and assets) for `trace` (by default the
+    folder's trace.json) as `settings` rendered it, in their language (or `lang`); returns it.
 
     figures: True draws them; False keeps those in folder/assets; a mapping names the
-    ones already drawn (as `write_scenario_figures` returns them)."""
+    ones already drawn (as `write_figures` returns them). `posters` says where each
+    slider starts (gdanim.render.plan.Posters; without it, at the first frame)."""
     from gdanim.files import atomic_write_text
 
     folder = Path(folder)
-    timing = timing or Timing()
+    settings = settings or default_settings()
+    if lang is not None:
+        settings = dataclasses.replace(settings, lang=lang)
     template_dirs(templates)  # a bad --templates fails before any work
-    try:
-        trace = read_trace(folder / "trace.json")
-    except (OSError, ValueError) as exc:
-        raise ReportError(f"{folder}: no readable trace.json to report on ({exc})") from None
-    s = strings(lang)
+    if trace is None:
+        trace = _read_trace(folder)
+    s = strings(settings.lang)
     if scenario_text is not None:
         atomic_write_text(folder / SCENARIO_COPY, scenario_text)
     if isinstance(figures, Mapping):
         made = dict(figures)
     else:
-        made = write_figures(trace, folder, s, timing) if figures else _existing_figures(folder)
+        made = write_figures(trace, folder, s, settings) if figures else _existing_figures(folder)
     copy_static(folder / ASSETS, templates)
-    context = page_context(trace, folder, made, lang, timing, index_url, exercises)
-    return write_page(folder / "index.html", "scenario.html", context, templates)
+    context = page_context(trace, folder, made, settings, posters, index_url, exercises)
+    return write_page(folder / PAGE, "scenario.html", context, templates)
 
 
-def timing_of(scenario, fps: int | None = None) -> Timing:
-    """The slider timing of a scenario's videos: its render block, fps overridden when given."""
-    r = scenario.spec.render
-    return Timing(fps=float(fps or r.fps), max_frames=int(r.max_frames),
-                  frames=tuple(r.frames) if r.frames is not None else None,
-                  surface=tuple(r.surface.params), hold=float(r.hold), panels=tuple(r.panels),
-                  size=tuple(r.size), poster=getattr(r, "poster", "key"))
-
-
-def write_scenario_figures(scenario, trace: Trace, folder: Path, *, fps: int | None = None,
-                           lang: str = "en", split: bool = False) -> dict[str, str]:
-    """Draw the page's static figures alone (they need only the trace, not the animations,
-    so they can be drawn while those encode); returns what `write_scenario_report` takes.
-    `split` as for write_figures."""
-    return write_figures(trace, Path(folder), strings(lang), timing_of(scenario, fps), split)
+def _read_trace(folder: Path) -> Trace:
+    try:
+        return read_trace(folder / TRACE)
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{folder}: no readable {TRACE} to report on ({exc})") from None
 
 
 def prepare_page(trace: Trace, lang: str = "en", templates: Path | None = None) -> None:
@@ -285,21 +276,6 @@ def prepare_page(trace: Trace, lang: str = "en", templates: Path | None = None) 
         pass
 
 
-def write_scenario_report(scenario, folder: Path, *, fps: int | None = None, lang: str = "en",
-                          templates: Path | None = None, index_url: str | None = None,
-                          figures: bool | Mapping[str, str] = True) -> Path:
-    """Write the page of a recorded (and rendered) scenario into folder; returns index.html.
-
-    With figures=False the figures already in folder/assets are kept as they are; a
-    mapping from `write_scenario_figures` names those already drawn."""
-    data = scenario.published_data()  # the columns used, formula cells neutralized
-    if data is not None:
-        atomic_write_bytes(Path(folder) / DATA_COPY, data)
-    return write_report(folder, lang=lang, timing=timing_of(scenario, fps), templates=templates,
-                        index_url=index_url, scenario_text=scenario.text, figures=figures,
-                        exercises=scenario.spec.exercises)
-
-
 def _existing_figures(folder: Path) -> dict[str, str]:
     assets = folder / ASSETS
     return {p.stem: f"{ASSETS}/{p.name}" for p in sorted(assets.glob("*.png"))} if assets.is_dir() else {}
@@ -307,7 +283,7 @@ def _existing_figures(folder: Path) -> dict[str, str]:
 
 def poster_of(folder: Path, trace_runs: list[str]) -> str | None:
     """The picture that stands for a scenario on the index: compare, a run's poster, or a figure."""
-    for name in ["compare", *trace_runs]:
+    for name in [COMPARE, *trace_runs]:
         media: Media = find_media(folder, name)
         if media.poster:
             return media.poster

@@ -343,7 +343,8 @@
     var zero = option(o, "zero_grad", true), stop = o.stop || {};
     var tol = option(stop, "tol", null), maxLoss = option(stop, "max_loss", null);
     out = out || {};
-    var T = epochs * per; // steps at most
+    var T = epochs * per; // steps at most (fewer with max_steps)
+    if (o.max_steps !== undefined && o.max_steps !== null) T = Math.min(T, o.max_steps);
     var P = out.paramsBuf = grow(out.paramsBuf, (T + 1) * p), L = out.lossBuf = grow(out.lossBuf, T);
     var G = out.gradBuf = grow(out.gradBuf, T * p), U = out.updateBuf = grow(out.updateBuf, T * p);
     var R = out.lrBuf = out.lrBuf && out.lrBuf.length >= T ? out.lrBuf : new Float64Array(T);

@@ -170,7 +170,10 @@
   var sim = null, columns = null;
   function simulate() {
     // simulateInto reuses its typed arrays: params [(S+1)*p], loss [S], one frame after another
-    columns = lab.simulateInto(simOptions(), columns);
+    var recorded = state.run === null ? null : D.runs[state.run], o = simOptions();
+    if (recorded) { o.stop = {}; o.max_steps = recorded.steps; }  // a reset takes the recorded steps
+    columns = lab.simulateInto(o, columns);
+    if (recorded) landOn(columns, recorded);
     var S = columns.steps, finalW = row(columns.params, S);
     var finalLoss = finalW.every(finite) ? columns.finalLoss : Infinity;
     var ols = best(), dist = 0;
@@ -179,6 +182,14 @@
       divergedAt: columns.divergedAt, final: finalW, finalLoss: finalLoss, distance: ols ? Math.sqrt(dist) : null,
       exit: null};
     sim.exit = exitOf(sim, viewBox());
+  }
+  // a reset lands where the trace says the run ended (final params and loss, status), not
+  // on a replay of it: the page's float32 sums need not be the recording machine's
+  function landOn(c, r) {
+    c.params.set(r.final.map(function (v) { return v === null ? NaN : v; }), c.steps * P);
+    c.finalLoss = r.final_loss === null ? Infinity : r.final_loss;
+    c.status = r.status;
+    c.divergedAt = r.status === "diverged" ? c.steps - 1 : null;
   }
   function row(W, i) { return Array.prototype.slice.call(W, i * P, (i + 1) * P); }
   function exitOf(s, box) {

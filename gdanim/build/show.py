@@ -13,7 +13,9 @@ def show(scenario_or_path: Scenario | str | Path, run: str | None = None):
     """An IPython HTML5 video of one run (or of the compare grid when run is None and the
     scenario has several runs); the HTML string itself when IPython is not installed."""
     from gdanim.api import as_scenario, record
-    from gdanim.render.pipeline import COMPARE, render_trace, settings_for
+    from gdanim.folder import COMPARE
+    from gdanim.render.pipeline import render_trace
+    from gdanim.settings import settings_for
 
     scenario = as_scenario(scenario_or_path)
     trace = record(scenario)
