@@ -227,9 +227,11 @@ def build_again(scenario, manifest: dict, tmp: Path):
         if command.get("name") not in ("render", "site"):
             return record_to(scenario, tmp)
         keys = ("formats", "preset", "fps", "theme", "lang")
-        built = build_scenario(scenario, tmp, progress=False, jobs=1, **{k: options.get(k) for k in keys},
-                               index_url="../index.html" if command["name"] == "site" else None)
-        return built.trace, built.folder
+        settings = settings_of(scenario, **{k: options.get(k) for k in keys})
+        result = record_and_render(scenario, tmp, settings, jobs=1, progress=False)
+        write_scenario_report(scenario, result.folder, trace=result.trace, settings=settings,
+                              index_url="../index.html" if command["name"] == "site" else None)
+        return result.trace, result.folder  # no manifest: the one to compare with is the folder's
 
 
 @contextlib.contextmanager
