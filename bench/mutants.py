@@ -36,6 +36,11 @@ ROBUST_LAB = LAB_BROWSER + "test_a_robust_loss_trains_on_its_own_level_sets_and_
 KOREAN_LAB = LAB_BROWSER + "test_the_korean_page_labels_the_lab_in_korean"
 SITE_MANIFEST = ("tests/test_manifest.py::"
                  "test_a_site_has_its_own_manifest_and_verify_checks_its_index_assets_and_folders")
+LAB_REPLAYS = "tests/test_lab_core.py::test_every_run_is_replayed_as_close_to_the_exact_path_as_the_recording_is"
+RESET_LANDS = LAB_BROWSER + "test_a_reset_lands_on_the_final_state_the_page_carries_not_on_a_replay"
+RERUN_KERNELS = ("tests/test_manifest.py::"
+                 "test_verify_rerun_on_other_kernels_names_a_rounding_difference_and_still_catches_a_change")
+RUN_REMOVED = "tests/test_site.py::test_a_run_removed_from_the_scenario_leaves_no_files_behind"
 
 HOSTILE = "tests/test_hostile.py::"
 WRITING = "tests/test_writing.py::"
@@ -118,14 +123,15 @@ MUTANTS = (
     Mutant("lab-isolines-saddle", "templates/static/lab-core.js",
            "var joined = ((v[0] + v[1] + v[2] + v[3]) / 4 < level) === (v[0] < level);",
            "var joined = ((v[0] + v[1] + v[2] + v[3]) / 4 < level) !== (v[0] < level);", ("tests/test_lab_core.py",)),
-    Mutant("lab-outliers-off-by-one", "templates/static/lab.js", "var first = D.n - (D.outliers || 0), crosses",
-           "var first = D.n - (D.outliers || 0) + 1, crosses", (ROBUST_LAB,)),
-    Mutant("lab-robust-level-sets-as-ellipses", "templates/static/lab.js",
-           "if (quadratic()) ellipses(ctx, f, box, u); else levelSets(ctx, f, box, centre, entry);",
-           "ellipses(ctx, f, box, u);", (ROBUST_LAB,)),
+    Mutant("lab-outliers-off-by-one", "templates/static/lab-draw.js",
+           "var first = page.n - (page.outliers || 0), crosses",
+           "var first = page.n - (page.outliers || 0) + 1, crosses", (ROBUST_LAB,)),
+    Mutant("lab-robust-level-sets-as-ellipses", "templates/static/lab-draw.js",
+           "if (quadratic()) ellipses(ctx, fr, box, u); else levelSets(ctx, fr, box, centre, entry);",
+           "ellipses(ctx, fr, box, u);", (ROBUST_LAB,)),
     Mutant("lab-huber-delta-not-in-key", "gdanim/report/lab.py", "key = robust_key(st.loss, st.huber_delta)",
            "key = st.loss", ("tests/test_lab_page.py",)),
-    Mutant("lab-canvas-system-font", "templates/static/lab.js", "    ctx.font = FONT;",
+    Mutant("lab-canvas-system-font", "templates/static/lab-draw.js", "    ctx.font = FONT;",
            '    ctx.font = "11px system-ui, sans-serif";', (KOREAN_LAB,)),
     Mutant("lab-randperm-without-offset", "templates/static/lab-core.js", "var z = i + random() % (n - i), t = r[i];",
            "var z = random() % (n - i), t = r[i];", ("tests/test_lab_core.py",)),
@@ -134,7 +140,7 @@ MUTANTS = (
     Mutant("lab-schedule-per-step", "templates/static/lab-core.js",
            "if (sched && e > 0 && b === 0) rate = nextRate(sched, o.lr, rate, e);",
            "if (sched && S > 0) rate = nextRate(sched, o.lr, rate, S);", ("tests/test_lab_core.py",)),
-    Mutant("lab-poly-column-shifted", "templates/static/lab.js", "(power - norm.shift[j - 1]) * norm.scale[j - 1]",
+    Mutant("lab-poly-column-shifted", "templates/static/lab-draw.js", "(power - norm.shift[j - 1]) * norm.scale[j - 1]",
            "(power - norm.shift[j - 1]) * norm.scale[0]",
            (LAB_BROWSER + "test_a_polynomial_is_drawn_as_its_curve_over_the_raw_x",)),
     Mutant("write-if-changed-keeps-stale-bytes", "gdanim/files.py",
@@ -147,8 +153,33 @@ MUTANTS = (
            ("tests/test_handout.py",)),
     Mutant("verify-site-as-one-folder", "gdanim/verify.py", "if (path / NAME).is_file() and not _is_site(path):",
            "if (path / NAME).is_file():", (SITE_MANIFEST,)),
-    Mutant("site-manifest-without-assets", "gdanim/manifest.py", 'if (site / "assets").is_dir():',
+    Mutant("site-manifest-without-assets", "gdanim/folder.py", "if (site / ASSETS).is_dir():",
            "if False:", (SITE_MANIFEST,)),
+    Mutant("lab-adam-bias-correction-a-step-ahead", "templates/static/lab-core.js", "bc2 = 1 - Math.pow(b2, t);",
+           "bc2 = 1 - Math.pow(b2, t + 1);", (LAB_REPLAYS,)),
+    Mutant("lab-mini-batch-one-row-on", "templates/static/lab-core.js", "var k = perm[from + i];",
+           "var k = perm[(from + i + 1) % perm.length];", (LAB_REPLAYS,)),
+    Mutant("lab-reset-replays", "templates/static/lab-state.js", "      if (recorded) landOn(columns, recorded);\n", "",
+           (RESET_LANDS,)),
+    Mutant("rerun-any-path-is-rounding", "gdanim/rounding.py", "if (ratio := run_excess(a, b, exact)) > 1.0:",
+           "if (ratio := run_excess(a, b, exact)) > math.inf:", (RERUN_KERNELS,)),
+    Mutant("prune-keeps-lone-grid", "gdanim/folder.py", "({COMPARE} if len(names) > 1 else set())",
+           "({COMPARE} if len(names) > 0 else set())", (RUN_REMOVED,)),
+    Mutant("manifest-no-hold", "gdanim/manifest.py", "_animation(times, settings.fps, settings.hold_frames)",
+           "_animation(times, settings.fps, 0)",
+           ("tests/test_manifest.py::test_each_animation_maps_every_decoded_frame_to_an_epoch",)),
+    Mutant("grid-slider-first-frame", "gdanim/render/plan.py",
+           "return compare_poster(s.poster, trace, times, states, s.panels, s.params)",
+           'return compare_poster("first", trace, times, states, s.panels, s.params)',
+           ("tests/test_report_posters.py",)),
+    Mutant("lang-override-lost", "gdanim/settings.py", "lang=lang or scenario.spec.lang)",
+           "lang=scenario.spec.lang)",
+           ("tests/test_site.py::test_render_writes_the_page_in_the_scenarios_lang_unless_told_otherwise",)),
+    Mutant("site-no-prune", "gdanim/build/site.py", "            prune(folder, trace)\n", "", (RUN_REMOVED,)),
+    Mutant("page-rereads-trace", "gdanim/build/scenario.py", "result.folder, trace=result.trace,",
+           "result.folder, trace=None,", ("tests/test_build.py",)),
+    Mutant("site-rereads-trace", "gdanim/build/site.py", "            trace, warnings, drawn = _render(",
+           "            _, warnings, drawn = _render(", ("tests/test_build.py",)),
 )
 
 

@@ -333,32 +333,41 @@ def test_scheduled_runs_train_each_epoch_with_the_recorded_rate(simulated):
         assert len(set(res["lr"])) > 1, run.name
 
 
-CAPABILITIES = ("default", "avx2", "avx512")
+# The kernels another CPU would run: torch's own (ATEN_CPU_CAPABILITY lowers its pick) and
+# MKL's products, square roots and powers (MKL_CBWR: its AVX2 code path, and the one for any x86-64).
+KERNELS = {"default": {"ATEN_CPU_CAPABILITY": "default"}, "avx2": {"ATEN_CPU_CAPABILITY": "avx2"},
+           "avx512": {"ATEN_CPU_CAPABILITY": "avx512"}, "mkl-avx2": {"MKL_CBWR": "AVX2"},
+           "mkl-compatible": {"MKL_CBWR": "COMPATIBLE"}}
 RECORD = """import sys, torch
 from gdanim.api import record_to
 for path in sys.argv[2:]:
     record_to(path, sys.argv[1])
-print(torch.backends.cpu.get_cpu_capability())
+print(torch.backends.cpu.get_cpu_capability().lower(), "mkl" if torch.backends.mkl.is_available() else "no-mkl")
 """
 
 
 @needs_browser
-@pytest.mark.parametrize("capability", CAPABILITIES)
-def test_the_replays_hold_against_the_runs_recorded_with_each_kernel_capability(recorded, simulated, capability,
-                                                                              tmp_path):
-    """torch picks its float32 kernels (and so the order of its sums) by the CPU, and
-    ATEN_CPU_CAPABILITY can only lower the pick: recorded again in a process with each
-    capability, this machine stands in for others. Every replay (the same on any machine)
-    is held to each recording as above; a capability this CPU lacks is skipped, saying so."""
-    env = dict(os.environ, ATEN_CPU_CAPABILITY=capability)
-    paths = [str(rec.scenario) for rec in recorded.values()]
-    proc = subprocess.run([sys.executable, "-c", RECORD, str(tmp_path), *paths], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    ran = proc.stdout.split()[-1]
-    if ran.lower() != capability:
-        pytest.skip(f"this CPU has no {capability} kernels: with ATEN_CPU_CAPABILITY={capability} torch ran {ran}")
-    traces = {stem: read_trace(tmp_path / stem / "trace.json") for stem in recorded}
+@pytest.mark.parametrize("kernels", sorted(KERNELS))
+def test_the_replays_hold_against_the_runs_recorded_with_each_kernel_choice(recorded, simulated, kernels, tmp_path):
+    """torch picks its float32 kernels (and so the order of its sums) by the CPU, as MKL does
+    for its products: recorded again in a process with each choice (ATEN_CPU_CAPABILITY can
+    only lower torch's), this machine stands in for others. Every replay (the same on any
+    machine) is held to each recording as above; a choice this CPU lacks is skipped, saying so."""
+    import torch
+
+    env = {**os.environ, **KERNELS[kernels]}
+    if env.get("MKL_CBWR") == os.environ.get("MKL_CBWR") and kernels == torch.backends.cpu.get_cpu_capability().lower():
+        ran, mkl = kernels, "this process"  # the recording above is that one
+        traces = {stem: rec.trace for stem, rec in recorded.items()}
+    else:
+        paths = [str(rec.scenario) for rec in recorded.values()]
+        proc = subprocess.run([sys.executable, "-c", RECORD, str(tmp_path), *paths], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=1200)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        ran, mkl = proc.stdout.split()[-2:]
+        if ran != KERNELS[kernels].get("ATEN_CPU_CAPABILITY", ran) or ("MKL_CBWR" in KERNELS[kernels] and mkl != "mkl"):
+            pytest.skip(f"this machine cannot run {kernels} kernels: with {KERNELS[kernels]} torch ran {ran}, {mkl}")
+        traces = {stem: read_trace(tmp_path / stem / "trace.json") for stem in recorded}
     bad, figures = [], {}
     for stem, run, _, res, exact in simulated:
         again = traces[stem].run(run.name)
@@ -366,7 +375,7 @@ def test_the_replays_hold_against_the_runs_recorded_with_each_kernel_capability(
         if what or ratio > 1.0:
             bad.append(f"{stem}/{run.name}: {what or f'{ratio:.3g} x the rounding bound'}")
         figures.setdefault(run.settings.optimizer, []).append((again, replay(again, res), ratio))
-    print_drift(figures, ran)
+    print_drift(figures, f"{kernels} ({ran}, {mkl})")
     assert bad == []
 
 

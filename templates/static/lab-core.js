@@ -54,9 +54,9 @@
 
   function torchSum(a, n, acc) {
     if (n < 8) return rowSum(a, n, 1, acc)[0];
-    var rows = n >> 3, s = 0, i;
-    rowSum(a, rows, 8, acc);
-    for (i = rows * 8; i < n; i++) s = f(s + a[i]);
+    var lanes = n >> 3, s = 0, i;  // rows of 8 lanes
+    rowSum(a, lanes, 8, acc);
+    for (i = lanes * 8; i < n; i++) s = f(s + a[i]);
     for (i = 0; i < 8; i++) s = f(s + acc[i]);
     return s;
   }
