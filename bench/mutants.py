@@ -42,7 +42,34 @@ RERUN_KERNELS = ("tests/test_manifest.py::"
                  "test_verify_rerun_on_other_kernels_names_a_rounding_difference_and_still_catches_a_change")
 RUN_REMOVED = "tests/test_site.py::test_a_run_removed_from_the_scenario_leaves_no_files_behind"
 
+HOSTILE = "tests/test_hostile.py::"
+WRITING = "tests/test_writing.py::"
+
 MUTANTS = (
+    Mutant("confine-after-open", "gdanim/scenario.py",
+           "        read_csv(confine(folder, csv.path, root), columns, csv.y)",
+           "        read_csv(folder / csv.path, columns, csv.y)\n        confine(folder, csv.path, root)",
+           (HOSTILE + "test_an_absolute_data_path_is_refused_without_printing_the_file",)),
+    Mutant("alias-budget-off", "gdanim/yamlsource.py", "                _check_budget(node)", "                pass",
+           (HOSTILE + "test_an_alias_bomb_is_refused_quickly_in_one_line",)),
+    Mutant("formula-kept", "gdanim/datafile.py", "        return \"'\" + cell", "        return cell",
+           (HOSTILE + "test_formula_cells_are_neutralized_and_plain_numbers_kept",)),
+    Mutant("title-as-math", "gdanim/frames/animate.py", "fontsize=style.title, parse_math=False)",
+           "fontsize=style.title)", (HOSTILE + "test_titles_and_column_names_with_dollars_draw_literally",)),
+    Mutant("lock-dropped", "gdanim/files.py",
+           '    with folder_lock(folder, LOCK, "gdanim render or record", keep=False):',
+           "    with contextlib.nullcontext(folder):", (WRITING + "test_two_renders_into_one_folder_never_mix",)),
+    Mutant("link-followed", "gdanim/files.py", "    if Path(folder).is_symlink():\n        raise UnsafeOutput",
+           "    if False:\n        raise UnsafeOutput",
+           (WRITING + "test_a_linked_assets_folder_is_never_written_through",)),
+    Mutant("stale-kept", "gdanim/build/scenario.py",
+           "    remove_stale(result.folder, [name for name, _ in result.failures], MEDIA, started)",
+           "    pass", (WRITING + "test_a_run_that_fails_on_a_rebuild_leaves_no_old_media_behind",)),
+    Mutant("verify-skips-added", "gdanim/verify.py",
+           "    found += [Finding(folder, m) for m in _added(folder, manifest)]\n", "",
+           ("tests/test_verify.py::test_added_files_are_named",)),
+    Mutant("rerun-trace-only", "gdanim/verify.py", "            differ.append(name)", "            pass",
+           ("tests/test_verify.py::test_a_rehashed_manifest_hides_tampering_from_a_plain_check_but_not_from_a_rerun",)),
     Mutant("update-sign", "gdanim/recorder/optim.py", "upd_h.append(after - before)",
            "upd_h.append(before - after)", ("tests/test_recorder_hand_loops.py",)),
     Mutant("dampening", "gdanim/recorder/batched.py", "buf * momentum + (1 - damp) * g",
@@ -117,7 +144,8 @@ MUTANTS = (
            "(power - norm.shift[j - 1]) * norm.scale[0]",
            (LAB_BROWSER + "test_a_polynomial_is_drawn_as_its_curve_over_the_raw_x",)),
     Mutant("write-if-changed-keeps-stale-bytes", "gdanim/files.py",
-           "if final.is_file() and final.read_bytes() == data:", "if final.is_file():",
+           "if final.is_file() and not final.is_symlink() and final.read_bytes() == data:",
+           "if final.is_file() and not final.is_symlink():",
            ("tests/test_files.py", "tests/test_site.py")),
     Mutant("predictions-in-the-datas-units", "gdanim/scene/views.py",
            "return trace.dataset.predict(params, x_raw, trace.normalization_of(run))",

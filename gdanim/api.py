@@ -11,7 +11,9 @@ from pathlib import Path
 
 from gdanim import schema
 from gdanim.analysis import ROBUST, Analysis, analyze
+from gdanim.budget import check_memory, record_bytes
 from gdanim.dataset import Dataset, Normalization, make_dataset, normalization
+from gdanim.files import output_folder
 from gdanim.scenario import Scenario, load_scenario
 from gdanim.trace import Run, Settings, Trace, norm_key, write_trace
 
@@ -69,6 +71,8 @@ def record(scenario: Scenario | str | Path, dataset: Dataset | None = None) -> T
 
     scenario = as_scenario(scenario)
     dataset = dataset if dataset is not None else dataset_of(scenario)
+    check_memory(record_bytes(dataset.n, dataset.features, [(r.epochs, r.batch_size) for r in scenario.runs]),
+                 scenario.path.name)
     settings = [settings_of(r, scenario.spec.data.normalize) for r in scenario.runs]
     robust = [(s.loss, s.huber_delta) for s in settings if s.loss in ROBUST]  # their own minimizers
     analysis = analyze(dataset.x, dataset.y, robust)
@@ -100,7 +104,7 @@ def record(scenario: Scenario | str | Path, dataset: Dataset | None = None) -> T
 def record_to(scenario: Scenario | str | Path, output: str | Path = DEFAULT_OUTPUT) -> tuple[Trace, Path]:
     """Record a scenario and write trace.json and the CSVs to output/<stem>/."""
     scenario = as_scenario(scenario)
+    folder = output_folder(Path(output), scenario.stem)  # a plain name, no link, inside output
     trace = record(scenario)
-    folder = Path(output) / scenario.stem
     write_trace(trace, folder)
     return trace, folder

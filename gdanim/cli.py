@@ -53,11 +53,16 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except (ImportError, MemoryError) as exc:  # a library that cannot load: ulimit -v, say
+            what = (f"cannot load {exc.name or 'a library'} ({str(exc)[:120]})" if isinstance(exc, ImportError)
+                    else "out of memory")
+            click.echo(f"error: {what}; a memory limit (ulimit -v) or a machine short of memory?", err=True)
+            sys.exit(EXIT_FAILED)
 
     return wrapper
 
 
-def load_all(paths: tuple[Path, ...]) -> list:
+def load_all(paths: tuple[Path, ...], data_root: Path | None = None) -> list:
     """Load every scenario, reporting all the problems of all files before stopping."""
     from gdanim.errors import ScenarioError
     from gdanim.scenario import load_scenario
@@ -65,7 +70,7 @@ def load_all(paths: tuple[Path, ...]) -> list:
     loaded, problems = [], []
     for path in paths:
         try:
-            loaded.append(load_scenario(path))
+            loaded.append(load_scenario(path, data_root))
         except ScenarioError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -78,6 +83,9 @@ def load_all(paths: tuple[Path, ...]) -> list:
 scenario_args = click.argument(
     "scenarios", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
 )
+data_root_option = click.option(
+    "--data-root", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+    help="Folder a scenario's data path may lead into [default: the scenario's own folder].")
 output_option = click.option(
     "-o", "--output", type=click.Path(path_type=Path, file_okay=False), default=Path("output"),
     show_default=True, help="Folder for the results; each scenario gets <output>/<file stem>/.",
@@ -92,25 +100,29 @@ def main() -> None:
 
 @main.command()
 @scenario_args
+@data_root_option
 @friendly_errors
-def validate(scenarios: tuple[Path, ...]) -> None:
+def validate(scenarios: tuple[Path, ...], data_root: Path | None) -> None:
     """Check scenario files and list every problem (exit 2 if any)."""
-    for scenario in load_all(scenarios):
+    for scenario in load_all(scenarios, data_root):
         click.echo(f"{scenario.path.name}: ok ({len(scenario.runs)} run(s))")
 
 
 @main.command()
 @scenario_args
 @output_option
+@data_root_option
 @friendly_errors
-def record(scenarios: tuple[Path, ...], output: Path) -> None:
+def record(scenarios: tuple[Path, ...], output: Path, data_root: Path | None) -> None:
     """Record every step of every run: trace.json and one CSV per run."""
     from gdanim.api import record_to
+    from gdanim.files import writing
     from gdanim.manifest import write_manifest
 
-    for scenario in load_all(scenarios):
-        trace, folder = record_to(scenario, output)
-        write_manifest(folder, scenario, trace, command="record", options={"output": str(output)})
+    for scenario in load_all(scenarios, data_root):
+        with writing(output, scenario.stem):  # one command at a time; a killed run's leftovers go
+            trace, folder = record_to(scenario, output)
+            write_manifest(folder, scenario, trace, command="record", options={"output": str(output)})
         statuses = ", ".join(f"{r.name} {r.status}" for r in trace.runs[:6])
         more = f", ... ({len(trace.runs)} runs)" if len(trace.runs) > 6 else ""
         click.echo(f"{folder}/trace.json: {statuses}{more}")
@@ -130,9 +142,10 @@ def record(scenarios: tuple[Path, ...], output: Path) -> None:
 @click.option("--preset", type=click.Choice(["hd", "slides", "4x3", "square", "thumb"]),
               default=None, help="Frame size for every scenario (overrides the files).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
+@data_root_option
 @friendly_errors
 def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, lang: str,
-         templates: Path | None, preset: str | None, quiet: bool) -> None:
+         templates: Path | None, preset: str | None, quiet: bool, data_root: Path | None) -> None:
     """Build a course site from scenario files or folders: index.html and a page each.
 
     Scenarios whose files, data and settings are unchanged are not rendered again.
@@ -151,7 +164,7 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
 
     options = {"preset": preset} if preset else {}
     result = build_site(inputs, output, jobs=jobs, force=force, lang=lang, templates=templates,
-                        render_options=options, progress=progress)
+                        render_options=options, progress=progress, data_root=data_root)
     for stem in result.removed:
         click.echo(f"{stem}: removed (its scenario is no longer given)")
     built = len(result.outcomes) - len(result.failures)
@@ -174,18 +187,22 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
 @click.option("--lang", type=click.Choice(LANGUAGES), default=None,
               help="Language of the page and captions [default: the scenario's lang].")
 @click.option("--quiet", is_flag=True, help="No progress bars and no summary.")
+@data_root_option
 @friendly_errors
 def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, preset: str | None,
-           fps: int | None, theme: str | None, jobs: int | None, lang: str | None, quiet: bool) -> None:
+           fps: int | None, theme: str | None, jobs: int | None, lang: str | None, quiet: bool,
+           data_root: Path | None) -> None:
     """Record and animate every run: <run>.mp4/.gif/.png and compare.* per scenario."""
     from gdanim.build import build_scenario
+    from gdanim.files import writing
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()] if formats is not None else None
     overrides = {"formats": wanted, "preset": preset, "fps": fps, "theme": theme}
     failed = False
-    for scenario in load_all(scenarios):
-        built = build_scenario(scenario, output, **overrides, jobs=jobs, progress=False if quiet else None,
-                               lang=lang, options={**overrides, "output": str(output), "jobs": jobs, "lang": lang})
+    for scenario in load_all(scenarios, data_root):
+        with writing(output, scenario.stem):  # one command at a time; a killed run's leftovers go
+            built = build_scenario(scenario, output, **overrides, jobs=jobs, progress=False if quiet else None,
+                                   lang=lang, options={**overrides, "output": str(output), "jobs": jobs, "lang": lang})
         result = built.render
         failed |= not result.ok
         for name, message in result.failures:
@@ -201,21 +218,24 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
 @main.command()
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rerun", is_flag=True,
-              help="Also record each scenario again and compare trace.json byte for byte.")
+              help="Also build each scenario again and compare every output it lists byte for byte.")
 @friendly_errors
 def verify(folders: tuple[Path, ...], rerun: bool) -> None:
     """Check rendered folders or sites against their manifest.json: one line per finding
     (exit 1), nothing changed (exit 0; a rerun that differs within float32 rounding only
-    is named and still exits 0)."""
+    is named and still exits 0), a folder missing or without a manifest (exit 2)."""
+    from gdanim.build import build_again
     from gdanim.verify import verify_paths
 
-    findings, checked = verify_paths(folders, rerun=rerun)
+    findings, checked = verify_paths(folders, rerun=rerun, build=build_again)
     for finding in findings:
-        click.echo(str(finding))
+        click.echo(f"error: {finding}" if finding.unusable else str(finding), err=finding.unusable)
+    if any(f.unusable for f in findings):
+        sys.exit(EXIT_BAD_INPUT)
     if any(not finding.note for finding in findings):
         sys.exit(EXIT_FAILED)
     same = " within float32 rounding" if findings else ""
-    click.echo(f"{checked} folder(s) match their manifests" + (f" and record the same trace{same}" if rerun else ""))
+    click.echo(f"{checked} folder(s) match their manifests" + (f" and build again the same{same}" if rerun else ""))
 
 
 @main.command()

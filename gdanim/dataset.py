@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,15 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from gdanim import schema
-from gdanim.errors import GdanimError, ScenarioError
-
-
-class DataError(GdanimError):
-    """Data that cannot be used; `key` names the field of the csv block at fault."""
-
-    def __init__(self, message: str, key: str = "path") -> None:
-        super().__init__(message)
-        self.key = key
+from gdanim.datafile import DataError, excerpt, read_text
+from gdanim.errors import ScenarioError
 
 
 @dataclass(frozen=True)
@@ -155,36 +149,54 @@ def normalization(spec: str | float, x_raw: np.ndarray) -> Normalization:
 
 
 def read_csv(path: Path, x_columns: list[str], y_column: str) -> tuple[np.ndarray, np.ndarray]:
-    """x [n, k] and y [n] as float32 from a CSV file with a header row."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
-    except FileNotFoundError:
-        raise DataError(f"no such CSV file: {path}") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"cannot read CSV file {path}: {exc}") from None
-    if not rows:
-        raise DataError(f"the CSV file {path} is empty")
-    header = [h.strip() for h in rows[0]]
-    for key, wanted in [("x", c) for c in x_columns] + [("y", y_column)]:
-        if wanted not in header:
-            raise DataError(f"a column of {path.name} is expected ({', '.join(header)}), got {wanted!r}", key)
-    idx = [header.index(c) for c in x_columns] + [header.index(y_column)]
+    """x [n, k] and y [n] as float32 from a CSV file with a header row (a confined path,
+    see gdanim.datafile.confine); messages quote only short excerpts of the file."""
+    header, rows = csv_rows(path)
+    idx = column_indices(header, x_columns, y_column, path.name)
     values = []
-    for lineno, row in enumerate(rows[1:], start=2):
+    for lineno, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
         try:
             picked = [float(row[i]) for i in idx]
         except (ValueError, IndexError):
-            raise DataError(f"{path.name}:{lineno}: numbers are expected in "
-                            f"{', '.join(x_columns + [y_column])}, got {row}") from None
+            raise DataError(f"{excerpt(path.name)}:{lineno}: numbers are expected in "
+                            f"{excerpt(', '.join(x_columns + [y_column]))}, got {excerpt(','.join(row))}") from None
         if not all(math.isfinite(v) for v in picked):
-            raise DataError(f"{path.name}:{lineno}: finite numbers are expected, got {row}")
+            raise DataError(f"{excerpt(path.name)}:{lineno}: finite numbers are expected, got {excerpt(','.join(row))}")
         values.append(picked)
     if len(values) < 2:
-        raise DataError(f"at least 2 data rows are expected in {path.name}, got {len(values)}")
+        raise DataError(f"at least 2 data rows are expected in {excerpt(path.name)}, got {len(values)}")
     arr = np.asarray(values, np.float32)
     if not np.isfinite(arr).all():
-        raise DataError(f"{path.name}: a value is too large for float32")
+        raise DataError(f"{excerpt(path.name)}: a value is too large for float32")
     return arr[:, :-1], arr[:, -1]
+
+
+def csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    """(the header's names, stripped; the other rows) of a confined CSV file."""
+    try:
+        rows = list(csv.reader(io.StringIO(read_text(path), newline="")))
+    except csv.Error as exc:
+        raise DataError(f"cannot read CSV file {excerpt(path.name)}: {excerpt(str(exc))}") from None
+    if not rows:
+        raise DataError(f"the CSV file {excerpt(path.name)} is empty")
+    return [h.strip() for h in rows[0]], rows[1:]
+
+
+def column_indices(header: list[str], x_columns: list[str], y_column: str, name: str) -> list[int]:
+    """The indices of the x columns and then y in `header`; DataError when the header
+    names a column twice, a column is wanted twice, or a wanted one is missing."""
+    twice = next((h for i, h in enumerate(header) if h in header[:i]), None)
+    if twice is not None:
+        raise DataError(f"column names given once are expected in the header of {excerpt(name)}, "
+                        f"got {excerpt(twice)} twice", "x")
+    wanted = [*x_columns, y_column]
+    again = next((c for i, c in enumerate(wanted) if c in wanted[:i]), None)
+    if again is not None:
+        raise DataError(f"each column once among x and y is expected, got {excerpt(again)} twice", "x")
+    shown = ", ".join(excerpt(h, 20) for h in header[:8]) + (", ..." if len(header) > 8 else "")
+    for key, column in [("x", c) for c in x_columns] + [("y", y_column)]:
+        if column not in header:
+            raise DataError(f"a column of {excerpt(name)} is expected ({shown}), got {excerpt(column)}", key)
+    return [header.index(c) for c in wanted]

@@ -113,9 +113,9 @@ def build(folder: Path, scenario, trace, *, command: str, options: Mapping[str, 
     return {
         "schema": SCHEMA,
         "created": created(),
-        "scenario": {"path": str(Path(scenario.path).resolve()), "name": Path(scenario.path).name,
+        "scenario": {"path": relative(scenario.path), "name": Path(scenario.path).name,
                      **file_entry(scenario.path)},
-        "data": [{"path": str(p), "name": p.name, **file_entry(p)} for p in data if p.is_file()],
+        "data": [{"path": relative(p), "name": p.name, **file_entry(p)} for p in data if p.is_file()],
         "seeds": seeds(scenario, trace),
         "versions": versions(),
         "command": {"name": command, "argv": ["gdanim", *sys.argv[1:]],
@@ -123,6 +123,11 @@ def build(folder: Path, scenario, trace, *, command: str, options: Mapping[str, 
         "outputs": outputs,
         "animations": anim,
     }
+
+
+def relative(path: Path) -> str:
+    """`path` relative to the command's folder (a published manifest names no home folder)."""
+    return Path(os.path.relpath(Path(path).resolve(), Path.cwd().resolve())).as_posix()
 
 
 def write_manifest(folder: Path, scenario, trace, *, command: str, options: Mapping[str, Any] | None = None,
@@ -165,6 +170,16 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA:
         raise ValueError(f"not a {SCHEMA} manifest")
     return manifest
+
+
+def is_gdanim_folder(folder: Path) -> bool:
+    """True when folder holds a scenario manifest gdanim wrote (its schema, no site kind):
+    only such a folder is gdanim's to rebuild or remove."""
+    try:
+        manifest = read_manifest(folder)
+    except (OSError, ValueError):
+        return False
+    return manifest.get("kind") != "site" and isinstance(manifest.get("outputs"), dict)
 
 
 def provenance(folder: Path) -> dict[str, str]:

@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import json
 import re
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gdanim import schema
+from gdanim.budget import MAX_RECORD_BYTES, record_bytes
 from gdanim.errors import Problem, ScenarioError
 from gdanim.folder import RESERVED_NAMES
 from gdanim.yamlsource import Document, YamlSyntaxError, parse
@@ -39,6 +41,8 @@ class Scenario:
     "One entry per run, with `name` and `init` filled in."
     notes: tuple[Problem, ...] = ()
     "Things that work but should change (a deprecated key), in the form of problems."
+    data_root: Path | None = None
+    "The folder a data path may lead into (--data-root); None: the scenario's own folder."
 
     @property
     def stem(self) -> str:
@@ -58,9 +62,29 @@ class Scenario:
 
     @property
     def data_path(self) -> Path | None:
-        """The CSV file the data comes from, if any."""
+        """The CSV file the data comes from, if any: resolved, and confined to the
+        scenario's folder or data root (ScenarioError when it is not, or not a regular file)."""
+        from gdanim.datafile import DataError, confine
+
         csv = self.spec.data.csv
-        return (self.path.parent / csv.path).resolve() if csv is not None else None
+        if csv is None:
+            return None
+        try:
+            return confine(self.path.parent, csv.path, self.data_root)
+        except DataError as exc:
+            raise ScenarioError.single(self.path, str(exc), key=f"data.csv.{exc.key}") from None
+
+    def published_data(self) -> bytes | None:
+        """The data file as a page publishes it (data.csv): the columns used, every cell
+        that a spreadsheet would run neutralized; None without CSV data."""
+        from gdanim.datafile import published_csv
+        from gdanim.dataset import csv_rows
+
+        csv = self.spec.data.csv
+        if csv is None:
+            return None
+        header, rows = csv_rows(self.data_path)
+        return published_csv(header, rows, [*([csv.x] if isinstance(csv.x, str) else csv.x), csv.y])
 
     def content_hash(self) -> str:
         """A hash of the scenario text and its data file."""
@@ -70,8 +94,9 @@ class Scenario:
         return digest.hexdigest()
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read, validate and expand a scenario file; raises ScenarioError listing all problems."""
+def load_scenario(path: str | Path, data_root: str | Path | None = None) -> Scenario:
+    """Read, validate and expand a scenario file; raises ScenarioError listing all problems.
+    Its data file must lie in its folder, or in `data_root` when given."""
     path = Path(path)
     shown = str(path)
     try:
@@ -80,10 +105,10 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError.single(shown, "no such scenario file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError.single(shown, f"cannot read the file ({exc})") from None
-    return parse_scenario(text, path)
+    return parse_scenario(text, path, data_root)
 
 
-def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
+def parse_scenario(text: str, path: str | Path = "<scenario>", data_root: str | Path | None = None) -> Scenario:
     """Validate scenario text as if read from `path`; raises ScenarioError."""
     path = Path(path)
     shown = str(path)
@@ -102,14 +127,16 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> Scenario:
         spec = schema.ScenarioFile.model_validate(doc.data)
     except ValidationError as exc:
         raise ScenarioError([*problems, *_problems(exc, doc, shown, (), doc.data)]) from None
-    problems += _check_shapes(spec, doc, shown, path)
+    root = Path(data_root).resolve() if data_root is not None else None
+    problems += _check_shapes(spec, doc, shown, path, root)
     runs, run_problems = _expand_runs(spec, doc, shown)
     problems += run_problems
     problems += _check_budget(spec, runs, doc, shown)
     problems += _check_exercises(spec, runs, doc, shown)
     if problems:
         raise ScenarioError(problems)
-    return Scenario(path=path.resolve(), text=text, spec=spec, runs=runs, notes=_notes(doc, shown))
+    return Scenario(path=path.resolve(), text=text, spec=spec, runs=runs, notes=_notes(doc, shown),
+                    data_root=root)
 
 
 def _params_key(doc: Document) -> str:
@@ -136,9 +163,13 @@ def _dotted(path: Iterable[Any]) -> str:
     """A key path as people write it: data.synthetic.n, runs.0.lr; a key that is not a plain
     word is quoted, so `"a.b"` or `""` cannot be mistaken for a path."""
     return ".".join(
-        str(p) if isinstance(p, int) or _PLAIN_KEY.fullmatch(p) else json.dumps(p, ensure_ascii=False)
-        for p in path
+        str(p) if isinstance(p, int) or (len(p) <= 40 and _PLAIN_KEY.fullmatch(p))
+        else json.dumps(_cut(p), ensure_ascii=False) for p in path
     )
+
+
+def _cut(key: str, limit: int = 40) -> str:
+    return key if len(key) <= limit else key[:limit] + "..."
 
 
 def _problems(exc: ValidationError, doc: Document, shown: str, prefix: tuple, data: Any) -> list[Problem]:
@@ -197,9 +228,16 @@ def _message(err: dict, loc: tuple) -> str:
     return f"{msg[0].lower()}{msg[1:]}, got {_show(got)}" if "got" not in msg else msg
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict = 2, 4, 4, 4
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 40
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    """A short repr of a value the user gave, cut while it is formatted (an expanded alias
+    bomb is never formatted whole), control characters shown as '?'."""
+    text = _REPR.repr(value)[:60]
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
@@ -248,7 +286,8 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 # --- cross-field checks -----------------------------------------------------------
 
 
-def _check_shapes(spec: schema.ScenarioFile, doc: Document, shown: str, path: Path) -> list[Problem]:
+def _check_shapes(spec: schema.ScenarioFile, doc: Document, shown: str, path: Path,
+                  root: Path | None) -> list[Problem]:
     k, data = spec.model.features, spec.data
     out: list[Problem] = []
 
@@ -267,7 +306,7 @@ def _check_shapes(spec: schema.ScenarioFile, doc: Document, shown: str, path: Pa
     if data.outliers is not None:
         out += _check_points(data.outliers, k, doc, shown, ("data", "outliers"), least=1)
     if data.csv is not None:
-        out += _check_csv(data.csv, k, (path.parent / data.csv.path), doc, shown)
+        out += _check_csv(data.csv, k, path.parent, root, doc, shown)
     return out
 
 
@@ -291,8 +330,10 @@ def _check_points(points: schema.Points | schema.Outliers, k: int, doc: Document
     return out
 
 
-def _check_csv(csv: schema.Csv, k: int, file: Path, doc: Document, shown: str) -> list[Problem]:
-    from gdanim.dataset import DataError, read_csv
+def _check_csv(csv: schema.Csv, k: int, folder: Path, root: Path | None, doc: Document,
+               shown: str) -> list[Problem]:
+    from gdanim.datafile import DataError, confine
+    from gdanim.dataset import read_csv
 
     loc = ("data", "csv")
     columns = [csv.x] if isinstance(csv.x, str) else csv.x
@@ -300,7 +341,7 @@ def _check_csv(csv: schema.Csv, k: int, file: Path, doc: Document, shown: str) -
         return [Problem(shown, doc.line((*loc, "x")), _dotted((*loc, "x")),
                         f"{k} column(s) for model.features {k}, got {len(columns)}")]
     try:
-        read_csv(file, columns, csv.y)
+        read_csv(confine(folder, csv.path, root), columns, csv.y)
     except DataError as exc:
         return [Problem(shown, doc.line((*loc, exc.key)), _dotted((*loc, exc.key)), str(exc))]
     return []
@@ -363,12 +404,17 @@ def _check_budget(spec: schema.ScenarioFile, runs: tuple, doc: Document, shown: 
     for run in runs:
         per_epoch = 1 if run.batch_size is None or n is None else -(-n // run.batch_size)
         total += run.epochs * per_epoch
-    if total <= schema.MAX_TOTAL_STEPS:
-        return []
     key = "sweep" if spec.sweep is not None else ("runs" if spec.runs else "epochs")
-    return [Problem(shown, doc.line((key,)), key,
-                    f"at most {schema.MAX_TOTAL_STEPS:,} steps over all runs are expected, got {total:,}"
-                    " (fewer epochs, runs or mini-batches)")]
+    if total > schema.MAX_TOTAL_STEPS:
+        return [Problem(shown, doc.line((key,)), key,
+                        f"at most {schema.MAX_TOTAL_STEPS:,} steps over all runs are expected, got {total:,}"
+                        " (fewer epochs, runs or mini-batches)")]
+    needed = record_bytes(n or 2, spec.model.columns, [(r.epochs, r.batch_size) for r in runs])
+    if needed > MAX_RECORD_BYTES:
+        return [Problem(shown, doc.line((key,)), key,
+                        f"at most {MAX_RECORD_BYTES >> 30} GiB to record is expected, got about "
+                        f"{needed / (1 << 30):,.1f} GiB (points x runs x epochs; fewer of them)")]
+    return []
 
 
 def _expand_runs(spec: schema.ScenarioFile, doc: Document, shown: str):

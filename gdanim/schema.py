@@ -53,12 +53,15 @@ FORMAT_VERSION = 2
 "Version 2 renamed data.synthetic.true to params; version 1 files still load."
 DEPRECATED_TRUE = "true"
 
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Fraction = Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+PositiveFinite = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(strict=True, ge=0, lt=1, allow_inf_nan=False)]
 Epochs = Annotated[int, Field(ge=1, le=MAX_EPOCHS, strict=True)]
 FiniteList = list[Finite]
+MAX_SEED = 2**64 - 1
+"torch.manual_seed takes seeds from 0 to 2**64 - 1."
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)]
 
 
 class Block(BaseModel):
@@ -72,7 +75,7 @@ class Synthetic(Block):
 
     n: Annotated[int, Field(ge=2, le=MAX_POINTS, strict=True)] = 100
     "Number of points."
-    seed: Annotated[int, Field(ge=0, strict=True)] = 43052
+    seed: Seed = 43052
     "torch.manual_seed before drawing x and eps."
     x: Literal["randn", "linspace"] = "randn"
     "randn: x = torch.randn(n).sort().values (torch.randn(n, k) for k features); linspace: evenly spaced over `range`."
@@ -232,9 +235,9 @@ class LinearSchedule(Block):
 
     type: Literal["linear"]
     "linear"
-    start_factor: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0 / 3
+    start_factor: Annotated[float, Field(strict=True, gt=0, le=1, allow_inf_nan=False)] = 1.0 / 3
     "Factor of the first epoch, in (0, 1]."
-    end_factor: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1.0
+    end_factor: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] = 1.0
     "Factor from epoch total_iters on, in [0, 1]."
     total_iters: Annotated[int, Field(ge=0, strict=True)] = 5
     "Epochs the factor takes to go from start to end."
@@ -289,7 +292,7 @@ class Training(Block):
     "L2 penalty added to the gradient."
     batch_size: Annotated[int, Field(ge=1, strict=True)] | None = None
     "Mini-batch size; null is the full batch."
-    seed: Annotated[int, Field(ge=0, strict=True)] = 0
+    seed: Seed = 0
     "Seed of the mini-batch shuffle."
     gradient: Literal["autograd", "analytic", "numerical"] = "autograd"
     "autograd (loss.backward()), analytic (the chain rule by hand) or numerical (central differences)."
@@ -340,7 +343,7 @@ class Run(Training):
     optimizer: (  # type: ignore[assignment]
         Literal["gd", "sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"] | None
     ) = None
-    seed: Annotated[int, Field(ge=0, strict=True)] | None = None  # type: ignore[assignment]
+    seed: Seed | None = None  # type: ignore[assignment]
     gradient: Literal["autograd", "analytic", "numerical"] | None = None  # type: ignore[assignment]
     delta: PositiveFinite | None = None  # type: ignore[assignment]
     zero_grad: bool | None = None  # type: ignore[assignment]
@@ -391,7 +394,7 @@ class Sweep(Block):
 class SurfaceView(Block):
     """Which two parameters the surface and contour panels show, and the 3-D view."""
 
-    params: tuple[int, int] = (0, 1)
+    params: tuple[Annotated[int, Field(strict=True)], Annotated[int, Field(strict=True)]] = (0, 1)
     "Indices of the two parameters spanned (the others are held at their OLS values)."
     elev: Finite = 25.0
     "Elevation of the 3-D view, in degrees."
@@ -428,7 +431,7 @@ class Render(Block):
     max_frames: Annotated[int, Field(ge=2, le=10_000, strict=True)] = 150
     ("Shows every step up to this many (and as many as the duration has room for); beyond,"
      " a schedule dense early and sparse late.")
-    frames: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)] | None = None
+    frames: Annotated[list[Annotated[int, Field(ge=0, strict=True)]], Field(min_length=1)] | None = None
     "Explicit steps to show, e.g. [0, 1, 2, 3, 10, 100, 1000]."
     hold: NonNegative = 1.5
     "Seconds to hold the last frame (at least the 1.5 s its caption stays)."

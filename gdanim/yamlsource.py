@@ -9,6 +9,10 @@ from typing import Any
 import yaml
 
 Path_ = tuple[str | int, ...]
+MAX_ALIASES = 100
+"Aliases (*name) a document may use."
+MAX_NODES = 200_000
+"Values a document may hold once its aliases are expanded (a scenario has a few hundred)."
 
 
 class _Loader(yaml.SafeLoader):
@@ -82,9 +86,13 @@ def parse(text: str) -> Document:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
+            if node is not None:
+                _check_budget(node)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except YamlSyntaxError:
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -96,6 +104,39 @@ def parse(text: str) -> Document:
     if node is not None:
         _walk(node, (), lines, duplicates, set())
     return Document(data, lines, tuple(duplicates))
+
+
+def _check_budget(node: yaml.Node) -> None:
+    """Raise YamlSyntaxError when the document uses more than MAX_ALIASES aliases or would
+    hold more than MAX_NODES values once they are expanded (a "billion laughs" file), before
+    anything is expanded: each node's expanded size is counted once."""
+    sizes: dict[int, int] = {}
+    aliases = 0
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        if done:
+            sizes[id(current)] = 1 + sum(sizes.get(id(c), 0) for c in _children(current))
+            if sizes[id(current)] > MAX_NODES:
+                raise YamlSyntaxError(f"invalid YAML: at most {MAX_NODES:,} values are expected once "
+                                      "aliases are expanded, got more", current.start_mark.line + 1)
+            continue
+        if id(current) in seen:
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise YamlSyntaxError(f"invalid YAML: at most {MAX_ALIASES} aliases (*name) are expected, "
+                                      "got more", current.start_mark.line + 1)
+            continue
+        seen.add(id(current))
+        stack.append((current, True))
+        stack.extend((c, False) for c in _children(current))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict, duplicates: list, seen: set) -> None:

@@ -52,7 +52,7 @@ def rendered(tmp_path_factory):
     root = tmp_path_factory.mktemp("manifest")
     source = csv_scenario(root / "src")
     for out in ("a", "b"):
-        proc = gdanim("render", str(source), "-o", str(root / out), "--jobs", "1", "--quiet")
+        proc = gdanim("render", "src/fit.yaml", "-o", str(root / out), "--jobs", "1", "--quiet", cwd=root)
         assert proc.returncode == 0, proc.stderr
     return root, source
 
@@ -61,8 +61,8 @@ def test_the_manifest_names_the_sources_seeds_versions_and_command(rendered):
     root, source = rendered
     m = json.loads((root / "a/fit/manifest.json").read_text(encoding="utf-8"))
     assert m["schema"] == SCHEMA and m["created"] == "2025-11-29T07:06:40Z"
-    assert m["scenario"]["sha256"] == sha256_of(source) and m["scenario"]["path"] == str(source)
-    assert [d["name"] for d in m["data"]] == ["points.csv"]
+    assert m["scenario"]["sha256"] == sha256_of(source) and m["scenario"]["path"] == "src/fit.yaml"
+    assert [(d["name"], d["path"]) for d in m["data"]] == [("points.csv", "src/points.csv")]
     assert m["data"][0]["sha256"] == sha256_of(source.parent / "points.csv")
     assert m["seeds"] == {"data": None, "shuffle": {"lr-0.05": 11}}
     assert {"gdanim", "python", "torch", "numpy", "matplotlib", "ffmpeg"} <= set(m["versions"])
@@ -134,17 +134,18 @@ def test_verify_passes_an_untouched_folder_and_a_rerun(copy):
     folder, _ = copy
     proc = gdanim("verify", str(folder), "--rerun")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "1 folder(s) match their manifests and record the same trace" in proc.stdout
+    assert "1 folder(s) match their manifests and build again the same" in proc.stdout
 
 
 def test_verify_names_a_changed_scenario_and_a_changed_data_file(copy):
     folder, source = copy
     source.write_text(source.read_text() + "# edited\n")
     (source.parent / "points.csv").write_text("x,y\n0,1\n1,3\n2,5\n3,6.5\n4,9.3\n")
-    proc = gdanim("verify", str(folder))
+    proc = gdanim("verify", str(folder), cwd=Path.cwd())  # the manifest's paths are relative to here
     assert proc.returncode == 1
-    assert proc.stdout.splitlines() == [f"{folder}: scenario changed since the build: {source}",
-                                        f"{folder}: data file changed since the build: {source.parent / 'points.csv'}"]
+    shown = Path(os.path.relpath(source, Path.cwd()))
+    assert proc.stdout.splitlines() == [f"{folder}: scenario changed since the build: {shown}",
+                                        f"{folder}: data file changed since the build: {shown.parent / 'points.csv'}"]
 
 
 def test_verify_names_a_tampered_and_a_missing_output(copy):
@@ -208,7 +209,10 @@ def test_a_site_shows_how_it_was_made_and_drops_the_folders_of_removed_scenarios
     assert (site / "slides" / "deck.pdf").read_text() == "pdf"
     assert 'href="other/index.html"' not in (site / "index.html").read_text(encoding="utf-8")
     assert (site / "fit" / "manifest.json").is_file()
-    assert gdanim("verify", str(site)).returncode == 0
+    proc = gdanim("verify", str(site))  # the user's files are there, and named as not built
+    assert proc.returncode == 1 and proc.stdout.splitlines() == [
+        f"{site}: file not in the manifest (added since the build): other/notes.txt",
+        f"{site}: file not in the manifest (added since the build): slides/deck.pdf"]
 
 
 def two_scenario_site(tmp_path: Path) -> tuple[Path, Path]:
@@ -286,7 +290,7 @@ def test_verify_rerun_on_other_kernels_names_a_rounding_difference_and_still_cat
         pytest.skip(f"this machine's kernels give the same bits with {OTHER_KERNELS} as without")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(rerun) == 1 and "differs within float32 rounding only" in rerun[0], rerun
-    assert proc.stdout.splitlines()[-1] == "1 folder(s) match their manifests and record the same trace within " \
+    assert proc.stdout.splitlines()[-1] == "1 folder(s) match their manifests and build again the same within " \
                                           "float32 rounding"
 
     trace = json.loads((folder / "trace.json").read_text())  # a real change, where only a rerun can tell

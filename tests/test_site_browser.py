@@ -61,6 +61,30 @@ def test_every_page_loads_without_console_errors_or_requests_outside_the_site(br
     assert visit_all(browser, site, check) == []
 
 
+INJECT = """() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';
+document.head.appendChild(s); return window.injected === 1; }"""
+FONTS = ("() => Promise.all([...document.fonts].map(f => f.load().catch(() => f)))"
+         ".then(() => [...document.fonts].map(f => f.status))")
+
+
+@needs_browser
+def test_every_page_carries_a_content_security_policy_that_blocks_inline_script_but_not_its_own_parts(
+        browser, site):
+    def check(visit: Visit, _):
+        page = visit.page
+        policy = page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content") or ""
+        found = [] if "default-src 'none'" in policy and "script-src 'self';" in policy else [f"policy: {policy}"]
+        found += ["an inline script ran"] if page.evaluate(INJECT) else []
+        found += [f"font {status}" for status in page.evaluate(FONTS) if status != "loaded"]
+        found += ["no JSON data read"] if page.evaluate(
+            "() => [...document.querySelectorAll('script[type=\"application/json\"]')]"
+            ".every(s => JSON.parse(s.textContent) !== undefined)") is not True else []
+        return found + [f"console: {e}" for e in visit.errors if "Content Security Policy" in e
+                        and "window.injected" not in e and "inline script" not in e]
+
+    assert visit_all(browser, site, check) == []
+
+
 def expected_frames(folder: Path) -> dict[str, int]:
     """The frames of each animation as its timeline has them (manifest.json says so)."""
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

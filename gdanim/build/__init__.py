@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_LAZY = {"Built": "scenario", "build_scenario": "scenario", "record_apart": "scenario",
+_LAZY = {"Built": "scenario", "build_again": "scenario", "build_scenario": "scenario", "record_apart": "scenario",
          "render_scenario": "scenario", "write_scenario_report": "scenario",
          "page_ahead": "ahead", "Outcome": "site", "SiteResult": "site", "build_site": "site",
          "show": "show"}

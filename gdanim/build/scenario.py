@@ -17,17 +17,21 @@ The order, and what overlaps for speed, is all here:
 
 from __future__ import annotations
 
+import calendar
 import concurrent.futures
+import contextlib
+import os
 import pickle
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gdanim import interrupt
 from gdanim.errors import GdanimError, MachineError, ScenarioError
-from gdanim.files import atomic_write_bytes, remove_leftovers
-from gdanim.folder import DATA_COPY, TRACE
+from gdanim.files import atomic_write_bytes, remove_leftovers, remove_stale
+from gdanim.folder import DATA_COPY, MEDIA, TRACE
 from gdanim.scenario import Scenario, load_scenario
 from gdanim.settings import RenderSettings, settings_of
 from gdanim.trace import Trace, read_trace
@@ -68,8 +72,10 @@ def build_scenario(scenario: Scenario | str | Path, output: str | Path = Path("o
     settings = settings_of(scenario, formats=formats, preset=preset, fps=fps, theme=theme, lang=lang)
     from gdanim.build.ahead import page_ahead
 
+    started = time.time()
     result = record_and_render(scenario, Path(output), settings, jobs=jobs, progress=progress,
                                **page_ahead(settings, templates))
+    remove_stale(result.folder, [name for name, _ in result.failures], MEDIA, started)  # no old media left
     page = write_scenario_report(scenario, result.folder, trace=result.trace, settings=settings,
                                  templates=templates, index_url=index_url,
                                  figures=True if result.after is None else result.after)
@@ -176,9 +182,9 @@ def write_scenario_report(scenario: Scenario, folder: Path, *, trace: Trace | No
     folder = Path(folder)
     settings = settings or settings_of(scenario, fps=fps, lang=lang)
     trace = trace if trace is not None else read_built_trace(folder)
-    data = scenario.data_path
-    if data is not None and data.is_file():
-        atomic_write_bytes(folder / DATA_COPY, data.read_bytes())
+    data = scenario.published_data()  # the columns used, formula cells neutralized
+    if data is not None:
+        atomic_write_bytes(folder / DATA_COPY, data)
     return write_report(folder, trace, settings=settings, posters=Posters(trace, settings),
                         templates=templates, index_url=index_url, scenario_text=scenario.text,
                         figures=figures, exercises=scenario.spec.exercises)
@@ -207,3 +213,41 @@ def write_scenario_manifest(folder: Path, scenario: Scenario, trace: Trace, sett
         frames = frame_times(trace, settings)
     return write_manifest(folder, scenario, trace, command=command, options=options, settings=settings,
                           frames=frames)
+
+
+def build_again(scenario, manifest: dict, tmp: Path):
+    """Record (and, for render and site manifests, render and page) the scenario into
+    tmp/<stem> with the options the manifest records and its build date; returns (the
+    Trace, the folder)."""
+    from gdanim.api import record_to
+
+    command = manifest.get("command", {})
+    options = command.get("options", {}) if isinstance(command.get("options"), dict) else {}
+    with _build_date(manifest.get("created")):
+        if command.get("name") not in ("render", "site"):
+            return record_to(scenario, tmp)
+        keys = ("formats", "preset", "fps", "theme", "lang")
+        settings = settings_of(scenario, **{k: options.get(k) for k in keys})
+        result = record_and_render(scenario, tmp, settings, jobs=1, progress=False)
+        write_scenario_report(scenario, result.folder, trace=result.trace, settings=settings,
+                              index_url="../index.html" if command["name"] == "site" else None)
+        return result.trace, result.folder  # no manifest: the one to compare with is the folder's
+
+
+@contextlib.contextmanager
+def _build_date(created: Any) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH set to the manifest's build time while the build runs again (the
+    page's footer shows the date)."""
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        stamp = calendar.timegm(time.strptime(str(created), "%Y-%m-%dT%H:%M:%SZ"))
+        os.environ["SOURCE_DATE_EPOCH"] = str(stamp)
+    except ValueError:
+        pass
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -25,10 +25,22 @@ from typing import Any
 
 from gdanim import __version__, interrupt
 from gdanim.build.scenario import read_built_trace, write_scenario_manifest, write_scenario_report
-from gdanim.errors import GdanimError, MachineError, cannot_write
-from gdanim.files import inside, make_folder, remove_leftovers, write_if_changed
-from gdanim.folder import LOCK, MANIFEST, PAGE, RESERVED_STEMS, STAMP, TRACE, output_files, stale_run_files
-from gdanim.manifest import write_site_manifest
+from gdanim.errors import GdanimError, cannot_write
+from gdanim.files import LOCK as FOLDER_LOCK
+from gdanim.files import (
+    atomic_write_text,
+    claim_folder,
+    folder_lock,
+    listed,
+    make_folder,
+    output_folder,
+    remove_files,
+    remove_leftovers,
+    remove_stale,
+    write_if_changed,
+)
+from gdanim.folder import ASSETS, LOCK, MANIFEST, MEDIA, PAGE, RESERVED_STEMS, STAMP, TRACE, stale_run_files
+from gdanim.manifest import is_gdanim_folder, write_site_manifest
 from gdanim.report.errors import ReportError
 from gdanim.report.page import templates_digest
 from gdanim.report.site import Card, card_of, stored_card, write_index
@@ -95,6 +107,8 @@ class Job:
     render_options: dict[str, Any] = field(default_factory=dict)
     force: bool = False
     render_jobs: int | None = None
+    data_root: str | None = None
+    "The folder data paths may lead into (--data-root); None: each scenario's own."
 
 
 def scenario_files(inputs: Iterable[str | Path]) -> list[Path]:
@@ -162,10 +176,11 @@ def build_one(job: Job) -> Outcome:
     start = time.perf_counter()
     stamp: dict[str, Any] = {}
     try:
-        scenario = load_scenario(job.path)
+        scenario = load_scenario(job.path, job.data_root)
         lang = job.lang or scenario.spec.lang
         site = Path(job.site)
-        folder = scenario_folder(site, scenario.stem)
+        folder = claim_folder(scenario_folder(site, scenario.stem), _ours)  # never a user's own
+        remove_leftovers(folder)  # what a killed build left: the site's lock is held
         templates = Path(job.templates) if job.templates else None
         stamp = read_stamp(folder)
         media = media_key(scenario.content_hash(), job.render_options, lang)
@@ -177,7 +192,11 @@ def build_one(job: Job) -> Outcome:
         trace = None
         if rendered:
             (folder / STAMP).unlink(missing_ok=True)
+            if not is_gdanim_folder(folder):  # a first build: an empty stamp marks the folder as gdanim's
+                atomic_write_text(folder / STAMP, "{}")
+            started = time.time()
             trace, warnings, drawn = _render(scenario, site, settings, job.render_jobs)
+            remove_stale(folder, [w.split(": ")[0] for w in warnings], MEDIA, started)  # no old media left
             prune(folder, trace)
         figures = page_key(media, lang, "figures")
         paged = rendered or stamp.get("page") != page or not (folder / PAGE).is_file()
@@ -206,65 +225,52 @@ def build_one(job: Job) -> Outcome:
                        error=message, seconds=time.perf_counter() - start, worker=os.getpid())
 
 
+def _ours(folder: Path) -> bool:
+    """True when gdanim built folder: its manifest says so, or a build stamp (gdanim's own
+    hidden file) is there, from a first build that was stopped before its manifest."""
+    return is_gdanim_folder(folder) or (folder / STAMP).is_file()
+
+
 def prune(folder: Path, trace: Trace) -> list[Path]:
-    """Remove run files (media, CSV) of runs the scenario no longer has; returns them."""
-    stale = stale_run_files(folder, [r.name for r in trace.runs])
-    for path in stale:
-        path.unlink()
-    return stale
+    """Remove run files (media, CSV) of runs the scenario no longer has, among those the
+    last build's manifest lists (a file of the user's own stays); returns them."""
+    from gdanim.manifest import read_manifest
+
+    try:
+        listed = set(read_manifest(folder).get("outputs", {}))
+    except (OSError, ValueError, AttributeError):
+        listed = set()
+    stale = [p.name for p in stale_run_files(folder, [r.name for r in trace.runs]) if p.name in listed]
+    return remove_files(folder, stale)
 
 
 def scenario_folder(site: Path, stem: str) -> Path:
-    """The folder of scenario `stem` inside the site (refusing names that would leave it)."""
+    """The folder of scenario `stem` inside the site (a plain name, no link, not reserved)."""
     if stem.lower() in RESERVED_STEMS:
         raise ReportError(f"{stem}: this file name is reserved for the site's own folder; rename it")
-    try:
-        return inside(site, stem)
-    except ValueError as exc:
-        raise ReportError(str(exc)) from None
+    return output_folder(site, stem)
 
 
 def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,
                force: bool = False, lang: str | None = None, templates: str | Path | None = None,
                render_options: dict[str, Any] | None = None,
-               progress: Callable[[Outcome], None] | None = None) -> SiteResult:
+               progress: Callable[[Outcome], None] | None = None,
+               data_root: str | Path | None = None) -> SiteResult:
     """Build the site in `output` from scenario files or folders; returns what happened.
 
     lang: the language of every page; None gives each scenario's page its own `lang`, and
     the index the language most scenarios speak. One build at a time: a second one into
     the same folder is a MachineError, not a mix of both."""
-    with site_lock(make_folder(Path(output).resolve())):
+    with folder_lock(Path(output).resolve(), LOCK, "gdanim site command"):
         return _build(inputs, output, jobs=jobs, force=force, lang=lang, templates=templates,
-                      render_options=render_options, progress=progress)
-
-
-@contextlib.contextmanager
-def site_lock(site: Path) -> Iterator[None]:
-    """Hold the site's lock file (an advisory lock, released when the build ends)."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        yield
-        return
-    try:
-        fh = open(site / LOCK, "a")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise cannot_write(site / LOCK, exc) from None
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise MachineError(f"{site} is being built by another gdanim site command; "
-                               "run this one again once it has finished") from None
-        yield
-    finally:
-        fh.close()
+                      render_options=render_options, progress=progress, data_root=data_root)
 
 
 def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,
            force: bool = False, lang: str | None = None, templates: str | Path | None = None,
            render_options: dict[str, Any] | None = None,
-           progress: Callable[[Outcome], None] | None = None) -> SiteResult:
+           progress: Callable[[Outcome], None] | None = None,
+           data_root: str | Path | None = None) -> SiteResult:
     """build_site's work, with the site's lock held."""
     start = time.perf_counter()
     if lang is not None:
@@ -273,18 +279,23 @@ def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None
     files = scenario_files(inputs)
     if not files:
         raise ReportError("no scenario files (*.yaml, *.yml) were given")
+    remove_leftovers(site)  # what a killed build left at the top; the lock is held
+    remove_leftovers(site / ASSETS)
     stems: dict[str, str] = {}
     outcomes: dict[int, Outcome] = {}
     todo: list[tuple[int, Job]] = []
     for i, path in enumerate(files):
         stem = path.stem
-        if stem.lower() in stems:
-            outcomes[i] = Outcome(str(path), error=f"same file name as {stems[stem.lower()]}; "
+        if stem.lower() in stems:  # lr.yaml and Lr.yaml would share a folder on many disks
+            outcomes[i] = Outcome(str(path), error=f"same file name as {stems[stem.lower()]} (letter case aside); "
                                                    "each scenario needs its own name")
+            if progress is not None:
+                progress(outcomes[i])
             continue
         stems[stem.lower()] = str(path)
         todo.append((i, Job(str(path), str(site), lang, str(templates) if templates else None,
-                            dict(render_options or {}), force)))
+                            dict(render_options or {}), force,
+                            data_root=str(data_root) if data_root is not None else None)))
     for i, outcome in _run(todo, jobs):
         outcomes[i] = outcome
         if progress is not None:
@@ -307,28 +318,25 @@ def remove_gone(site: Path, stems: set[str]) -> list[str]:
     anything else stays. Returns the names of the folders cleaned."""
     gone = []
     for folder in sorted(p for p in site.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if folder.name.lower() in stems | RESERVED_STEMS:
+        if folder.name.lower() in stems | RESERVED_STEMS or folder.is_symlink():
             continue
-        if (folder / MANIFEST).is_file() or (folder / STAMP).is_file():
+        if is_gdanim_folder(folder):  # a manifest.json of the user's own (a web app's) is not gdanim's
             _remove_own_files(folder)
             gone.append(folder.name)
     return gone
 
 
 def _remove_own_files(folder: Path) -> None:
+    """Remove the files folder's gdanim manifest lists (inside the folder, never through a
+    link), the manifest, stamp and lock, then the folders left empty."""
     from gdanim.manifest import read_manifest
-    from gdanim.trace import read_trace
 
     try:
-        names = list(read_manifest(folder)["outputs"])
-        own = [folder / n for n in names]
-    except (OSError, ValueError, KeyError):
-        try:
-            own = output_files(folder, [r.name for r in read_trace(folder / TRACE).runs])
-        except (OSError, ValueError, KeyError):
-            own = []
-    for path in [*own, folder / MANIFEST, folder / STAMP]:
-        if path.resolve().is_relative_to(folder.resolve()) and path.is_file():
+        own = [listed(folder, n) for n in read_manifest(folder)["outputs"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        own = []
+    for path in [*own, folder / MANIFEST, folder / STAMP, folder / FOLDER_LOCK]:
+        if path is not None and not path.is_symlink() and path.is_file():
             path.unlink()
     for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
         with contextlib.suppress(OSError):
@@ -377,7 +385,7 @@ def _up_to_date(job: Job) -> bool:
     from gdanim.scenario import load_scenario
 
     try:
-        scenario = load_scenario(job.path)
+        scenario = load_scenario(job.path, job.data_root)
         folder = scenario_folder(Path(job.site), scenario.stem)
     except GdanimError:
         return True  # build_one reports the error quickly in this process

@@ -250,9 +250,9 @@ def _title(fig: Figure, style: Style, heading: str, prefix: str = "") -> tuple[G
     the animated part starting there (so it never jitters, and few glyphs are drawn per
     frame). Returns the animated text and the figure fraction left below the title."""
     line = 1.3 * style.title * (100 / 72) / style.height
-    fig.text(0.5, 1 - 0.3 * line, heading, ha="center", va="top", fontsize=style.title)
+    fig.text(0.5, 1 - 0.3 * line, heading, ha="center", va="top", fontsize=style.title, parse_math=False)
     if prefix:
-        fig.text(0.5, 1 - 1.3 * line, prefix, ha="right", va="top", fontsize=style.title)
+        fig.text(0.5, 1 - 1.3 * line, prefix, ha="right", va="top", fontsize=style.title, parse_math=False)
     text = GlyphText(fig, 0.5, 1 - 1.3 * line, size=style.title, color=style.theme.foreground,
                      family=NUMBERS_FONT, ha="left" if prefix else "center")
     return text, 1 - 2.2 * line
@@ -317,7 +317,7 @@ def compare_frames(views: Sequence[RunView], states: np.ndarray, look: Look,
     with matplotlib.rc_context({**rc_params(small), **pads, "axes.labelpad": 3 * k}):
         fig = new_figure(style)
         fig.text(0.5, 1 - 6 * k / style.height, heading, ha="center", va="top",
-                 fontsize=layout.TITLE_PX * k * PT)
+                 fontsize=layout.TITLE_PX * k * PT, parse_math=False)  # the user's words, drawn as written
         cells = [_compare_cell(fig, plan, n, views[r], states[:, r], small_look)
                  for n, r in enumerate(plan.picked)]
         shown = {views[r].run.name for r in plan.picked}
@@ -352,7 +352,7 @@ def _compare_cell(fig: Figure, plan: layout.GridPlan, n: int, view: RunView, sta
     cx, top, room = plan.header_anchor(n)
     k = plan.scale
     name = fig.text(cx / width, top / height, view.run.name, ha="center", va="top",
-                    fontsize=layout.NAME_PX * k * PT)
+                    fontsize=layout.NAME_PX * k * PT, parse_math=False)
     _fit_text(name, room)
     line = layout.HEAD_LINE * layout.NAME_PX * k
     header = [GlyphText(fig, cx / width, (top - line * (i + 1)) / height,

@@ -150,7 +150,7 @@ def data_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
         ax.scatter(xr, d.y, s=14, color=CYCLE[0], alpha=0.75, label=labels["legend_data"])
         xs = np.linspace(float(xr.min()), float(xr.max()), 160)
         ax.plot(xs, d.predict(w, xs[:, None]), color="#d62728", lw=2, label=labels["legend_fit"])
-        ax.set_xlabel(d.columns[0] if d.columns else "x")
+        ax.set_xlabel(d.columns[0] if d.columns else "x", parse_math=False)
     elif d.features == 1:
         ax.scatter(d.x[:, 0], d.y, s=14, color=CYCLE[0], alpha=0.75, label=labels["legend_data"])
         out = d.is_outlier
@@ -158,7 +158,7 @@ def data_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
             ax.scatter(d.x[out, 0], d.y[out], s=60, marker="X", color="#d62728", label=labels["frame_outliers"])
         xs = np.linspace(float(d.x[:, 0].min()), float(d.x[:, 0].max()), 50)
         ax.plot(xs, w[0] + w[1] * xs, color="#d62728", lw=2, label=labels["legend_fit"])
-        ax.set_xlabel(d.columns[0] if d.columns else "x")
+        ax.set_xlabel(d.columns[0] if d.columns else "x", parse_math=False)
     else:
         predicted = d.design() @ w  # [n]
         ax.scatter(predicted, d.y, s=18, color=CYCLE[0], alpha=0.8, label=labels["legend_data"])

@@ -77,9 +77,9 @@ def handout_figure(spec, images: Sequence[np.ndarray]) -> Figure:
 def _draw(fig: Figure, spec, images: Sequence[np.ndarray]) -> None:
     width, height = A4_LANDSCAPE
     fig.text(MARGIN / width, 1 - MARGIN / height, spec.title, ha="left", va="top", fontsize=18,
-             color="#111111")
+             color="#111111", parse_math=False)
     fig.text(MARGIN / width, 1 - (MARGIN + 0.36) / height, spec.subtitle, ha="left", va="top",
-             fontsize=11.5, color="#333333")
+             fontsize=11.5, color="#333333", parse_math=False)
     rows, cols = _grid(len(images))
     aspect = images[0].shape[1] / images[0].shape[0] if images else 16 / 9
     room_w = width - 2 * MARGIN

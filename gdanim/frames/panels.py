@@ -163,7 +163,7 @@ class FitPanel(Panel):
                 ax.scatter(xr[out], y[out], s=(style.marker * 1.2) ** 2, marker="X", color=self.t.warning,
                            edgecolors=self.t.background, linewidths=0.6, zorder=3, label=style.words["frame_outliers"])
             ax.set_xlim(x0, x1)
-            ax.set_xlabel(d.columns[0] if d.columns else "x")
+            ax.set_xlabel(d.columns[0] if d.columns else "x", parse_math=False)
             self._reference_lines()
         else:
             self.preds = predictions(view.trace, view.run, path, d.x_raw)  # [S+1, n]

@@ -17,6 +17,7 @@ import torch
 
 from gdanim import schema
 from gdanim.dataset import poly_columns
+from gdanim.errors import MachineError
 from gdanim.recorder.batched import BATCHED_OPTIMIZERS, record_batched
 from gdanim.recorder.optim import OPTIM_CLASSES, record_with_optim
 from gdanim.trace import Run, Settings
@@ -56,6 +57,11 @@ def record_runs(x: np.ndarray, y: np.ndarray, runs: Sequence[Settings], precisio
     torch.set_num_threads(1)  # tensors here are tiny: extra threads only wait on each other
     try:
         return _record_runs(x, y, runs, np.dtype(precision))
+    except (MemoryError, RuntimeError) as exc:  # torch's CPU allocator raises RuntimeError
+        if isinstance(exc, RuntimeError) and "alloc" not in str(exc):
+            raise
+        raise MachineError(f"recording ran out of memory ({len(runs)} run(s) on {len(y)} points; "
+                           "fewer runs, epochs or points)") from None
     finally:
         torch.set_num_threads(threads)
 

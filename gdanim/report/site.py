@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from gdanim import __version__
 from gdanim.files import atomic_write_text
@@ -90,8 +91,8 @@ def write_index(site: Path, cards: Sequence[Card], failures: Sequence[tuple[str,
     s = strings(lang)
     shown = []
     for c in cards:
-        shown.append({"href": f"{c.stem}/index.html", "title": c.title, "summary": c.summary,
-                      "teaser": c.teaser, "poster": f"{c.stem}/{c.poster}" if c.poster else None,
+        shown.append({"href": f"{quote(c.stem)}/index.html", "title": c.title, "summary": c.summary,
+                      "teaser": c.teaser, "poster": f"{quote(c.stem)}/{quote(c.poster)}" if c.poster else None,
                       "warning": c.warning, "exercises": len(c.exercises),
                       "alt": c.alt or s["poster_alt"].format(title=c.title, summary=c.summary)})
     copy_static(site / ASSETS, templates)
@@ -112,7 +113,7 @@ def write_worksheet(site: Path, cards: Sequence[Card], lang: str, templates: Pat
     """Write exercises.html, every exercise of the site in order (a printable worksheet);
     returns it, or None (and no file) when no scenario has exercises."""
     path = site / WORKSHEET
-    groups = [{"title": c.title, "href": f"{c.stem}/index.html",
+    groups = [{"title": c.title, "href": f"{quote(c.stem)}/index.html",
                "exercises": [dict(e, prompt=markdown(e["markdown"]) if e["markdown"] else None)
                              for e in c.exercises]} for c in cards if c.exercises]
     if not groups:
