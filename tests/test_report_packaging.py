@@ -34,8 +34,13 @@ def wheel(tmp_path_factory) -> Path:
     pytest.importorskip("build")
     out = tmp_path_factory.mktemp("wheel")
     source = out / "source"  # a clean copy: no stale build/ folder can leak into the wheel
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", "output", "build", "dist", "*.egg-info", "tests", "__pycache__", "bench"))
+    anywhere = shutil.ignore_patterns(".git", "*.egg-info", "__pycache__", "node_modules")
+
+    def ignore(folder: str, names: list[str]) -> set[str]:  # build/ at the top, not gdanim/build/
+        top = {"output", "build", "dist", "tests", "bench", ".venv"} if Path(folder) == ROOT else set()
+        return set(anywhere(folder, names)) | (top & set(names))
+
+    shutil.copytree(ROOT, source, ignore=ignore)
     # the installed setuptools builds wheels by itself from 70.1 on; an older one (a fresh
     # Python 3.11 venv) needs the isolated build, which fetches setuptools and wheel
     isolation = ["--no-isolation", "--skip-dependency-check"] if _setuptools_builds_wheels() else []
@@ -56,7 +61,8 @@ def test_the_wheel_holds_every_gdanim_subpackage_and_the_report_figures(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     packages = {str(p.relative_to(ROOT)) for p in (ROOT / "gdanim").rglob("__init__.py")}
     assert packages <= names
-    assert {"gdanim/frames/figures.py", "gdanim/report/site.py", "gdanim/fonts/NanumGothic.ttf"} <= names
+    assert {"gdanim/frames/figures.py", "gdanim/report/site.py", "gdanim/build/site.py",
+            "gdanim/fonts/NanumGothic.ttf"} <= names
 
 
 def test_a_page_renders_from_the_unpacked_wheel_alone(wheel, tmp_path):
