@@ -352,7 +352,11 @@ def test_the_replays_hold_against_the_runs_recorded_with_each_kernel_choice(reco
     """torch picks its float32 kernels (and so the order of its sums) by the CPU, as MKL does
     for its products: recorded again in a process with each choice (ATEN_CPU_CAPABILITY can
     only lower torch's), this machine stands in for others. Every replay (the same on any
-    machine) is held to each recording as above; a choice this CPU lacks is skipped, saying so."""
+    machine) takes each recording's steps and status, and is within float32 rounding of the
+    run on doubles as either recording measures it: for a chaotic run (adam hovering at its
+    minimum) one float32 path may keep near the exact one far longer than another, so the
+    rounding envelope is the wider of the two recordings', not whichever happens to be
+    narrow. A choice this CPU lacks is skipped, saying so."""
     import torch
 
     env = {**os.environ, **KERNELS[kernels]}
@@ -372,6 +376,8 @@ def test_the_replays_hold_against_the_runs_recorded_with_each_kernel_choice(reco
     for stem, run, _, res, exact in simulated:
         again = traces[stem].run(run.name)
         what, ratio = agreement(again, res, exact)
+        if not what:
+            ratio = min(ratio, run_excess(replay(run, res), run, exact))
         if what or ratio > 1.0:
             bad.append(f"{stem}/{run.name}: {what or f'{ratio:.3g} x the rounding bound'}")
         figures.setdefault(run.settings.optimizer, []).append((again, replay(again, res), ratio))
