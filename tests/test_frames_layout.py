@@ -12,10 +12,13 @@ from matplotlib.transforms import Bbox
 from gdanim import schema
 from gdanim.api import record
 from gdanim.frames import layout
-from gdanim.frames.animate import Look, compare_frames
+from gdanim.frames.animate import Look, compare_frames, run_frames
 from gdanim.frames.style import make_style
+from gdanim.i18n import messages
+from gdanim.scene.events import run_events
 from gdanim.scene.schedule import compare_schedule
 from gdanim.scene.surface import loss_grid, same_units
+from gdanim.scene.timeline import Pacing, run_callouts, run_timeline
 from gdanim.scene.views import run_view
 
 SWEEP = """\
@@ -254,3 +257,26 @@ def test_notes_on_plots_sit_in_a_box_of_the_theme_background(folder, theme):
         patch = note.get_bbox_patch()
         assert patch is not None and to_hex(patch.get_facecolor()) == background.lower()
         assert patch.get_alpha() >= 0.8
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (640, 360)])
+def test_a_callout_covers_no_panel_and_no_legend(folder, size):
+    """The callout has its own strip between the title and the panels: on every frame
+    that shows one, its box overlaps no axes and no legend."""
+    trace = sweep_trace(5, folder)
+    run = trace.runs[-1]  # the largest rate: it overshoots, grows and leaves the view
+    events = run_events(trace, run)
+    line = run_timeline(trace, run, Pacing(duration=2.0, hold=0.2), events=events)
+    callouts = run_callouts(run, events, line, messages("en"))
+    assert callouts
+    source = run_frames(run_view(trace, run, loss_grid(trace, [run])), line.pos,
+                        Look(("fit", "surface", "loss"), make_style(size)), trace.title, callouts=callouts)
+    renderer = source.fig.canvas.get_renderer()
+    axes = [p.ax for p in source.cells[0].panels]
+    covered = [ax.get_window_extent(renderer) for ax in axes]
+    covered += [ax.get_legend().get_window_extent(renderer) for ax in axes if ax.get_legend() is not None]
+    for first, _, _ in source.callouts:
+        source.poster(frame=first)  # draws the frame, callout and all
+        box = source.note.get_bbox_patch().get_window_extent(renderer)
+        assert source.note.get_text()
+        assert not any(box.overlaps(area) for area in covered), (source.note.get_text(), box, covered)

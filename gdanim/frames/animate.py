@@ -275,6 +275,14 @@ def _callout_note(fig: Figure, style: Style, y: float, va: str):
                     bbox={**boxed(style.theme, style.theme.warning), "alpha": 0.94})
 
 
+def _callout_strip(callouts: Sequence[tuple[int, int, str]], style: Style) -> float:
+    """The height, as a fraction of the figure, of the strip the tallest callout needs."""
+    lines = max((t.count("\n") + 1 for _, _, t in callouts), default=0)
+    if not lines:
+        return 0.0
+    return (lines * 1.25 * style.title * 0.9 + 10) * (100 / 72) / style.height
+
+
 def run_frames(view: RunView, states: np.ndarray, look: Look, title: str,
                callouts: Sequence[tuple[int, int, str]] | None = None) -> FrameSource:
     """The frames of one run, its panels side by side, one frame per position in `states`
@@ -289,12 +297,13 @@ def run_frames(view: RunView, states: np.ndarray, look: Look, title: str,
         # tick marks, pads and label gap are fixed points (11), the texts scale
         bottom = (11 + 1.2 * style.tick + 1.3 * style.label) * (100 / 72) / style.height
         left = max(0.07, (8 + 2.6 * style.tick + 1.3 * style.label) * (100 / 72) / style.width)
+        callouts = [(a, b, _wrap(t, fig, style)) for a, b, t in callouts or ()]
+        strip = _callout_strip(callouts, style)  # the callouts' own room: they never cover a panel
         gs = fig.add_gridspec(1, len(look.panels), left=left, right=0.97, bottom=bottom,
-                              top=top - 0.02, wspace=0.3)
+                              top=top - 0.02 - strip, wspace=0.3)
         panels = [_make_panel(k, fig, gs[0, n], view, look) for n, k in enumerate(look.panels)]
         cell = _Cell(view, panels, np.asarray(states))
-        note = _callout_note(fig, style, top - 0.03, "top") if callouts else None
-        callouts = [(a, b, _wrap(t, fig, style)) for a, b, t in callouts or ()]
+        note = _callout_note(fig, style, top - 0.01, "top") if callouts else None
         return FrameSource(fig, [cell], text, title, compare=False, callouts=callouts, note=note)
 
 
