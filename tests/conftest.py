@@ -1,9 +1,15 @@
-"""Fixtures shared by the test modules: one headless Chromium for the whole session."""
+"""Fixtures shared by the test modules: one headless Chromium for the whole session.
+Hypothesis runs without its per-example deadline: no test here is timed (speed is
+measured in bench/), and a busy machine must not fail a test that is right."""
 
 from __future__ import annotations
 
 import pytest
 from browser_support import ARGS, CHROMIUM, NO_CHROMIUM
+from hypothesis import settings
+
+settings.register_profile("gdanim", deadline=None)
+settings.load_profile("gdanim")
 
 
 @pytest.fixture(scope="session")
