@@ -66,11 +66,15 @@ def test_the_slider_never_pins_when_the_loss_changes_at_an_extreme_rate(browser,
         t = thumb(visit)
         assert t["lr"] == 0.5 and ranges["sse"][1] < 0.5
         assert_not_pinned(t, steps)
+        ends = visit.js(f"() => [gdanim.lab.lrOfPosition(0), gdanim.lab.lrOfPosition({steps})]")
+        assert ends == pytest.approx([ranges["sse"][0], 1.0])  # SSE's decades, widened to hold 0.5
         page.fill("#lab-lr", "0.000000123")  # far below both
         page.check("#lab input[value=mse]")
         t = thumb(visit)
         assert t["lr"] == 1.23e-7 and t["lr"] < ranges["mse"][0]
         assert_not_pinned(t, steps)
+        ends = visit.js(f"() => [gdanim.lab.lrOfPosition(0), gdanim.lab.lrOfPosition({steps})]")
+        assert ends == pytest.approx([1e-7, ranges["mse"][1]])  # MSE's decades, widened down to the rate
         page.fill("#lab-lr", "1")  # a whole decade is inside too, not at an end
         assert_not_pinned(thumb(visit), steps)
         page.focus("#lab-lr-range")  # and the keyboard moves on from there
