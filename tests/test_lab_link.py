@@ -113,7 +113,7 @@ def test_a_link_from_a_changed_lab_restores_the_same_state_and_the_same_run_bit_
     assert before["state"]["optimizer"] == "adam" and before["state"]["train"]["batch_size"] == 7
     assert before["state"]["epoch"] == 12 and before["state"]["lr"] != 0.1
     made.page.click("#lab-copy-link")  # the button shows the link it copies
-    made.page.wait_for_function("document.getElementById('lab-link-status').textContent !== ''")
+    made.page.wait_for_function("() => document.getElementById('lab-link-status').textContent !== ''")
     assert made.page.input_value("#lab-link-out") == before["link"]
     assert before["link"].startswith((made.site / "optimizers" / "index.html").as_uri() + "#lab?")
     opened = lab_at("optimizers", before["link"].split("#", 1)[1])
@@ -160,7 +160,7 @@ def test_every_kind_of_state_survives_its_link(lab_at, stem, script):
 def test_a_link_pasted_into_an_open_page_takes_effect(lab_at):
     visit = lab_at("lr")
     visit.js("() => { location.hash = 'lab?lr=0.005&optimizer=gd&loss=sse&epochs=40&start=1,2'; }")
-    visit.page.wait_for_function("gdanim.lab.state.lr === 0.005")
+    visit.page.wait_for_function("() => gdanim.lab.state.lr === 0.005")
     state = visit.state()
     assert state["epochs"] == 40 and state["init"] == [1, 2]
     assert visit.notice() == "The lab opened with the settings in the link."
