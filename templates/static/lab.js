@@ -294,6 +294,7 @@
       set(got.patch, got.from);
       notice.textContent = say("link_restored", {});
     }
+    notice.classList.toggle("lab-bad", !!got.error);
     notice.hidden = false;
     return true;
   }
