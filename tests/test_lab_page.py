@@ -184,7 +184,7 @@ def test_each_distinct_schedule_is_offered_once_with_a_label(tmp_path):
     runs = ("  - {name: a, lr: 0.01, schedule: {type: step, step_size: 2, gamma: 0.5}}\n"
             "  - {name: b, lr: 0.02, schedule: {type: step, step_size: 2, gamma: 0.5}}\n  - {name: c}")
     lab = lb.lab_context(gdanim.record(write(tmp_path, runs)), (0, 1), EN)
-    assert [s["label"] for s in lab["schedules"]] == ["step (step_size 2, gamma 0.5)"]
+    assert [s["label"] for s in lab["schedules"]] == ["step: ×0.5 every 2 epochs"]
     assert lab["runs"][0]["settings"]["schedule"] == lab["schedules"][0]["schedule"]
     assert "schedule" not in lab["runs"][2]["settings"]
 

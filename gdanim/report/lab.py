@@ -168,16 +168,20 @@ def _losses(trace: Trace) -> list[dict[str, Any]]:
     return out
 
 
-def _schedules(runs: Sequence[Run]) -> list[dict[str, Any]]:
-    """Each distinct learning-rate schedule among the runs, with a label: "step (step_size 10, gamma 0.5)"."""
+def _schedule_label(schedule: Mapping[str, Any], s: Mapping[str, str]) -> str:
+    """A schedule in words short enough for the menu: "step: ×0.5 every 10 epochs"."""
+    fields = {k: tx.num(v) if isinstance(v, float) else v for k, v in schedule.items() if k != "type"}
+    template = s.get(f"lab_schedule_{schedule['type']}")
+    return template.format(**fields) if template else schedule["type"]
+
+
+def _schedules(runs: Sequence[Run], s: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Each distinct learning-rate schedule among the runs, with its label in words."""
     out: list[dict[str, Any]] = []
     for run in runs:
         schedule = run.settings.schedule
         if schedule is not None and all(o["schedule"] != schedule for o in out):
-            fields = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
-                               for k, v in schedule.items() if k != "type")
-            out.append({"label": f"{schedule['type']} ({fields})" if fields else schedule["type"],
-                        "schedule": dict(schedule)})
+            out.append({"label": _schedule_label(schedule, s), "schedule": dict(schedule)})
     return out
 
 
@@ -210,7 +214,7 @@ def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> d
         "degree": trace.dataset.degree,
         "x_raw": f32_list(trace.dataset.x_raw[:, 0]) if trace.dataset.degree > 1 else None,
         "losses": losses, "runs": runs, "defaults": defaults,
-        "schedules": _schedules(trace.runs),
+        "schedules": _schedules(trace.runs, s),
         "slider_steps": SLIDER_STEPS, "epochs_max": epochs, "optimizers": list(OPTIMIZERS),
         "lr_range": {o["key"]: _lr_range(trace, units, o["loss"]) for o in losses},
         "text": {k.removeprefix("lab_js_"): v for k, v in s.items() if k.startswith("lab_js_")},

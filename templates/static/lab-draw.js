@@ -18,8 +18,9 @@
     var cache = {};
     function fmt(v, digits) { return gdanim.num(v, digits); }  // numbers as the rest of the page writes them
     // ---- canvases --------------------------------------------------------------------------
-    var canvases = {contour: el("lab-contour"), fit: el("lab-fit"), loss: el("lab-loss")};
-    var ASPECT = {contour: 0.92, fit: 0.52, loss: 0.52};
+    var canvases = {contour: el("lab-contour"), fit: el("lab-fit"), loss: el("lab-loss"), rate: el("lab-rate")};
+    var ASPECT = {contour: 0.92, fit: 0.52, loss: 0.52, rate: 0.4};
+    var rateFigure = el("lab-rate-figure");
     var MARGIN = {l: 52, r: 12, t: 10, b: 34};  // plot margins in CSS pixels
     // canvas text in the page's fonts (its Hangul face too: many lab machines have none);
     // a face that loads later redraws the layer that has text in it
@@ -31,6 +32,7 @@
     function el(id) { return document.getElementById(id); }
     function sizeCanvases() {
       var dpr = window.devicePixelRatio || 1, changed = false;
+      rateFigure.hidden = !state.train.schedule;  // the rate over epochs, when it changes
       Object.keys(canvases).forEach(function (k) {
         var c = canvases[k], w = Math.max(200, Math.round(c.clientWidth || 480));
         var h = Math.round(w * ASPECT[k]);
@@ -43,6 +45,8 @@
         }
         size[k] = {w: w, h: h, dpr: dpr};
       });
+      // the contour's plot in CSS pixels: the model's view has equal units per pixel on it
+      model.plot = {W: size.contour.w - MARGIN.l - MARGIN.r, H: size.contour.h - MARGIN.t - MARGIN.b};
       return changed;
     }
     function frameOf(k, xlo, xhi, ylo, yhi) {
@@ -155,11 +159,12 @@
         top = Math.max(top, lab.lossAt(q, w) - floor);
       });
       var diag = Math.hypot(box.hi[0] - box.lo[0], box.hi[1] - box.lo[1]);
-      var sx = fr.W / (fr.xhi - fr.xlo), sy = fr.H / (fr.yhi - fr.ylo);
+      var sx = fr.W / (fr.xhi - fr.xlo), sy = fr.H / (fr.yhi - fr.ylo), shape = null;
       for (var j = 0; j < LEVELS && sl.center; j++) {
         // rings 0.74x apart in radius
         var e = lab.ellipse(sl, floor + top * Math.pow(SHRINK, j));
         if (!e) break;
+        if (!shape) shape = elongation(e, sx, sy);
         ctx.save();
         ctx.setTransform(s.dpr * sx, 0, 0, -s.dpr * sy, s.dpr * (fr.L - fr.xlo * sx), s.dpr * (fr.T + fr.H + fr.ylo * sy));
         ctx.beginPath();
@@ -172,7 +177,15 @@
         ctx.lineWidth = 0.8;
         ctx.stroke();
       }
-      drawn.levels = {kind: "ellipses", count: j};
+      drawn.levels = {kind: "ellipses", count: j, elongation: shape};
+    }
+    // how long and thin an ellipse looks on screen: its semi-axes in pixels (the singular
+    // values of diag(sx, sy) · rotation(angle) · diag(rx, ry)), the longer over the shorter
+    function elongation(e, sx, sy) {
+      var c = Math.cos(e.angle), s = Math.sin(e.angle);
+      var a = sx * c * e.rx, b = -sx * s * e.ry, cc = sy * s * e.rx, d = sy * c * e.ry;
+      var q = Math.hypot((a + d) / 2, (cc - b) / 2), r = Math.hypot((a - d) / 2, (cc + b) / 2);
+      return (q + r) / Math.abs(q - r);
     }
     function levelSets(ctx, fr, box, fixed, entry) {
       // nodes every ~4 CSS pixels, fewer when the data are many (about 3 million point losses)
@@ -283,7 +296,8 @@
       }
       ctx.restore();
       drawn.contour = {start: [fr.x(w0[IX]), fr.y(w0[IY])], here: here, exit: exitAt,
-        box: {lo: box.lo.slice(), hi: box.hi.slice()}, plot: {L: fr.L, T: fr.T, W: fr.W, H: fr.H}};
+        box: {lo: box.lo.slice(), hi: box.hi.slice()}, plot: {L: fr.L, T: fr.T, W: fr.W, H: fr.H},
+        unitsPerPixel: [(fr.xhi - fr.xlo) / fr.W, (fr.yhi - fr.ylo) / fr.H]};
     }
     function inside(w, box) {  // w: a params row
       return w[IX] >= box.lo[0] && w[IX] <= box.hi[0] && w[IY] >= box.lo[1] && w[IY] <= box.hi[1];
@@ -465,6 +479,64 @@
       axes(ctx, fr, words.axis_epoch, words.axis_loss, true);
     }
 
+    // the rate each epoch trains with (a schedule's), on a log axis, 2/λmax dashed for SSE and
+    // MSE; drawn beside the loss only while a schedule is chosen
+    function drawRate() {
+      if (rateFigure.hidden) { drawn.rate = null; return; }
+      var ctx = start("rate"), R = model.sim.rate, S = model.sim.steps, per = model.sim.per;
+      var crit = quadratic() ? spectrum().critical_lr : null, lo = crit || Infinity, hi = crit || -Infinity;
+      for (var i = 0; i < S; i++) if (R[i] > 0) { lo = Math.min(lo, R[i]); hi = Math.max(hi, R[i]); }
+      if (!(lo < Infinity)) { lo = state.lr; hi = state.lr; }
+      var ylo = Math.floor(Math.log10(lo) - 0.05), yhi = Math.ceil(Math.log10(hi) + 0.05);
+      if (yhi <= ylo) yhi = ylo + 1;
+      var fr = frameOf("rate", 0, Math.max(1, S / per), ylo, yhi), pen = false;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(fr.L, fr.T, fr.W, fr.H);
+      ctx.clip();
+      if (crit) {
+        ctx.setLineDash([4, 3]);
+        ctx.strokeStyle = "#b91c1c";
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        ctx.moveTo(fr.L, fr.y(Math.log10(crit)));
+        ctx.lineTo(fr.L + fr.W, fr.y(Math.log10(crit)));
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+      ctx.strokeStyle = "#1f5fbf";
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      for (i = 0; i < S; i += per) {  // one rate an epoch, held over it
+        var py = fr.y(Math.log10(R[i]));
+        if (pen) ctx.lineTo(fr.x(i / per), py); else ctx.moveTo(fr.x(i / per), py);
+        ctx.lineTo(fr.x(i / per + 1), py);
+        pen = true;
+      }
+      ctx.stroke();
+      var e = epochShown();
+      ctx.strokeStyle = "#1f2937";
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(fr.x(e / per) + 0.5, fr.T);
+      ctx.lineTo(fr.x(e / per) + 0.5, fr.T + fr.H);
+      ctx.stroke();
+      ctx.restore();
+      axes(ctx, fr, words.axis_epoch, words.axis_rate, true);
+      var below = crossing();
+      drawn.rate = {epochs: Math.ceil(S / per), critical: crit, below: below, lo: Math.pow(10, ylo), hi: Math.pow(10, yhi),
+        first: S ? R[0] : null, last: S ? R[S - 1] : null};
+    }
+    // the epoch from which every rate is below 2/λmax (0: from the start), -1 when the last is
+    // not, null without a critical rate
+    function crossing() {
+      var crit = quadratic() ? spectrum().critical_lr : null, R = model.sim.rate, S = model.sim.steps;
+      if (!crit || !S) return null;
+      var i = S;
+      while (i > 0 && R[i - 1] < crit) i--;
+      return i === S ? -1 : Math.floor(i / model.sim.per);
+    }
+
     // ---- text views ------------------------------------------------------------------------
     var readout = el("lab-readout"), epochOut = el("lab-epoch-out");
     function statusText() {  // in epochs: a step of mini-batches belongs to the epoch it is in
@@ -490,10 +562,38 @@
       var near = Math.abs(1 - r.contraction), digits = near > 0 ? clamp(Math.ceil(-Math.log10(near)) + 2, 3, 8) : 3;
       return say(r.regime, {ratio: fmt(r.lrLambdaMax, 3), contraction: fmt(r.contraction, digits)});
     }
+    // a robust loss: how much of the way from the start to its minimum the path covered, and
+    // whether it hovers there (its distance goes up and down over the last quarter of steps)
+    function progressText() {
+      var own = best(), S = model.sim.steps, W = model.sim.W;
+      if (quadratic() || !own || model.sim.distance === null) return "";
+      function distance(i) {
+        var d = 0;
+        for (var j = 0; j < p; j++) d += (W[i * p + j] - own[j]) * (W[i * p + j] - own[j]);
+        return Math.sqrt(d);
+      }
+      var d0 = distance(0), epochs = Math.ceil(S / model.sim.per), fields = {loss: lossEntry().label, lr: fmt(state.lr),
+        epochs: epochs};
+      if (!(d0 > 0) || !finite(model.sim.distance)) return "";
+      var covered = 1 - model.sim.distance / d0;
+      if (covered < 0) return say("away", fields) + ".";
+      var text = say("covers", Object.assign(fields, {percent: fmt(100 * covered, 3)})) + ".", ups = 0;
+      for (var i = Math.floor(0.75 * S); covered >= 0.9 && i < S; i++) if (distance(i + 1) > distance(i)) ups++;
+      return ups > 0 ? text + " " + say("hovers", {}) + "." : text;
+    }
+    // a schedule on SSE or MSE: the epoch its rate falls below 2/λmax
+    function crossingText() {
+      var below = state.train.schedule ? crossing() : null;
+      if (below === null) return "";
+      var fields = {critical: fmt(spectrum().critical_lr, 3), epoch: below, epochs: Math.ceil(model.sim.steps / model.sim.per)};
+      if (below === 0) return say("below_from_start", fields) + ".";
+      return say(below > 0 ? "below_critical" : "never_below", fields) + ".";
+    }
     function readoutText() {
       var distance = model.sim.distance === null ? "" : " · " + (quadratic() ? say("distance", {distance: fmt(model.sim.distance)})
         : say("distance_min", {loss: lossEntry().label, distance: fmt(model.sim.distance)}));
       var parts = [say("final", {loss: fmt(model.sim.finalLoss)}) + distance + " · " + statusText() + "."];
+      [progressText(), crossingText()].forEach(function (t) { if (t) parts.push(t); });
       var regime = regimeText();
       if (regime) parts.push(regime + ".");
       if (model.sim.exit) parts.push(say("left", {epoch: model.sim.exit.epoch, a: fmt(model.sim.exit.a, 3), b: fmt(model.sim.exit.b, 3)}));
@@ -509,7 +609,7 @@
 
     return {
       canvases: canvases, sizeCanvases: sizeCanvases, drawLayer: drawLayer, drawContour: drawContour,
-      drawFit: drawFit, drawLoss: drawLoss, readoutText: readoutText, epochText: epochText, drawn: drawn,
+      drawFit: drawFit, drawLoss: drawLoss, drawRate: drawRate, readoutText: readoutText, epochText: epochText, drawn: drawn,
       readout: readout, epochOut: epochOut, fmt: fmt,
       layerFrame: function () { return layerFrame; }
     };

@@ -154,14 +154,29 @@
       if (state.optimizer === "adam") o.betas = state.betas.slice();
       return o;
     }
+    var MAX_STRETCH = 1000;
     function viewBox() {
-      // the recorded paths' view, widened to hold the start (never the path: it may run off)
+      // the recorded paths' view, widened to hold the start (never the path: it may run off),
+      // then on one axis so that both have the same units per pixel of the plot (model.plot,
+      // set by the views): gradient descent moves both parameters by lr times their gradient,
+      // so at equal scale the valley's shape is its conditioning. Only a window whose sides
+      // would differ by more than MAX_STRETCH times (a line, not a plot) keeps each axis fitted.
       var v = page.units[state.units].view, lo = v.lo.slice(), hi = v.hi.slice();
       [state.init[IX], state.init[IY]].forEach(function (w, i) {
         var pad = 0.08 * (hi[i] - lo[i]);
         if (w < lo[i]) lo[i] = w - pad;
         if (w > hi[i]) hi[i] = w + pad;
       });
+      var plot = model.plot, pixels = plot ? [plot.W, plot.H] : null;
+      if (pixels && pixels[0] > 0 && pixels[1] > 0) {
+        var per = [(hi[0] - lo[0]) / pixels[0], (hi[1] - lo[1]) / pixels[1]], u = Math.max(per[0], per[1]);
+        if (u <= MAX_STRETCH * Math.min(per[0], per[1])) {
+          for (var i = 0; i < 2; i++) {
+            var c = (lo[i] + hi[i]) / 2, half = u * pixels[i] / 2;
+            if (per[i] < u) { lo[i] = c - half; hi[i] = c + half; }
+          }
+        }
+      }
       return {lo: lo, hi: hi};
     }
 
@@ -177,7 +192,7 @@
       var finalLoss = finalW.every(finite) ? columns.finalLoss : Infinity;
       var ols = best(), dist = 0;
       for (var i = 0; ols && i < p; i++) dist += (finalW[i] - ols[i]) * (finalW[i] - ols[i]);
-      sim = {W: columns.params, loss: columns.loss, status: columns.status, steps: S, per: columns.perEpoch,
+      sim = {W: columns.params, loss: columns.loss, rate: columns.lr, status: columns.status, steps: S, per: columns.perEpoch,
         divergedAt: columns.divergedAt, final: finalW, finalLoss: finalLoss, distance: ols ? Math.sqrt(dist) : null,
         exit: null};
       sim.exit = exitOf(sim, viewBox());
@@ -225,13 +240,139 @@
       set(patch, "reset");
     }
 
+    // ---- links: the whole state as key=value pairs after "#lab?" in the URL ----------------
+    // Written by linkQuery, read back by fromLink; every field is checked against the lab's
+    // own ranges and choices (FIELDS), so a link can only set what the controls can.
+    var LIMIT = {lr: [1e-12, 1e6], start: 1e6, seed: 9007199254740991, epoch: 1e7};
+    var NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+    function numberIn(lo, hi, whole) {  // a reader of one number within [lo, hi]
+      return function (text) {
+        var v = NUMBER.test(text) ? Number(text) : NaN;
+        return isFinite(v) && v >= lo && v <= hi && (!whole || v === Math.floor(v)) ? v : undefined;
+      };
+    }
+    function oneOf(choices) {
+      return function (text) { return choices.indexOf(text) >= 0 ? text : undefined; };
+    }
+    function flag(text) { return text === "true" ? true : text === "false" ? false : undefined; }
+    function list(read, count) {
+      return function (text) {
+        var parts = text.split(","), out = parts.map(read);
+        return parts.length === count && out.every(function (v) { return v !== undefined; }) ? out : undefined;
+      };
+    }
+    // an optimizer's options besides lr, momentum and betas (gdanim/schema.py's OPTIMIZER_OPTIONS)
+    var OPTION_FIELDS = {weight_decay: numberIn(0, 1e6), eps: numberIn(0, 1), amsgrad: flag, alpha: numberIn(0, 1),
+      centered: flag, lr_decay: numberIn(0, 1e6), initial_accumulator_value: numberIn(0, 1e6),
+      dampening: numberIn(0, 1), nesterov: flag};
+    var FIELDS = {
+      lr: numberIn(LIMIT.lr[0], LIMIT.lr[1]),
+      optimizer: oneOf(page.optimizers),
+      momentum: numberIn(0, 0.9999),
+      betas: function (text) {
+        var b = list(numberIn(0, 1), 2)(text);
+        return b && b[0] <= 0.9999 && b[1] <= 0.99999 ? b : undefined;
+      },
+      loss: oneOf(page.losses.map(function (o) { return o.key; })),
+      epochs: numberIn(1, page.epochs_max, true),
+      batch: numberIn(1, page.n - 1, true),
+      seed: numberIn(0, LIMIT.seed, true),
+      start: list(numberIn(-LIMIT.start, LIMIT.start), p),
+      schedule: numberIn(0, page.schedules.length - 1, true),
+      units: numberIn(0, page.units.length - 1, true),
+      gradient: oneOf(["autograd", "analytic", "numerical"]),
+      delta: numberIn(1e-12, 1e6),
+      zero_grad: flag,
+      tol: numberIn(0, 1e6),
+      max_loss: numberIn(1e-12, 1e300),
+      run: oneOf(page.runs.map(function (r) { return r.name; })),
+      epoch: numberIn(0, LIMIT.epoch, true)
+    };
+    Object.keys(OPTION_FIELDS).forEach(function (k) { FIELDS[k] = OPTION_FIELDS[k]; });
+    function has(table, key) { return Object.prototype.hasOwnProperty.call(table, key); }
+    function written(v) { return Array.isArray(v) ? v.map(String).join(",") : String(v); }  // numbers read back exactly
+
+    /** The state as a link's query: "lr=0.01&optimizer=gd&loss=sse&epochs=60&start=-5,10". */
+    function linkQuery() {
+      var t = state.train, d = page.defaults.settings, o = optionDefaults(state.optimizer), pairs = [];
+      function put(key, v) {
+        pairs.push(key + "=" + encodeURIComponent(written(v)).replace(/%2C/g, ",").replace(/%3A/g, ":"));
+      }
+      put("lr", state.lr);
+      put("optimizer", state.optimizer);
+      if (MOMENTUM[state.optimizer] || state.momentum !== o.momentum) put("momentum", state.momentum);
+      if (state.optimizer === "adam" || written(state.betas) !== written(o.betas)) put("betas", state.betas);
+      Object.keys(state.options).forEach(function (k) { if (has(OPTION_FIELDS, k)) put(k, state.options[k]); });
+      put("loss", lossEntry().key);
+      put("epochs", state.epochs);
+      if (t.batch_size) put("batch", t.batch_size);
+      if (t.batch_size || (t.seed || 0) !== (d.seed || 0)) put("seed", t.seed || 0);
+      put("start", state.init);
+      var at = page.schedules.map(function (s) { return JSON.stringify(s.schedule); }).indexOf(JSON.stringify(t.schedule || null));
+      if (at >= 0) put("schedule", at);
+      if (page.units.length > 1) put("units", state.units);
+      var stop = t.stop || {}, dstop = d.stop || {};
+      [["gradient", t.gradient, d.gradient], ["delta", t.delta, d.delta], ["zero_grad", t.zero_grad, d.zero_grad],
+        ["tol", stop.tol, dstop.tol], ["max_loss", stop.max_loss, dstop.max_loss]].forEach(function (f) {
+        if (f[1] !== undefined && f[1] !== null && f[1] !== f[2]) put(f[0], f[1]);
+      });
+      if (state.run !== null) put("run", page.runs[state.run].name);
+      if (state.epoch !== null) put("epoch", state.epoch);
+      return pairs.join("&");
+    }
+
+    /**
+     * The patch a link's query sets (the defaults, with what the link names), or {error}
+     * naming the first field that is unknown, repeated or out of the lab's range.
+     * fromLink("lr=0.01&loss=mse") -> {patch: {...}, from: "link"}
+     */
+    function fromLink(query) {
+      var got = {}, error = null;
+      new URLSearchParams(query).forEach(function (value, key) {
+        if (error) return;
+        if (!has(FIELDS, key) || has(got, key)) { error = has(FIELDS, key) ? key : "?"; return; }
+        var v = FIELDS[key](value);
+        if (v === undefined) error = key; else got[key] = v;
+      });
+      if (error) return {error: error};
+      var d = page.defaults, run = has(got, "run") ? page.runs.map(function (r) { return r.name; }).indexOf(got.run) : -1;
+      var base = run >= 0 ? page.runs[run] : {settings: d.settings, units: d.units};
+      var patch = settingsPatch(base.settings, base.units), train = patch.train;
+      var optimizer = has(got, "optimizer") ? got.optimizer : patch.optimizer;
+      if (optimizer !== patch.optimizer) {
+        var o = optionDefaults(optimizer);
+        patch.optimizer = optimizer;
+        patch.momentum = o.momentum;
+        patch.betas = o.betas;
+      }
+      var options = {};  // the link's own options replace the base's whole
+      Object.keys(got).forEach(function (k) { if (has(OPTION_FIELDS, k)) options[k] = got[k]; });
+      patch.options = options;
+      ["lr", "momentum", "betas", "epochs", "units", "epoch"].forEach(function (k) { if (has(got, k)) patch[k] = got[k]; });
+      if (has(got, "start")) patch.init = got.start;
+      if (has(got, "loss")) {
+        var entry = page.losses.filter(function (x) { return x.key === got.loss; })[0];
+        patch.loss = entry.loss;
+        if (entry.loss === "huber") train.huber_delta = entry.huber_delta;
+      }
+      if (has(got, "batch")) train.batch_size = got.batch; else if (train.batch_size) train.batch_size = null;
+      if (has(got, "seed")) train.seed = got.seed;
+      if (has(got, "schedule")) train.schedule = page.schedules[got.schedule].schedule; else if (train.schedule) train.schedule = null;
+      ["gradient", "delta", "zero_grad"].forEach(function (k) { if (has(got, k)) train[k] = got[k]; });
+      train.stop = Object.assign({}, train.stop);
+      if (has(got, "tol")) train.stop.tol = got.tol;
+      if (has(got, "max_loss")) train.stop.max_loss = got.max_loss;
+      patch.run = run >= 0 ? run : null;
+      return {patch: patch, from: run >= 0 ? "reset" : "link"};
+    }
+
     Object.assign(state, settingsPatch(page.defaults.settings, page.defaults.units), {run: null});
     return Object.assign(model, {
       state: state, p: p, IX: IX, IY: IY, MOMENTUM: MOMENTUM, say: say, clamp: clamp, finite: finite,
       set: set, useUnits: useUnits, reset: reset, settingsPatch: settingsPatch, padInit: padInit,
       dataOf: dataOf, quad: quad, lossEntry: lossEntry, quadratic: quadratic, spectrum: spectrum,
       robustFit: robustFit, best: best, bestLoss: bestLoss, viewBox: viewBox, simulate: simulate, row: row,
-      epochShown: epochShown, lossAtEpoch: lossAtEpoch
+      epochShown: epochShown, lossAtEpoch: lossAtEpoch, linkQuery: linkQuery, fromLink: fromLink
     });
   };
 })(window);

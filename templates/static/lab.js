@@ -3,7 +3,7 @@
 // file, after numbers.js). Here: the controls that write the state (and are synced from
 // it), one redraw per animation frame doing only what changed, the pointer and keys on
 // the contour, and the page API (docs/lab.md): gdanim.lab.state, set(patch), update(),
-// result(), reset(run), view(), on(event, fn).
+// result(), reset(run), view(), on(event, fn), link().
 (function () {
   "use strict";
   var root = document.getElementById("lab");
@@ -27,12 +27,19 @@
 
   // ---- controls: write the state; synced from it after each change ----------------------
   var lr = {range: el("lab-lr-range"), number: el("lab-lr"), mark: el("lab-critical-mark"), ticks: el("lab-lr-ticks")};
-  // the slider is log-scale over whole decades, its range set per loss (lab.py's lr_range)
-  var SLIDER_STEPS = page.slider_steps;
-  function span() {
+  // the slider is log-scale over whole decades: the loss's range (lab.py's lr_range), widened
+  // by whole decades to hold any other rate strictly inside, so the thumb never pins at an
+  // end while the rate is elsewhere. Set again on every change but the slider's own (the
+  // scale does not move under the pointer).
+  var SLIDER_STEPS = page.slider_steps, extent = null;
+  function extentOf(v) {
     var r = page.lr_range[lossEntry().key] || page.lr_range.mse;
-    return [Math.log(r[0]), Math.log(r[1])];
+    var lo = Math.log10(r[0]), hi = Math.log10(r[1]), at = Math.log10(v);
+    if (at <= lo) lo = Math.ceil(at) - 1;
+    if (at >= hi) hi = Math.floor(at) + 1;
+    return [lo * Math.LN10, hi * Math.LN10];
   }
+  function span() { return extent || (extent = extentOf(state.lr)); }
   function lrOfPosition(pos) {
     var r = span();
     return Number(Math.exp(r[0] + pos / SLIDER_STEPS * (r[1] - r[0])).toPrecision(3));
@@ -102,7 +109,10 @@
       if (!input || (input === active && input.type !== "range" && num(input) === value)) return;
       input.value = String(value);
     }
-    if (from !== "slider") lr.range.value = String(positionOfLr(state.lr));
+    if (from !== "slider") {
+      extent = extentOf(state.lr);
+      lr.range.value = String(positionOfLr(state.lr));
+    }
     lr.range.setAttribute("aria-valuetext", fmt(state.lr));
     put(lr.number, state.lr);
     controls.optimizer.value = state.optimizer;
@@ -161,15 +171,26 @@
     views.drawContour();
     views.drawFit();
     views.drawLoss();
+    views.drawRate();
     epochOut.textContent = views.epochText();
     if (model.dirty.run) {
       var text = views.readoutText();
       if (readout.textContent !== text) readout.textContent = text;
+      announceLater(text);
     }
     var ran = model.dirty.run;
     model.dirty = {};
     emit("change", {state: snapshot(), ran: ran, status: model.sim.status, steps: model.sim.steps, final: model.sim.final,
       finalLoss: model.sim.finalLoss});
+  }
+  // the live region speaks once, when input has settled: a held arrow key on the slider
+  // redraws every frame but is announced after SETTLE_MS without a change
+  var announce = el("lab-announce"), settling = 0, SETTLE_MS = 500;
+  function announceLater(text) {
+    window.clearTimeout(settling);
+    settling = window.setTimeout(function () {
+      if (announce.textContent !== text) announce.textContent = text;
+    }, SETTLE_MS);
   }
   function update() {
     if (pending) window.cancelAnimationFrame(pending);
@@ -231,7 +252,7 @@
     return {params: params, loss: Array.prototype.slice.call(model.sim.loss), status: model.sim.status, steps: model.sim.steps,
       perEpoch: model.sim.per, divergedAt: model.sim.divergedAt,
       final: model.sim.final, finalLoss: model.sim.finalLoss, distance: model.sim.distance, exit: model.sim.exit, readout: readout.textContent,
-      drawn: Object.assign({levels: drawn.levels, fit: drawn.fit}, drawn.contour)};
+      drawn: Object.assign({levels: drawn.levels, fit: drawn.fit, rate: drawn.rate}, drawn.contour)};
   }
   function emit(name, detail) {
     var taken = false;
@@ -251,15 +272,61 @@
     listeners[name].push(fn);
     return function off() { listeners[name] = listeners[name].filter(function (g) { return g !== fn; }); };
   };
+  // a link to this page with the lab's whole state after "#lab?" (model.linkQuery)
+  lab.link = function () { return window.location.href.split("#")[0] + "#lab?" + model.linkQuery(); };
   lab.positionOfLr = positionOfLr;
   lab.lrOfPosition = lrOfPosition;
 
+  // ---- links: open the state a link carries; copy one ------------------------------------
+  var notice = el("lab-link-notice");
+  function openLink() {
+    // only "#lab?..." is a lab link (other fragments are the page's own anchors); its fields
+    // are read as key=value pairs and checked one by one (model.fromLink), never run
+    var hash = window.location.hash;
+    if (hash.indexOf("#lab?") !== 0) return false;
+    var got = model.fromLink(hash.slice(5));
+    if (got.error) {
+      var defaults = model.settingsPatch(page.defaults.settings, page.defaults.units);
+      defaults.run = null;
+      set(defaults, "link");
+      notice.textContent = say("link_invalid", {field: got.error === "?" ? say("link_unknown", {}) : got.error});
+    } else {
+      set(got.patch, got.from);
+      notice.textContent = say("link_restored", {});
+    }
+    notice.classList.toggle("lab-bad", !!got.error);
+    notice.hidden = false;
+    return true;
+  }
+  window.addEventListener("hashchange", function () { if (openLink()) schedule(); });
+  var linkOut = el("lab-link-out"), linkStatus = el("lab-link-status");
+  el("lab-copy-link").addEventListener("click", function () {
+    var url = lab.link();
+    linkOut.value = url;
+    linkOut.hidden = false;
+    try { window.history.replaceState(null, "", url); } catch (e) { /* a page that may not rewrite its URL */ }
+    function select() {
+      linkOut.focus();
+      linkOut.select();
+      linkStatus.textContent = say("link_select", {});
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(url).then(function () { linkStatus.textContent = say("link_copied", {}); }, select);
+    } else {
+      select();
+    }
+  });
+
   // ---- start -----------------------------------------------------------------------------------
   model.dirty.controls = "start";
+  var linked = openLink();
   root.hidden = false;
   document.querySelectorAll("[data-lab-link]").forEach(function (a) { a.hidden = false; });
   if (window.ResizeObserver) {
     new ResizeObserver(function () { model.dirty.layer = true; schedule(); }).observe(contour.parentNode);
   }
   update();
+  window.clearTimeout(settling);
+  announce.textContent = readout.textContent;  // the first readout is the page's, not news
+  if (linked) root.scrollIntoView();
 })();
