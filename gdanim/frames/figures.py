@@ -336,6 +336,19 @@ def contour_figure(trace: Trace, labels: Mapping[str, str], params: tuple[int, i
     return fig
 
 
+def contour_cut_shows(trace: Trace, cuts: Cuts, params: tuple[int, int] = (0, 1)) -> bool:
+    """True when cutting the runs in `cuts` changes the contour figure: a path that leaves
+    the view before its cut is drawn the same either way."""
+    a, b = params
+    lo, hi = _window(trace, a, b)
+    for run in trace.runs:
+        if run.name in cuts and run.normalization is None:
+            whole = visible_path(run.path[:, [a, b]].astype(np.float64), lo, hi)
+            if len(visible_path(shown_path(run, cuts)[:, [a, b]].astype(np.float64), lo, hi)) < len(whole):
+                return True
+    return False
+
+
 def sweep_runs(trace: Trace) -> list[Run]:
     """Runs that form a learning-rate sweep (same loss and optimizer, 4+ distinct rates), by lr."""
     runs = [r for r in trace.runs if r.settings.loss == trace.loss]

@@ -65,7 +65,7 @@ def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], settings: Re
                             "contour": lambda: fg.contour_figure(trace, s, (a, b))}
     if cuts:
         made["loss" + CUT] = lambda: fg.loss_figure(trace, s, cuts)
-        if any(r.name in cuts for r in trace.runs if r.normalization is None):
+        if fg.contour_cut_shows(trace, cuts, (a, b)):
             made["contour" + CUT] = lambda: fg.contour_figure(trace, s, (a, b), cuts)
     if fg.sweep_runs(trace):
         made["sweep"] = lambda: fg.sweep_figure(trace, s)
