@@ -142,6 +142,10 @@ def test_the_lr_exercise_checks_the_labs_rate(browser, site):
     visit = Visit(browser, site, site / "sse_vs_mse" / "index.html")
     page = visit.page
     try:
+        best = read_trace(site / "sse_vs_mse" / "trace.json").analysis.spectra["sse"].best_lr
+        analysis = page.inner_text("#analysis")  # the best constant rate is this exercise's answer
+        assert "Critical learning rate" in analysis and f"{best:.4g}" not in analysis
+        assert "with the answer to exercise 1" in page.inner_text("#runs tr[data-run='mse-lr-0.1']")
         page.evaluate("gdanim.lab.set({loss: 'mse', optimizer: 'gd', lr: 0.001, epochs: 30})")
         page.click("#exercise-1 button[type=submit]")
         assert page.inner_text("#exercise-1 .ex-feedback").startswith("Not yet: with lr = 0.001")
@@ -151,6 +155,8 @@ def test_the_lr_exercise_checks_the_labs_rate(browser, site):
         feedback = page.inner_text("#exercise-1 .ex-feedback")
         assert feedback.startswith("Yes: with lr = 0.4665") and "under 0.27" in feedback
         assert not page.evaluate("document.querySelector('#exercise-1 details.answer').hidden")
+        assert f"{best:.4g}" in page.inner_text("#analysis")
+        assert "max epochs" in page.inner_text("#runs tr[data-run='mse-lr-0.1']")
         assert visit.errors == []
     finally:
         visit.close()
@@ -450,3 +456,16 @@ def test_a_track_cut_for_an_exercise_keeps_the_events_up_to_it_without_the_verdi
     events = [Event(0, "start"), Event(3, "overshoot"), Event(7, "grows", 2.01), Event(12, "diverges"),
               Event(30, "end")]
     assert held_events(events, 10) == [Event(0, "start"), Event(3, "overshoot"), Event(7, "grows", None)]
+
+
+def test_the_asked_runs_video_calls_out_no_verdict_before_the_epoch_asked():
+    from gdanim.render.pipeline import asked_events
+    from gdanim.scene.events import Event
+
+    class Run:
+        name, steps = "lr-0.0083", 30
+
+    events = [Event(0, "start"), Event(7, "grows", 2.01), Event(12, "diverges"), Event(30, "end")]
+    assert asked_events(Run(), events, [("lr-0.0083", 10)])[1] == Event(7, "grows", None)
+    assert asked_events(Run(), events, [("lr-0.0083", 5)])[1] == Event(7, "grows", 2.01)  # after: the full words
+    assert asked_events(Run(), events, [("other", 10)]) == events

@@ -159,7 +159,8 @@ def test_a_figure_cut_for_an_exercise_draws_the_asked_run_only_up_to_its_epoch(l
     lines = {line.get_label(): line for line in fg.loss_figure(lr_trace, strings("en"), cuts).axes[0].get_lines()}
     assert list(lines["lr-0.0083"].get_xdata()) == list(range(11))  # epochs 0 .. 10
     assert len(lines["lr-0.0085"].get_xdata()) == lr_trace.run("lr-0.0085").steps  # the others whole
-    paths = {line.get_label(): line for line in fg.contour_figure(lr_trace, strings("en"), cuts=cuts).axes[0].get_lines()}
+    contour = fg.contour_figure(lr_trace, strings("en"), cuts=cuts)
+    paths = {line.get_label(): line for line in contour.axes[0].get_lines()}
     assert len(paths["lr-0.0083"].get_xdata()) <= 11 < len(paths["lr-0.001"].get_xdata())
     sweep = fg.sweep_figure(lr_trace, strings("en"), cuts).axes[0].get_lines()[0]
     assert 0.0083 not in list(sweep.get_xdata()) and len(sweep.get_xdata()) == 4  # left out, not cut
