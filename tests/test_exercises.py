@@ -83,6 +83,9 @@ def test_the_index_counts_exercises_links_the_worksheet_and_does_not_answer_them
     index = (site / "index.html").read_text(encoding="utf-8")
     assert index.count("1 exercise(s)") == 5 and 'href="exercises.html"' in index
     assert "lr-0.0083: looks settled, yet diverges." not in index  # the exercise asks exactly that
+    card = index[index.index('href="lr/index.html"'):]
+    card = card[: card.index("</li>")]  # its picture: the run where the question stops, not the grid's end
+    assert 'src="lr/exercises/lr-0.0083-epoch-10.png"' in card and "divergent" not in card
     sheet = (site / "exercises.html").read_text(encoding="utf-8")
     assert sheet.count('<article class="exercise">') == 5
     assert sheet.count('<details class="answer">') == 5 and "<details class=\"answer\" open" not in sheet
