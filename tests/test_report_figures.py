@@ -152,3 +152,15 @@ def test_figures_split_with_a_forked_copy_come_out_the_same_and_its_failure_is_m
         assert (tmp_path / "two" / name).read_bytes() == one == (tmp_path / "three" / name).read_bytes()
     with pytest.raises(ValueError, match="no sweep"):
         fg.save_pngs(plan(tmp_path / "four", fail=True), split=True)
+
+
+def test_a_figure_cut_for_an_exercise_draws_the_asked_run_only_up_to_its_epoch(lr_trace):
+    cuts = {"lr-0.0083": 10}
+    lines = {line.get_label(): line for line in fg.loss_figure(lr_trace, strings("en"), cuts).axes[0].get_lines()}
+    assert list(lines["lr-0.0083"].get_xdata()) == list(range(11))  # epochs 0 .. 10
+    assert len(lines["lr-0.0085"].get_xdata()) == lr_trace.run("lr-0.0085").steps  # the others whole
+    contour = fg.contour_figure(lr_trace, strings("en"), cuts=cuts)
+    paths = {line.get_label(): line for line in contour.axes[0].get_lines()}
+    assert len(paths["lr-0.0083"].get_xdata()) <= 11 < len(paths["lr-0.001"].get_xdata())
+    sweep = fg.sweep_figure(lr_trace, strings("en"), cuts).axes[0].get_lines()[0]
+    assert 0.0083 not in list(sweep.get_xdata()) and len(sweep.get_xdata()) == 4  # left out, not cut

@@ -107,8 +107,9 @@ def test_every_video_plays_and_lasts_as_long_as_its_frames(browser, site):
     def check(visit: Visit, page_path: Path):
         out = []
         frames = expected_frames(page_path.parent) if page_path.parent != site else {}
-        # an exercise keeps the comparison folded until it is answered: unfold it to play it
-        visit.page.evaluate("document.querySelectorAll('[data-spoiler]').forEach(e => { e.hidden = false; })")
+        # an exercise keeps the comparison folded in its answer until it is answered: unfold it to play it
+        visit.page.evaluate("document.querySelectorAll('[data-spoiler], details.answer').forEach(e => {"
+                            " e.hidden = false; e.open = true; })")
         for video in visit.page.query_selector_all("video"):
             video.scroll_into_view_if_needed()
             visit.page.wait_for_function("v => v.readyState >= 2", arg=video, timeout=15_000)
@@ -189,10 +190,10 @@ def test_the_slider_moves_the_video_to_the_frame_it_names(browser, site):
     visit = Visit(browser, site, site / "lr" / "index.html")
     page = visit.page
     try:
-        slider = page.query_selector("input[data-video-slider]")
+        slider = page.query_selector("[id='run-lr-0.0001'] input[data-video-slider]")
         video = page.query_selector(f"video[data-frames='{slider.get_attribute('data-video-slider')}']")
         page.wait_for_function("v => v.readyState >= 2", arg=video, timeout=15_000)
-        readout = page.query_selector(".readout")
+        readout = page.query_selector("[id='run-lr-0.0001'] .readout")
         at_poster = (slider.input_value(), readout.inner_text())
         trace = read_trace(site / "lr" / "trace.json")
         run = trace.run("lr-0.0001")

@@ -128,6 +128,26 @@ def run_colors(count: int) -> list[tuple[float, float, float, float]]:
     return [colormaps["viridis"](i / max(count - 1, 1)) for i in range(count)]
 
 
+Cuts = Mapping[str, int]
+"""Run name -> the last state a figure draws of that run: an exercise asks about the run
+there, so a page shows the figure cut until the student answers (gdanim.report.held)."""
+
+
+def shown_states(run: Run, cuts: Cuts | None) -> int:
+    """How many of the run's per-step values (loss, rate, gradient) a figure draws: every
+    one, or those of the states up to its cut (path[:n + 1] are the states drawn then)."""
+    if not cuts or run.name not in cuts:
+        return run.steps
+    return min(run.steps, int(cuts[run.name]) + 1)
+
+
+def shown_path(run: Run, cuts: Cuts | None) -> np.ndarray:
+    """[m, p] the states a figure draws of the run: all, or those up to its cut."""
+    if not cuts or run.name not in cuts:
+        return run.path
+    return run.path[: min(run.steps, int(cuts[run.name])) + 1]
+
+
 def epochs_axis(run: Run) -> np.ndarray:
     """[S] the position of each step in epochs (fractions within an epoch for mini-batches)."""
     epoch = run.epoch.astype(np.float64)
@@ -172,17 +192,19 @@ def data_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
 
 
 @styled
-def loss_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
-    """Loss on a log axis against epoch, one line per run, with the OLS loss dashed."""
+def loss_figure(trace: Trace, labels: Mapping[str, str], cuts: Cuts | None = None) -> Figure:
+    """Loss on a log axis against epoch, one line per run, with the OLS loss dashed; a run
+    in `cuts` drawn only up to its cut."""
     fig = _figure()
     ax = fig.subplots()
     colors = run_colors(len(trace.runs))
     for run, color in zip(trace.runs, colors):
-        loss = run.loss.astype(np.float64)
+        k = shown_states(run, cuts)
+        loss = run.loss[:k].astype(np.float64)
         ok = np.isfinite(loss) & (loss > 0)
         if ok.any():
-            ax.plot(epochs_axis(run)[ok], loss[ok], color=color, lw=1.6, label=run.name)
-    _mark_unstable(ax, trace)
+            ax.plot(epochs_axis(run)[:k][ok], loss[ok], color=color, lw=1.6, label=run.name)
+    _mark_unstable(ax, trace, cuts)
     losses = sorted({r.settings.loss for r in trace.runs})
     kinds = sorted({(r.settings.loss, r.settings.huber_delta if r.settings.loss == "huber" else 1.0)
                     for r in trace.runs})
@@ -199,7 +221,7 @@ def loss_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
     ax.grid(alpha=0.3, which="both")
     if len(trace.runs) <= MAX_LEGEND:
         ax.legend(fontsize="small", loc="best")
-    _rates_axis(ax, trace, colors, labels)
+    _rates_axis(ax, trace, colors, labels, cuts)
     return fig
 
 
@@ -215,7 +237,7 @@ def step_ratio(trace: Trace, run: Run) -> np.ndarray | None:
     return run.step_lr * (max(spectrum.eigenvalues) + run.settings.options.get("weight_decay", 0.0))
 
 
-def _mark_unstable(ax, trace: Trace) -> None:
+def _mark_unstable(ax, trace: Trace, cuts: Cuts | None = None) -> None:
     """When a run has a schedule: under each plain-gd run's loss, a wide band on the steps
     whose rate is at or above the critical one, so the epoch a schedule makes the run
     stable shows (and a constant rate above it stays banded)."""
@@ -226,22 +248,24 @@ def _mark_unstable(ax, trace: Trace) -> None:
         ratio = step_ratio(trace, run)
         if ratio is None:
             continue
-        loss = run.loss.astype(np.float64)
+        k = shown_states(run, cuts)
+        loss, ratio = run.loss[:k].astype(np.float64), ratio[:k]
         shown = np.where((ratio >= 2.0) & np.isfinite(loss) & (loss > 0), loss, np.nan)
         if np.isfinite(shown).any():
-            ax.plot(epochs_axis(run), shown, color=UNSTABLE, lw=6, alpha=0.25, solid_capstyle="round",
+            ax.plot(epochs_axis(run)[:k], shown, color=UNSTABLE, lw=6, alpha=0.25, solid_capstyle="round",
                     label=None if labelled else "lr·λmax ≥ 2")
             labelled = True
 
 
-def _rates_axis(ax, trace: Trace, colors: list, labels: Mapping[str, str]) -> None:
+def _rates_axis(ax, trace: Trace, colors: list, labels: Mapping[str, str], cuts: Cuts | None = None) -> None:
     """When a run has a schedule: each run's learning rate per step on a second axis
     (dotted), and the critical rate 2/lambda_max there, which a decaying rate crosses."""
     if all(run.settings.schedule is None for run in trace.runs):
         return
     twin = ax.twinx()
     for run, color in zip(trace.runs, colors):
-        twin.plot(epochs_axis(run), run.step_lr, color=color, ls=":", lw=1.4)
+        k = shown_states(run, cuts)
+        twin.plot(epochs_axis(run)[:k], run.step_lr[:k], color=color, ls=":", lw=1.4)
     spectrum = trace.analysis.spectra.get(trace.loss)
     critical = spectrum.critical_lr if spectrum is not None else None
     if critical:
@@ -275,8 +299,10 @@ def visible_path(path: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray
 
 
 @styled
-def contour_figure(trace: Trace, labels: Mapping[str, str], params: tuple[int, int] = (0, 1)) -> Figure:
-    """Loss contours over two parameters (the others at the minimum) with every run's path."""
+def contour_figure(trace: Trace, labels: Mapping[str, str], params: tuple[int, int] = (0, 1),
+                   cuts: Cuts | None = None) -> Figure:
+    """Loss contours over two parameters (the others at the minimum) with every run's path
+    (a run in `cuts` up to its cut)."""
     a, b = params
     q = quadratic(trace.dataset.x, trace.dataset.y)
     if trace.loss not in trace.analysis.spectra:  # a robust main loss: its true level sets
@@ -296,7 +322,7 @@ def contour_figure(trace: Trace, labels: Mapping[str, str], params: tuple[int, i
     for run, color in zip(trace.runs, run_colors(len(trace.runs)), strict=False):
         if run.normalization is not None:  # trained in other units: not on these contours
             continue
-        path = visible_path(run.path[:, [a, b]].astype(np.float64), lo, hi)
+        path = visible_path(shown_path(run, cuts)[:, [a, b]].astype(np.float64), lo, hi)
         ax.plot(path[:, 0], path[:, 1], "-o", color=color, ms=2.5, lw=1.3, label=run.name)
         ax.plot(path[:1, 0], path[:1, 1], "s", color=color, ms=6)
     m = np.asarray(trace.analysis.minimizer)
@@ -310,6 +336,19 @@ def contour_figure(trace: Trace, labels: Mapping[str, str], params: tuple[int, i
     return fig
 
 
+def contour_cut_shows(trace: Trace, cuts: Cuts, params: tuple[int, int] = (0, 1)) -> bool:
+    """True when cutting the runs in `cuts` changes the contour figure: a path that leaves
+    the view before its cut is drawn the same either way."""
+    a, b = params
+    lo, hi = _window(trace, a, b)
+    for run in trace.runs:
+        if run.name in cuts and run.normalization is None:
+            whole = visible_path(run.path[:, [a, b]].astype(np.float64), lo, hi)
+            if len(visible_path(shown_path(run, cuts)[:, [a, b]].astype(np.float64), lo, hi)) < len(whole):
+                return True
+    return False
+
+
 def sweep_runs(trace: Trace) -> list[Run]:
     """Runs that form a learning-rate sweep (same loss and optimizer, 4+ distinct rates), by lr."""
     runs = [r for r in trace.runs if r.settings.loss == trace.loss]
@@ -320,9 +359,10 @@ def sweep_runs(trace: Trace) -> list[Run]:
 
 
 @styled
-def sweep_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
-    """Final loss against lr on log axes; diverged runs as crosses on top; critical lr dashed."""
-    runs = sweep_runs(trace)
+def sweep_figure(trace: Trace, labels: Mapping[str, str], cuts: Cuts | None = None) -> Figure:
+    """Final loss against lr on log axes; diverged runs as crosses on top; critical lr dashed.
+    A run in `cuts` is left out: its final loss is what an exercise asks about."""
+    runs = [r for r in sweep_runs(trace) if not cuts or r.name not in cuts]
     lrs = np.asarray([r.settings.lr for r in runs])
     final = np.asarray([r.final_loss for r in runs], np.float64)
     ok = np.isfinite(final) & (final > 0)
@@ -346,21 +386,25 @@ def sweep_figure(trace: Trace, labels: Mapping[str, str]) -> Figure:
 
 
 @styled
-def pair_figure(sse: Run, mse: Run, n: int, labels: Mapping[str, str]) -> Figure:
-    """SSE and MSE paths drawn over each other, and the two gradient sizes per step."""
+def pair_figure(sse: Run, mse: Run, n: int, labels: Mapping[str, str], cuts: Cuts | None = None) -> Figure:
+    """SSE and MSE paths drawn over each other, and the two gradient sizes per step (a run
+    in `cuts` up to its cut)."""
     fig = _figure(WIDTH, 3.6)
     left, right = fig.subplots(1, 2)
-    left.plot(sse.path[:, 0], sse.path[:, 1], "-", color="#1f77b4", lw=3, alpha=0.6,
+    ks, km = shown_states(sse, cuts), shown_states(mse, cuts)
+    ps, pm = shown_path(sse, cuts), shown_path(mse, cuts)
+    left.plot(ps[:, 0], ps[:, 1], "-", color="#1f77b4", lw=3, alpha=0.6,
               label=f"SSE lr {sse.settings.lr:g}")
-    left.plot(mse.path[:, 0], mse.path[:, 1], "o", color="#ff7f0e", ms=3,
+    left.plot(pm[:, 0], pm[:, 1], "o", color="#ff7f0e", ms=3,
               label=f"MSE lr {mse.settings.lr:g}")
     left.set_xlabel("w0")
     left.set_ylabel("w1")
     left.legend(fontsize="small")
     left.grid(alpha=0.3)
     steps = np.arange(min(sse.steps, mse.steps))
-    for run, color, name in ((sse, "#1f77b4", "SSE"), (mse, "#ff7f0e", "MSE")):
-        norm = np.linalg.norm(run.grad[: steps.size].astype(np.float64), axis=1)
+    for run, color, name, k in ((sse, "#1f77b4", "SSE", ks), (mse, "#ff7f0e", "MSE", km)):
+        norm = np.full(steps.size, np.nan)
+        norm[:k] = np.linalg.norm(run.grad[: min(k, steps.size)].astype(np.float64), axis=1)[:k]
         ok = np.isfinite(norm) & (norm > 0)
         right.plot(steps[ok], norm[ok], color=color, label=f"|∇L| {name}")
     right.set_yscale("log")

@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,12 +25,12 @@ from gdanim.files import inside, remove_leftovers
 from gdanim.folder import COMPARE, STILLS, still_file
 from gdanim.i18n import messages
 from gdanim.render.writers import WRITERS
-from gdanim.scene.events import run_events
+from gdanim.scene.events import Event, run_events
 from gdanim.scene.surface import loss_grid, same_units
 from gdanim.scene.timeline import compare_callouts, compare_timeline, knot_states, run_callouts, run_timeline
 from gdanim.scene.views import run_view
 from gdanim.settings import RenderSettings
-from gdanim.trace import Trace
+from gdanim.trace import Run, Trace
 
 WORKER_DIED = "its worker process ended unexpectedly (killed by the system, out of memory?)"
 
@@ -209,7 +209,7 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
         events = run_events(trace, run, s.params)
         line = run_timeline(trace, run, s.pacing, s.params, events)
         view = run_view(trace, run, grid)
-        notes = run_callouts(run, events, line, words)
+        notes = run_callouts(run, asked_events(run, events, s.stills), line, words)
 
         def draw(look: Look, paper: bool = False):
             look = dataclasses.replace(look, arrows=s.arrows, residuals=s.residuals)
@@ -235,6 +235,16 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
             files[f"epoch-{epoch}"] = write_still(source, min(epoch, trace.run(name).steps),
                                                   still_path(job.folder, name, epoch))
     return files
+
+
+def asked_events(run: Run, events: Sequence[Event], stills: Sequence[tuple[str, int]]) -> Sequence[Event]:
+    """The run's events as its video calls them out: before an epoch an exercise asks
+    about (settings.stills), a growing loss without its lr·λmax verdict, which is the
+    answer (the page's captions are cut there too; gdanim.report.held)."""
+    asked = [min(epoch, run.steps) for name, epoch in stills if name == run.name]
+    if not asked:
+        return events
+    return [Event(e.state, e.kind, None) if e.state <= max(asked) else e for e in events]
 
 
 def write_handout(source, spec, path: Path, compare: bool = False) -> Path:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,16 +98,18 @@ def robust_facts(trace: Trace, s: Mapping[str, str]) -> list[Fact]:
     return out
 
 
-def verdicts(trace: Trace, s: Mapping[str, str]) -> str | None:
+def verdicts(trace: Trace, s: Mapping[str, str], skip: Collection[str] = ()) -> str | None:
     """One sentence saying which rates converge and which diverge, grouped by regime; a
-    scheduled run says where its rate crosses the critical one."""
+    scheduled run says where its rate crosses the critical one. The runs named in `skip`
+    are left out (an exercise asks how they end)."""
     groups: dict[str, list[float]] = {}
-    for run in trace.runs:
+    runs = [run for run in trace.runs if run.name not in skip]
+    for run in runs:
         if run.regime is not None and run.settings.schedule is None:
             groups.setdefault(run.regime, []).append(run.settings.lr)
     parts = [s[f"verdict_{regime}"].format(lrs=_rates(sorted(set(groups[regime]))))
              for regime in ("monotone", "oscillating", "divergent") if regime in groups]
-    parts += [p for p in (_schedule_verdict(trace, run, s) for run in trace.runs) if p]
+    parts += [p for p in (_schedule_verdict(trace, run, s) for run in runs) if p]
     return s["an_runs_verdict"].format(verdicts="; ".join(parts)) if parts else None
 
 

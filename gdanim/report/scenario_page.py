@@ -15,12 +15,13 @@ from typing import Any
 
 from gdanim import __version__
 from gdanim.files import write_if_changed
-from gdanim.folder import ASSETS, COMPARE, DATA_COPY, PAGE, SCENARIO_COPY, TRACE, run_csv
+from gdanim.folder import ASSETS, COMPARE, DATA_COPY, PAGE, SCENARIO_COPY, TRACE, run_csv, still_name
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
 from gdanim.report.captions import compare_captions, run_captions
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
+from gdanim.report.held import CUT, Held, asked_runs, cuts_of, held_events, held_runs, held_story
 from gdanim.report.lab import lab_context
 from gdanim.report.media import Media, compare_slider, find_media, slider_frames, snippets
 from gdanim.report.page import copy_static, prepare, template_dirs, write_page
@@ -51,18 +52,30 @@ def default_settings(lang: str = "en") -> RenderSettings:
 def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], settings: RenderSettings,
                   split: bool = False) -> dict[str, str]:
     """Write the static figures that apply to this trace; returns name -> path relative to
-    folder. With `split`, a forked copy of this process draws half of them (see
+    folder. A figure that draws a run an exercise asks about (settings.stills) is also
+    drawn cut at the epoch asked, in the same pass, as <name>-cut (gdanim.report.held).
+    With `split`, a forked copy of this process draws half of them (see
     gdanim.frames.figures.save_pngs)."""
     from gdanim.frames import figures as fg  # matplotlib stays in the frames room
 
     p = trace.dataset.features + 1
     a, b = settings.params if max(settings.params) < p else (0, 1)
+    cuts = cuts_of(trace, settings.stills)
     made: dict[str, Any] = {"data": lambda: fg.data_figure(trace, s), "loss": lambda: fg.loss_figure(trace, s),
                             "contour": lambda: fg.contour_figure(trace, s, (a, b))}
+    if cuts:
+        made["loss" + CUT] = lambda: fg.loss_figure(trace, s, cuts)
+        if fg.contour_cut_shows(trace, cuts, (a, b)):
+            made["contour" + CUT] = lambda: fg.contour_figure(trace, s, (a, b), cuts)
     if fg.sweep_runs(trace):
         made["sweep"] = lambda: fg.sweep_figure(trace, s)
+        if any(r.name in cuts for r in fg.sweep_runs(trace)):
+            made["sweep" + CUT] = lambda: fg.sweep_figure(trace, s, cuts)
     for i, pair in enumerate(at.sse_mse_pairs(trace)[:3]):
         made[f"sse-mse-{i}"] = functools.partial(fg.pair_figure, pair.sse, pair.mse, trace.dataset.n, s)
+        if pair.sse.name in cuts or pair.mse.name in cuts:
+            made[f"sse-mse-{i}{CUT}"] = functools.partial(fg.pair_figure, pair.sse, pair.mse, trace.dataset.n, s,
+                                                          cuts)
     fg.save_pngs({folder / ASSETS / f"{name}.png": draw for name, draw in made.items()}, split=split)
     return {name: f"{ASSETS}/{name}.png" for name in made}
 
@@ -104,13 +117,20 @@ def _math(trace: Trace, s: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mapping[str, str],
-            settings: RenderSettings, posters: Posters) -> list[dict[str, Any]]:
+            settings: RenderSettings, posters: Posters, held: Mapping[str, Held]) -> list[dict[str, Any]]:
     out, fps = [], float(settings.fps)
     for run in trace.runs:
         media = find_media(folder, run.name)
         if not media.files or len(out) >= MAX_VIDEOS:
             continue
         alt = s["video_alt"].format(name=run.name, story=rows[run.name].story)
+        hold = held.get(run.name)
+        shown = None  # what the page shows of a run an exercise asks about, until the answer
+        if hold is not None:
+            still = still_name(run.name, hold.epoch)
+            shown = {"number": hold.number, "still": still if (folder / still).is_file() else None,
+                     "alt": s["video_alt"].format(name=run.name, story=held_story(trace, hold, s)),
+                     "captions": None}
         slider, captions = None, None
         if media.video:
             events = run_events(trace, run, settings.params)
@@ -118,20 +138,24 @@ def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mappin
             slider = {"fps": fps, "frames": slider_frames(run, [base(p) for p in line.pos]),
                       "poster": posters(run.name)}
             captions = _write_captions(folder, run.name, run_captions(trace, run, line, s, settings.params, events))
+            if shown is not None:
+                cut = run_captions(trace, run, line, s, settings.params, held_events(events, hold.state))
+                shown["captions"] = vtt_url(cut)
         out.append({"name": run.name, "media": media, "alt": alt, "slider": slider, "captions": captions,
-                    "row": rows[run.name],
-                    "snippets": snippets(media, alt, captions and captions["file"], s["captions_label"])})
+                    "row": rows[run.name], "held": shown,
+                    "snippets": snippets(media, shown["alt"] if shown else alt, captions and captions["file"],
+                                         s["captions_label"])})
     return out
 
 
 def _compare_captions(trace: Trace, folder: Path, settings: RenderSettings, grid: Mapping[str, Any],
                       s: Mapping[str, str]) -> dict[str, str]:
-    """Write compare.vtt for the runs the grid shows; returns what _write_captions does."""
+    """Write compare.vtt for the runs the grid shows; returns what _write_captions does.
+    (The grid waits for every answer, inside the last exercise's: its track is never cut.)"""
     line = compare_timeline(trace, trace.runs, settings.pacing, settings.params)
     index = {r.name: i for i, r in enumerate(trace.runs)}
     shown = [trace.runs[index[name]] for name in grid["runs"]]
-    vtt = compare_captions(trace, shown, line, s, settings.params)
-    return _write_captions(folder, COMPARE, vtt)
+    return _write_captions(folder, COMPARE, compare_captions(trace, shown, line, s, settings.params))
 
 
 def _write_captions(folder: Path, name: str, vtt: str) -> dict[str, str]:
@@ -139,9 +163,13 @@ def _write_captions(folder: Path, name: str, vtt: str) -> dict[str, str]:
     its file name and a data: URL of it for the page's <track> (a page opened from disk may
     not load a file beside it as a track: file: URLs are unique origins to the browser)."""
     path = Path(folder) / f"{name}.vtt"
-    data = vtt.encode("utf-8")
-    write_if_changed(path, data)
-    return {"file": path.name, "url": "data:text/vtt;charset=utf-8;base64," + base64.b64encode(data).decode()}
+    write_if_changed(path, vtt.encode("utf-8"))
+    return {"file": path.name, "url": vtt_url(vtt)}
+
+
+def vtt_url(vtt: str) -> str:
+    """A data: URL of WebVTT text, for a page's <track>."""
+    return "data:text/vtt;charset=utf-8;base64," + base64.b64encode(vtt.encode("utf-8")).decode()
 
 
 def _downloads(trace: Trace, folder: Path, s: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -156,15 +184,21 @@ def _downloads(trace: Trace, folder: Path, s: Mapping[str, str]) -> list[tuple[s
     return out
 
 
-def _pairs(trace: Trace, figures: Mapping[str, str], s: Mapping[str, str]) -> list[dict[str, Any]]:
+def _pairs(trace: Trace, figures: Mapping[str, str], s: Mapping[str, str], held: Mapping[str, Held],
+           reveals: Mapping[int, dict[str, Any]], last: int | None) -> list[dict[str, Any]]:
     out = []
     n = trace.dataset.n
     for i, pair in enumerate(at.sse_mse_pairs(trace)[:3]):
         fields = dict(a=f"{pair.sse.settings.lr:g}", na=f"{pair.mse.settings.lr:g}", n=n,
                       diff=tx.num(pair.max_difference, 2), sse=pair.sse.name, mse=pair.mse.name)
-        out.append({"text": s["ssemse_pair"].format(**fields),
-                    "scale": s["ssemse_scale"].format(ratio=tx.num(pair.gradient_ratio, 4)),
-                    "figure": figures.get(f"sse-mse-{i}"), "alt": s["fig_ssemse_alt"].format(**fields)})
+        key, alt = f"sse-mse-{i}", s["fig_ssemse_alt"].format(**fields)
+        view = {"text": s["ssemse_pair"].format(**fields),
+                "scale": s["ssemse_scale"].format(ratio=tx.num(pair.gradient_ratio, 4)),
+                "figure": figures.get(key), "alt": alt, "key": None}
+        if held and figures.get(key + CUT) and last is not None:
+            view.update(figure=figures[key + CUT], key=key)
+            reveals[last]["figures"].append({"key": key, "src": figures[key], "caption": "", "alt": alt})
+        out.append(view)
     return out
 
 
@@ -181,26 +215,84 @@ def summary(trace: Trace, s: Mapping[str, str]) -> str:
 def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], settings: RenderSettings,
                  posters: Posters, index_url: str | None, exercises: Sequence[Any] = ()) -> dict[str, Any]:
     """Everything scenario.html shows, in the language of `settings`, computed from the
-    trace and the files in folder (and the scenario's exercises, schema.Exercise, when given)."""
+    trace and the files in folder (and the scenario's exercises, schema.Exercise, when given).
+
+    What an exercise holds back (gdanim.report.held) is shown held where it belongs, and
+    in full under "reveals", by exercise number: the page puts that inside the exercise's
+    closed answer."""
     lang, pair = settings.lang, settings.params
     s = strings(lang)
     rows = {r.name: at.run_row(r, trace, s) for r in trace.runs}
+    views = exercise_views(exercises, trace, folder, s, settings.pacing, pair)
+    held = held_runs(exercises, trace) if views else {}
+    asked = asked_runs(exercises, trace) if views else {}
+    last = views[-1]["number"] if views else None
+    reveals: dict[int, dict[str, Any]] = {v["number"]: {"rows": [], "warnings": [], "videos": [], "downloads": [],
+                                                        "figures": [], "facts": [], "verdicts": None,
+                                                        "compare": False} for v in views}
+    for name, number in asked.items():
+        reveals[number]["rows"].append(rows[name])
+        if rows[name].warning:
+            reveals[number]["warnings"].append(rows[name])
     compare = find_media(folder, COMPARE)
-    stories = " ".join(f"{r.name}: {rows[r.name].story}" for r in trace.runs[:6])
-    compare_alt = s["compare_alt"].format(count=len(trace.runs), stories=stories)
-    loss_summary = "; ".join(f"{r.name} {r.status}" for r in trace.runs[:8])
-    figure_list = [(figures.get("loss"), s["fig_loss"],
-                    s["fig_loss_alt"].format(count=len(trace.runs), summary=loss_summary)),
-                   (figures.get("contour"), s["fig_contour"],
-                    s["fig_contour_alt"].format(a=f"w{pair[0]}", b=f"w{pair[1]}"))]
+    held_alt = {name: held_story(trace, h, s) for name, h in held.items()}
+
+    def stories(shown: Mapping[str, str]) -> str:
+        return " ".join(f"{r.name}: {shown.get(r.name, rows[r.name].story)}" for r in trace.runs[:6])
+
+    compare_alt = s["compare_alt"].format(count=len(trace.runs), stories=stories(held_alt))
+    compare_full_alt = s["compare_alt"].format(count=len(trace.runs), stories=stories({}))
+
+    def loss_alt(cut: bool) -> str:
+        summary_ = "; ".join(f"{r.name} " + (s["held_short"].format(epoch=held[r.name].epoch)
+                                              if cut and r.name in held else r.status) for r in trace.runs[:8])
+        return s["fig_loss_alt"].format(count=len(trace.runs), summary=summary_)
+
+    figure_list = [("loss", s["fig_loss"], loss_alt(False)),
+                   ("contour", s["fig_contour"], s["fig_contour_alt"].format(a=f"w{pair[0]}", b=f"w{pair[1]}"))]
     if "sweep" in figures:
         critical = trace.analysis.spectra[trace.loss].critical_lr if trace.loss in trace.analysis.spectra else None
-        figure_list.append((figures["sweep"], s["fig_sweep"], s["fig_sweep_alt"].format(
+        figure_list.append(("sweep", s["fig_sweep"], s["fig_sweep_alt"].format(
             count=len(trace.runs), critical=tx.num(critical, 3))))
-    videos = _videos(trace, folder, rows, s, settings, posters)
+    shown_figures = []
+    for key, caption, alt in figure_list:
+        if not figures.get(key):
+            continue
+        if held and figures.get(key + CUT):  # the cut rendering here; the full one with the answer
+            cut_alt = loss_alt(True) if key == "loss" else alt
+            note = s["held_figure"].format(runs=", ".join(held), number=last)
+            shown_figures.append({"key": key, "src": figures[key + CUT], "caption": caption, "alt": cut_alt,
+                                  "note": note})
+            reveals[last]["figures"].append({"key": key, "src": figures[key], "caption": caption, "alt": alt})
+        else:
+            shown_figures.append({"key": None, "src": figures[key], "caption": caption, "alt": alt, "note": None})
+    videos = _videos(trace, folder, rows, s, settings, posters, held)
+    for v in videos:
+        if v["held"]:
+            reveals[v["held"]["number"]]["videos"].append(v)
     grid = (compare_slider(trace, settings.pacing, settings.panels, settings.size, posters(COMPARE), settings.params, s)
             if compare.files else None)
     grid_captions = _compare_captions(trace, folder, settings, grid, s) if grid and compare.video else None
+    if held and compare.files:
+        reveals[last]["compare"] = True
+    verdicts = at.verdicts(trace, s)
+    shown_verdicts = at.verdicts(trace, s, skip=set(held)) if held else verdicts
+    if shown_verdicts != verdicts:
+        reveals[last]["verdicts"] = verdicts
+    facts = at.facts(trace, s)
+    best_held = next((v["number"] for v in views if v["ask"] == "lr"), None)  # its answer is the best rate
+    if best_held is not None:
+        reveals[best_held]["facts"] = [f for f in facts if f.label == s["an_best"]]
+    downloads, media = _downloads(trace, folder, s), [compare, *(find_media(folder, r.name) for r in trace.runs)]
+    held_files = {TRACE: last} if held else {}
+    held_files.update({run_csv(name): h.number for name, h in held.items()})
+    for href, label in downloads:
+        if href in held_files:
+            reveals[held_files[href]]["downloads"].append((href, label, None))
+    for m in media:
+        number = held[m.name].number if m.name in held else (last if held and m.name == COMPARE else None)
+        if m.files and number is not None:
+            reveals[number]["downloads"].append((None, s["media_compare"] if m.name == COMPARE else m.name, m.files))
     return {
         "s": s, "lang": lang, "version": __version__, "title": trace.title,
         "description": tx.markdown(trace.description), "summary": summary(trace, s),
@@ -208,20 +300,21 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], setting
         "data_rows": _data_rows(trace, s), "data_figure": figures.get("data"),
         "data_alt": s["data_alt" if trace.dataset.features == 1 else "data_alt_multi"].format(
             n=trace.dataset.n),
-        "math": _math(trace, s), "facts": at.facts(trace, s), "verdicts": at.verdicts(trace, s),
+        "math": _math(trace, s), "facts": facts, "verdicts": shown_verdicts,
         "mse_note": at.mse_note(trace, s), "rows": list(rows.values()),
-        "warnings": [r for r in rows.values() if r.warning],
+        "warnings": [r for r in rows.values() if r.warning and r.name not in asked],
         "videos": videos, "hidden_videos": max(0, len(trace.runs) - len(videos)),
         "compare": compare if compare.files else None, "compare_alt": compare_alt,
+        "compare_full_alt": compare_full_alt,
         "compare_snippets": snippets(compare, compare_alt, grid_captions and grid_captions["file"],
                                      s["captions_label"]) if compare.files else {},
         "compare_slider": grid, "compare_captions": grid_captions,
-        "figures": [f for f in figure_list if f[0]], "pairs": _pairs(trace, figures, s),
-        "downloads": _downloads(trace, folder, s),
-        "exercises": exercise_views(exercises, trace, folder, s, settings.pacing, pair),
+        "figures": shown_figures, "pairs": _pairs(trace, figures, s, held, reveals, last),
+        "downloads": downloads, "exercises": views, "stem": folder.name,
         "lab": lab_context(trace, pair, s),
-        "media_downloads": [(m.name, m.files) for m in
-                            [compare, *(find_media(folder, r.name) for r in trace.runs)] if m.files],
+        "media_downloads": [(m.name, m.files) for m in media if m.files],
+        "held": held, "asked": asked, "held_files": held_files, "best_held": best_held,
+        "reveals": reveals, "last_exercise": last,
     }
 
 

@@ -15,6 +15,7 @@ from gdanim.files import atomic_write_text
 from gdanim.folder import ASSETS, COMPARE, MANIFEST, PAGE, WORKSHEET
 from gdanim.manifest import provenance
 from gdanim.report.exercises import exercise_views
+from gdanim.report.held import held_runs, held_story
 from gdanim.report.page import copy_static, write_page
 from gdanim.report.scenario_page import poster_of, summary
 from gdanim.report.strings import strings
@@ -63,8 +64,14 @@ def card_of(trace: Trace, folder: Path, scenario, settings: RenderSettings) -> C
     warning = s["card_warning"].format(runs=", ".join(hidden[:4])) if hidden else ""
     exercises = tuple({k: v[k] for k in ("number", "id", "run", "question", "markdown", "answer")} for v in views)
     poster = poster_of(folder, [r.name for r in trace.runs])
+    alt = _poster_alt(trace, poster, s)
+    held = held_runs(scenario.spec.exercises, trace)
+    if held:  # the grid or a poster would show the asked run's end: its exercise's still instead
+        stills = [(v["still"], held[v["run"]]) for v in views if v["still"] and v["run"] in held]
+        poster, alt = (stills[0][0], s["video_alt"].format(name=stills[0][1].run, story=held_story(
+            trace, stills[0][1], s))) if stills else (None, "")
     return Card(scenario.stem, trace.title, summary(trace, s), plain_first_sentence(trace.description),
-                poster, warning, exercises, lang, _poster_alt(trace, poster, s))
+                poster, warning, exercises, lang, alt)
 
 
 def _poster_alt(trace, poster: str | None, s: Mapping[str, str]) -> str:
@@ -91,7 +98,7 @@ def write_index(site: Path, cards: Sequence[Card], failures: Sequence[tuple[str,
     s = strings(lang)
     shown = []
     for c in cards:
-        shown.append({"href": f"{quote(c.stem)}/index.html", "title": c.title, "summary": c.summary,
+        shown.append({"href": f"{quote(c.stem)}/index.html", "stem": c.stem, "title": c.title, "summary": c.summary,
                       "teaser": c.teaser, "poster": f"{quote(c.stem)}/{quote(c.poster)}" if c.poster else None,
                       "warning": c.warning, "exercises": len(c.exercises),
                       "alt": c.alt or s["poster_alt"].format(title=c.title, summary=c.summary)})
@@ -113,7 +120,7 @@ def write_worksheet(site: Path, cards: Sequence[Card], lang: str, templates: Pat
     """Write exercises.html, every exercise of the site in order (a printable worksheet);
     returns it, or None (and no file) when no scenario has exercises."""
     path = site / WORKSHEET
-    groups = [{"title": c.title, "href": f"{quote(c.stem)}/index.html",
+    groups = [{"title": c.title, "href": f"{quote(c.stem)}/index.html", "stem": c.stem,
                "exercises": [dict(e, prompt=markdown(e["markdown"]) if e["markdown"] else None)
                              for e in c.exercises]} for c in cards if c.exercises]
     if not groups:
