@@ -104,10 +104,11 @@ def _math(trace: Trace, s: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mapping[str, str],
-            settings: RenderSettings, posters: Posters) -> list[dict[str, Any]]:
+            settings: RenderSettings, posters: Posters, look: Callable[[Path, str], Media] = find_media,
+            ) -> list[dict[str, Any]]:
     out, fps = [], float(settings.fps)
     for run in trace.runs:
-        media = find_media(folder, run.name)
+        media = look(folder, run.name)
         if not media.files or len(out) >= MAX_VIDEOS:
             continue
         alt = s["video_alt"].format(name=run.name, story=rows[run.name].story)
@@ -179,13 +180,17 @@ def summary(trace: Trace, s: Mapping[str, str]) -> str:
 
 
 def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], settings: RenderSettings,
-                 posters: Posters, index_url: str | None, exercises: Sequence[Any] = ()) -> dict[str, Any]:
+                 posters: Posters, index_url: str | None, exercises: Sequence[Any] = (),
+                 media_pending: bool = False) -> dict[str, Any]:
     """Everything scenario.html shows, in the language of `settings`, computed from the
-    trace and the files in folder (and the scenario's exercises, schema.Exercise, when given)."""
+    trace and the files in folder (and the scenario's exercises, schema.Exercise, when given).
+    media_pending: the animations are still being rendered; the page shows none of the
+    folder's (they are of an earlier build) and says they are on their way."""
     lang, pair = settings.lang, settings.params
+    look = _no_media if media_pending else find_media
     s = strings(lang)
     rows = {r.name: at.run_row(r, trace, s) for r in trace.runs}
-    compare = find_media(folder, COMPARE)
+    compare = look(folder, COMPARE)
     stories = " ".join(f"{r.name}: {rows[r.name].story}" for r in trace.runs[:6])
     compare_alt = s["compare_alt"].format(count=len(trace.runs), stories=stories)
     loss_summary = "; ".join(f"{r.name} {r.status}" for r in trace.runs[:8])
@@ -197,7 +202,7 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], setting
         critical = trace.analysis.spectra[trace.loss].critical_lr if trace.loss in trace.analysis.spectra else None
         figure_list.append((figures["sweep"], s["fig_sweep"], s["fig_sweep_alt"].format(
             count=len(trace.runs), critical=tx.num(critical, 3))))
-    videos = _videos(trace, folder, rows, s, settings, posters)
+    videos = _videos(trace, folder, rows, s, settings, posters, look)
     grid = (compare_slider(trace, settings.pacing, settings.panels, settings.size, posters(COMPARE), settings.params, s)
             if compare.files else None)
     grid_captions = _compare_captions(trace, folder, settings, grid, s) if grid and compare.video else None
@@ -221,7 +226,8 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], setting
         "exercises": exercise_views(exercises, trace, folder, s, settings.pacing, pair),
         "lab": lab_context(trace, pair, s),
         "media_downloads": [(m.name, m.files) for m in
-                            [compare, *(find_media(folder, r.name) for r in trace.runs)] if m.files],
+                            [compare, *(look(folder, r.name) for r in trace.runs)] if m.files],
+        "media_pending": media_pending,
     }
 
 
@@ -229,7 +235,7 @@ def write_report(folder: Path, trace: Trace | None = None, *, settings: RenderSe
                  posters: Posters = first_frames, templates: Path | None = None,
                  index_url: str | None = None, scenario_text: str | None = None,
                  figures: bool | Mapping[str, str] = True, exercises: Sequence[Any] = (),
-                 lang: str | None = None) -> Path:
+                 lang: str | None = None, media_pending: bool = False) -> Path:
     """Write <folder>/index.html (and its figures and assets) for `trace` (by default the
     folder's trace.json) as `settings` rendered it, in their language (or `lang`); returns it.
 
@@ -253,7 +259,7 @@ def write_report(folder: Path, trace: Trace | None = None, *, settings: RenderSe
     else:
         made = write_figures(trace, folder, s, settings) if figures else _existing_figures(folder)
     copy_static(folder / ASSETS, templates)
-    context = page_context(trace, folder, made, settings, posters, index_url, exercises)
+    context = page_context(trace, folder, made, settings, posters, index_url, exercises, media_pending)
     return write_page(folder / PAGE, "scenario.html", context, templates)
 
 
@@ -279,6 +285,11 @@ def prepare_page(trace: Trace, lang: str = "en", templates: Path | None = None) 
 def _existing_figures(folder: Path) -> dict[str, str]:
     assets = folder / ASSETS
     return {p.stem: f"{ASSETS}/{p.name}" for p in sorted(assets.glob("*.png"))} if assets.is_dir() else {}
+
+
+def _no_media(folder: Path, name: str) -> Media:
+    """No files: the animations of a page written ahead of them."""
+    return Media(name)
 
 
 def poster_of(folder: Path, trace_runs: list[str]) -> str | None:
