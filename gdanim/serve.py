@@ -159,10 +159,10 @@ class Builder:
             trace, folder = record_to(scenario, self.site)
             settings = settings_from(scenario, self.render_options, self.lang or scenario.spec.lang)
             write_scenario_report(scenario, folder, trace=trace, settings=settings, templates=self.templates,
-                                  index_url="../index.html", media_pending=True)
+                                  index_url="../index.html", media_pending=True, figures={})  # both follow
         except (GdanimError, OSError):
             return False
-        self.echo(f"{scenario.stem}: page (animations on their way)")
+        self.echo(f"{scenario.stem}: page (figures and animations on their way)")
         return True
 
     def _set_problems(self, problems: dict[str, list[str]]) -> None:
@@ -342,7 +342,7 @@ def serve(inputs: Sequence[str | Path], site: str | Path, *, host: str = "127.0.
             import webbrowser
 
             webbrowser.open(url)
-        _warm_recorder()
+        _warm_up(templates)
         while True:
             changes = watcher.next()
             changed, everything = builder.affected(changes)
@@ -409,6 +409,12 @@ def _not_ours(site: Path) -> Callable[[Any, str], bool]:
     return keep
 
 
-def _warm_recorder() -> None:
-    """Load the recorder once, so the first edit's page does not wait for torch."""
+def _warm_up(templates: Path | None) -> None:
+    """Load the recorder and the page's template and catalogs once, so the first edit's
+    page waits for neither torch nor Jinja2."""
     import gdanim.recorder  # noqa: F401
+    from gdanim.i18n import LANGUAGES
+    from gdanim.report.page import prepare
+
+    for lang in LANGUAGES:
+        prepare("scenario.html", lang, templates)
