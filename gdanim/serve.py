@@ -27,6 +27,7 @@ import json
 import os
 import queue
 import re
+import signal
 import socket
 import threading
 import time
@@ -156,6 +157,7 @@ class Builder:
             media = media_key(scenario.content_hash(), self.render_options, self.lang or scenario.spec.lang)
             if read_stamp(folder).get("media") == media:
                 return False  # its animations stand: the site build writes the page with them at once
+            self.notify({"type": "pending", "folder": scenario.stem})
             trace, folder = record_to(scenario, self.site)
             settings = settings_from(scenario, self.render_options, self.lang or scenario.spec.lang)
             write_scenario_report(scenario, folder, trace=trace, settings=settings, templates=self.templates,
@@ -235,10 +237,17 @@ class Broadcaster:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.queues: set[asyncio.Queue] = set()
         self.last_problems: dict[str, Any] = {"type": "problems", "lines": []}
+        self.media: dict[str, list[dict[str, Any]]] = {}
+        "By folder: the files written since its page was written ahead of them."
 
     def send(self, message: dict[str, Any]) -> None:
-        if message["type"] == "problems":
+        kind = message["type"]
+        if kind == "problems":
             self.last_problems = message
+        elif kind == "pending":  # a page is about to be written ahead of its animations
+            self.media[message["folder"]] = []
+        elif kind == "media":
+            self.media.setdefault(message["folder"], []).append(message)
         if self.loop is not None:
             self.loop.call_soon_threadsafe(self._put, message)
 
@@ -252,6 +261,8 @@ class Broadcaster:
         self.queues.add(inbox)
         try:
             yield _event(self.last_problems)  # a page opened now sees the problems at once
+            for written in [m for folder in list(self.media.values()) for m in folder]:
+                yield _event(written)  # and the animations written while it loaded
             while not await request.is_disconnected():
                 try:
                     message = await asyncio.wait_for(inbox.get(), timeout=1.0)
@@ -334,7 +345,10 @@ def serve(inputs: Sequence[str | Path], site: str | Path, *, host: str = "127.0.
     echo(f"serving {site} at {url} (Ctrl-C stops)")
     if ready is not None:
         ready(url)
+    ctrl_c = _CtrlC()
     watcher = Watcher(site)
+    written = threading.Event()
+    threading.Thread(target=announce_media, args=(site, broadcaster, written), daemon=True).start()
     try:
         watcher.watch(builder.watched())  # from before the first build: no edit is missed
         builder.build()
@@ -348,10 +362,32 @@ def serve(inputs: Sequence[str | Path], site: str | Path, *, host: str = "127.0.
             changed, everything = builder.affected(changes)
             builder.build([] if everything else changed)
             watcher.watch(builder.watched())  # a new data file or folder is watched too
+    except BaseException:
+        if ctrl_c.pressed:  # the build's workers stopped too, and their pool may say so first
+            raise KeyboardInterrupt from None
+        raise
     finally:
+        ctrl_c.restore()
+        written.set()
         watcher.stop()
         server.stop()
         sock.close()
+
+
+class _CtrlC:
+    """Ctrl-C noted as well as raised, so that whatever the build raises after it (a
+    worker pool broken by the same signal) still ends the command as interrupted."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self.previous = signal.signal(signal.SIGINT, self._pressed)
+
+    def _pressed(self, signum, frame) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def restore(self) -> None:
+        signal.signal(signal.SIGINT, self.previous)
 
 
 class Watcher:
@@ -396,6 +432,27 @@ class Watcher:
         if self.stop_event is not None:
             self.stop_event.set()
             self.stop_event = None
+
+
+MEDIA_SHOWN = (".png", ".mp4")
+"The files a page written ahead of its animations shows as they come: posters, then videos."
+
+
+def announce_media(site: Path, broadcaster: Broadcaster, stop: threading.Event) -> None:
+    """Tell open pages of each animation file written into a scenario's folder, as
+    {"type": "media", "folder": "lr", "file": "lr-0.01.mp4"}."""
+    import watchfiles
+
+    def media(change: Any, path: str) -> bool:
+        rel = Path(path).relative_to(site) if path.startswith(str(site)) else None
+        return (rel is not None and len(rel.parts) == 2 and rel.suffix in MEDIA_SHOWN
+                and not rel.name.startswith(".") and change != watchfiles.Change.deleted)
+
+    for found in watchfiles.watch(site, step=50, debounce=200, stop_event=stop, raise_interrupt=False,
+                                  watch_filter=media, yield_on_timeout=False):
+        for _, path in sorted(found, key=lambda c: c[1].endswith(".mp4")):  # posters first
+            rel = Path(path).relative_to(site)
+            broadcaster.send({"type": "media", "folder": rel.parts[0], "file": rel.name})
 
 
 def _not_ours(site: Path) -> Callable[[Any, str], bool]:
