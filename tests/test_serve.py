@@ -185,6 +185,7 @@ def test_an_edit_shows_in_the_page_and_open_pages_are_told_to_reload(served):
 def test_a_change_to_a_scenario_data_file_builds_it_again(served):
     assert "6.8" in served.get("fromcsv/data.csv")[1] and "7.25" not in served.get("fromcsv/")[1]
     write(served.folder / "points.csv", "x,y\n-2,-3.1\n-1,-1.0\n0,1.1\n1,2.9\n2,5.2\n3,7.25\n")
+    served.wait_for_line(r"^fromcsv: page \(")  # the page came first, as for an edit of the scenario
     served.wait_for_page("fromcsv/", "7.25")  # the page's data (the lab's points) is the file's
     served.wait_for_page("fromcsv/data.csv", "7.25")
 
@@ -307,9 +308,14 @@ SHOWN = """new MutationObserver(function () {
   document.querySelectorAll("[data-media-ready] img").forEach(function (img) {
     sessionStorage.setItem("shown:" + img.getAttribute("src"), "1");
   });
+  var overlay = document.getElementById("gdanim-serve-problems");
+  if (overlay) sessionStorage.setItem("overlay", "shown");
+  else if (sessionStorage.getItem("overlay") === "shown" && document.readyState === "complete")
+    sessionStorage.setItem("overlay", "cleared");
 }).observe(document, {subtree: true, childList: true, attributes: true});"""
-"""In every page the test opens: each picture shown in a page written ahead of it (the
-page built after it may replace that page before the picture has loaded)."""
+"""In every page the test opens: each picture shown in a page written ahead of it, and the
+problems' overlay cleared in the page that showed it (the page built next may replace
+that page before the test looks)."""
 
 
 @needs_browser
@@ -355,6 +361,7 @@ def test_an_open_page_reloads_itself_after_an_edit_and_keeps_its_place(browser, 
         assert "lr.yaml:4: loss:" in overlay.text_content()
         assert page.query_selector("#gdanim-serve-problems b") is None  # text, never markup
         write(served.folder / "lr.yaml", scenario("edited", lrs=runs))
+        page.wait_for_function("() => sessionStorage.getItem('overlay') === 'cleared'", timeout=90_000)
         page.wait_for_selector("#gdanim-serve-problems", state="detached", timeout=90_000)
     finally:
         context.close()
