@@ -6,7 +6,7 @@ import globals from "globals";
 export default [
   js.configs.recommended,
   {
-    files: ["templates/static/**/*.js"],
+    files: ["templates/static/**/*.js", "gdanim/live.js"],  // live.js: what `gdanim serve` adds to a page
     languageOptions: {
       ecmaVersion: 2020,
       sourceType: "script",

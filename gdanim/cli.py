@@ -175,6 +175,39 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
 
 
 @main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("output/serve"), show_default=True, help="Folder the site is built into.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (another than loopback opens the site to the network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--next-free-port", is_flag=True, help="When the port is in use, take the next free one.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in the browser.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+              help="Language of every page (default: each scenario's lang).")
+@click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              default=None, help="Folder of templates searched before the built-in theme (watched too).")
+@click.option("--preset", type=click.Choice(["hd", "slides", "4x3", "square", "thumb"]),
+              default=None, help="Frame size for every scenario (overrides the files).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Scenarios built at once (default: one per CPU).")
+@data_root_option
+@friendly_errors
+def serve(inputs: tuple[Path, ...], output: Path, host: str, port: int, next_free_port: bool,
+          open_browser: bool, lang: str | None, templates: Path | None, preset: str | None,
+          jobs: int | None, data_root: Path | None) -> None:
+    """Build a site as `gdanim site` does, serve it, and on every saved change to a
+    scenario, its data or the templates, build what changed and reload the open pages.
+    Problems show in the terminal and over every open page. Ctrl-C stops."""
+    from gdanim.serve import serve as serve_site
+
+    serve_site(inputs, output, host=host, port=port, next_free=next_free_port, open_browser=open_browser,
+               lang=lang, templates=templates, render_options={"preset": preset} if preset else {},
+               data_root=data_root, jobs=jobs, echo=lambda line: click.echo(line, err=line.startswith(
+                   ("error", "warning"))))
+
+
+@main.command()
 @scenario_args
 @output_option
 @click.option("--format", "formats", metavar="LIST", default=None,

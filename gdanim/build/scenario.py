@@ -168,14 +168,16 @@ def _record_child(scenario: Scenario, output: Path) -> tuple[str, object]:
 def write_scenario_report(scenario: Scenario, folder: Path, *, trace: Trace | None = None,
                           settings: RenderSettings | None = None, fps: int | None = None,
                           lang: str | None = None, templates: Path | None = None,
-                          index_url: str | None = None, figures: bool | Mapping[str, str] = True) -> Path:
+                          index_url: str | None = None, figures: bool | Mapping[str, str] = True,
+                          media_pending: bool = False) -> Path:
     """Write the page of a recorded (and rendered) scenario into folder, with the copies
     of its file and data beside it; returns index.html. `trace` and `settings` are
     what was recorded and rendered (by default folder/trace.json, and the scenario's
     settings with `fps` and `lang` when given).
 
     With figures=False the figures already in folder/assets are kept as they are; a
-    mapping from `ahead.FiguresLater` names those already drawn."""
+    mapping from `ahead.FiguresLater` names those already drawn. With media_pending the
+    page is written ahead of its animations (`gdanim serve`): it shows none and says so."""
     from gdanim.render.plan import Posters
     from gdanim.report.scenario_page import write_report
 
@@ -187,7 +189,7 @@ def write_scenario_report(scenario: Scenario, folder: Path, *, trace: Trace | No
         atomic_write_bytes(folder / DATA_COPY, data)
     return write_report(folder, trace, settings=settings, posters=Posters(trace, settings),
                         templates=templates, index_url=index_url, scenario_text=scenario.text,
-                        figures=figures, exercises=scenario.spec.exercises)
+                        figures=figures, exercises=scenario.spec.exercises, media_pending=media_pending)
 
 
 def read_built_trace(folder: Path) -> Trace:

@@ -117,10 +117,11 @@ def _math(trace: Trace, s: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _videos(trace: Trace, folder: Path, rows: Mapping[str, at.RunRow], s: Mapping[str, str],
-            settings: RenderSettings, posters: Posters, held: Mapping[str, Held]) -> list[dict[str, Any]]:
+            settings: RenderSettings, posters: Posters, held: Mapping[str, Held],
+            look: Callable[[Path, str], Media] = find_media) -> list[dict[str, Any]]:
     out, fps = [], float(settings.fps)
     for run in trace.runs:
-        media = find_media(folder, run.name)
+        media = look(folder, run.name)
         if not media.files or len(out) >= MAX_VIDEOS:
             continue
         alt = s["video_alt"].format(name=run.name, story=rows[run.name].story)
@@ -213,14 +214,17 @@ def summary(trace: Trace, s: Mapping[str, str]) -> str:
 
 
 def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], settings: RenderSettings,
-                 posters: Posters, index_url: str | None, exercises: Sequence[Any] = ()) -> dict[str, Any]:
+                 posters: Posters, index_url: str | None, exercises: Sequence[Any] = (),
+                 media_pending: bool = False) -> dict[str, Any]:
     """Everything scenario.html shows, in the language of `settings`, computed from the
     trace and the files in folder (and the scenario's exercises, schema.Exercise, when given).
 
     What an exercise holds back (gdanim.report.held) is shown held where it belongs, and
     in full under "reveals", by exercise number: the page puts that inside the exercise's
-    closed answer."""
+    closed answer. media_pending: the animations are still being rendered; the page shows
+    none of the folder's (they are of an earlier build) and says they are on their way."""
     lang, pair = settings.lang, settings.params
+    look = _no_media if media_pending else find_media
     s = strings(lang)
     rows = {r.name: at.run_row(r, trace, s) for r in trace.runs}
     views = exercise_views(exercises, trace, folder, s, settings.pacing, pair)
@@ -234,7 +238,7 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], setting
         reveals[number]["rows"].append(rows[name])
         if rows[name].warning:
             reveals[number]["warnings"].append(rows[name])
-    compare = find_media(folder, COMPARE)
+    compare = look(folder, COMPARE)
     held_alt = {name: held_story(trace, h, s) for name, h in held.items()}
 
     def stories(shown: Mapping[str, str]) -> str:
@@ -266,7 +270,7 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], setting
             reveals[last]["figures"].append({"key": key, "src": figures[key], "caption": caption, "alt": alt})
         else:
             shown_figures.append({"key": None, "src": figures[key], "caption": caption, "alt": alt, "note": None})
-    videos = _videos(trace, folder, rows, s, settings, posters, held)
+    videos = _videos(trace, folder, rows, s, settings, posters, held, look)
     for v in videos:
         if v["held"]:
             reveals[v["held"]["number"]]["videos"].append(v)
@@ -283,7 +287,7 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], setting
     best_held = next((v["number"] for v in views if v["ask"] == "lr"), None)  # its answer is the best rate
     if best_held is not None:
         reveals[best_held]["facts"] = [f for f in facts if f.label == s["an_best"]]
-    downloads, media = _downloads(trace, folder, s), [compare, *(find_media(folder, r.name) for r in trace.runs)]
+    downloads, media = _downloads(trace, folder, s), [compare, *(look(folder, r.name) for r in trace.runs)]
     held_files = {TRACE: last} if held else {}
     held_files.update({run_csv(name): h.number for name, h in held.items()})
     for href, label in downloads:
@@ -314,7 +318,7 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], setting
         "lab": lab_context(trace, pair, s),
         "media_downloads": [(m.name, m.files) for m in media if m.files],
         "held": held, "asked": asked, "held_files": held_files, "best_held": best_held,
-        "reveals": reveals, "last_exercise": last,
+        "reveals": reveals, "last_exercise": last, "media_pending": media_pending,
     }
 
 
@@ -322,7 +326,7 @@ def write_report(folder: Path, trace: Trace | None = None, *, settings: RenderSe
                  posters: Posters = first_frames, templates: Path | None = None,
                  index_url: str | None = None, scenario_text: str | None = None,
                  figures: bool | Mapping[str, str] = True, exercises: Sequence[Any] = (),
-                 lang: str | None = None) -> Path:
+                 lang: str | None = None, media_pending: bool = False) -> Path:
     """Write <folder>/index.html (and its figures and assets) for `trace` (by default the
     folder's trace.json) as `settings` rendered it, in their language (or `lang`); returns it.
 
@@ -346,7 +350,7 @@ def write_report(folder: Path, trace: Trace | None = None, *, settings: RenderSe
     else:
         made = write_figures(trace, folder, s, settings) if figures else _existing_figures(folder)
     copy_static(folder / ASSETS, templates)
-    context = page_context(trace, folder, made, settings, posters, index_url, exercises)
+    context = page_context(trace, folder, made, settings, posters, index_url, exercises, media_pending)
     return write_page(folder / PAGE, "scenario.html", context, templates)
 
 
@@ -372,6 +376,11 @@ def prepare_page(trace: Trace, lang: str = "en", templates: Path | None = None) 
 def _existing_figures(folder: Path) -> dict[str, str]:
     assets = folder / ASSETS
     return {p.stem: f"{ASSETS}/{p.name}" for p in sorted(assets.glob("*.png"))} if assets.is_dir() else {}
+
+
+def _no_media(folder: Path, name: str) -> Media:
+    """No files: the animations of a page written ahead of them."""
+    return Media(name)
 
 
 def poster_of(folder: Path, trace_runs: list[str]) -> str | None:
