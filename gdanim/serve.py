@@ -144,14 +144,14 @@ class Builder:
         A scenario that does not load is left to the site build, which reports it."""
         from gdanim.api import record_to
         from gdanim.build.scenario import write_scenario_report
-        from gdanim.build.site import _ours, media_key, read_stamp, scenario_folder
+        from gdanim.build.site import built_by_gdanim, media_key, read_stamp, scenario_folder
         from gdanim.files import claim_folder
         from gdanim.scenario import load_scenario
         from gdanim.settings import settings_from
 
         try:
             scenario = load_scenario(path, self.data_root)
-            folder = claim_folder(scenario_folder(self.site, scenario.stem), _ours)
+            folder = claim_folder(scenario_folder(self.site, scenario.stem), built_by_gdanim)
             if not (folder / PAGE).is_file():
                 return False  # a first build: the site build writes it whole
             media = media_key(scenario.content_hash(), self.render_options, self.lang or scenario.spec.lang)

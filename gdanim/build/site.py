@@ -179,7 +179,7 @@ def build_one(job: Job) -> Outcome:
         scenario = load_scenario(job.path, job.data_root)
         lang = job.lang or scenario.spec.lang
         site = Path(job.site)
-        folder = claim_folder(scenario_folder(site, scenario.stem), _ours)  # never a user's own
+        folder = claim_folder(scenario_folder(site, scenario.stem), built_by_gdanim)  # never a user's own
         remove_leftovers(folder)  # what a killed build left: the site's lock is held
         templates = Path(job.templates) if job.templates else None
         stamp = read_stamp(folder)
@@ -225,7 +225,7 @@ def build_one(job: Job) -> Outcome:
                        error=message, seconds=time.perf_counter() - start, worker=os.getpid())
 
 
-def _ours(folder: Path) -> bool:
+def built_by_gdanim(folder: Path) -> bool:
     """True when gdanim built folder: its manifest says so, or a build stamp (gdanim's own
     hidden file) is there, from a first build that was stopped before its manifest."""
     return is_gdanim_folder(folder) or (folder / STAMP).is_file()
