@@ -333,6 +333,9 @@ def test_an_open_page_reloads_itself_after_an_edit_and_keeps_its_place(browser, 
         page.evaluate("document.getElementById('analysis').scrollIntoView()")  # reading the analysis
         page.evaluate("window.scrollBy(0, -40)")
         assert abs(page.evaluate(top) - 40) < 2
+        page.fill("#lab-lr", "0.0123")  # the student's own rate in the lab
+        page.press("#lab-lr", "Tab")
+        page.evaluate("document.getElementById('analysis').scrollIntoView(); window.scrollBy(0, -40)")
         page.evaluate("window.__before_reload = true")
         runs = [0.01, 0.05, 0.07, 0.09]
         write(served.folder / "lr.yaml", scenario("edited", lrs=runs))
@@ -340,6 +343,7 @@ def test_an_open_page_reloads_itself_after_an_edit_and_keeps_its_place(browser, 
                                "document.body.textContent.includes('lr-0.09')", timeout=90_000)
         page.wait_for_load_state("load")
         assert abs(page.evaluate(top) - 40) < 5  # the same place, though the page above it changed
+        assert "#lab?" in page.url and page.input_value("#lab-lr") == "0.0123"  # and the lab as it was
         page.wait_for_function("() => !document.querySelector('[data-media-pending]')", timeout=90_000)
         assert page.query_selector('img[src="lr-0.09.png"], video[poster="lr-0.09.png"]') is not None
         page.wait_for_load_state("load")
