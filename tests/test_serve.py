@@ -286,16 +286,19 @@ def test_ctrl_c_stops_at_once_with_no_stray_process_and_no_half_written_file(tmp
     text = scenario("stop").replace("max_frames: 4, ", "").replace("formats: [png]", "formats: [mp4, gif]")
     (folder / "lr.yaml").write_text(text, encoding="utf-8")
     server = Served(folder, tmp_path / "site")
-    seen: set[int] = set()
-    end = time.monotonic() + 60
-    while time.monotonic() < end and len(seen) < 2:  # the build's workers and encoders are running
-        seen |= _children(server.proc.pid)
-        time.sleep(0.05)
-    assert seen, "the build started no process"
-    started = time.monotonic()
-    os.killpg(server.proc.pid, signal.SIGINT)  # Ctrl-C in its terminal: to the whole foreground group
-    assert server.proc.wait(15) == 130, "\n".join(server.lines)
-    assert time.monotonic() - started < 10
+    try:
+        seen: set[int] = set()
+        end = time.monotonic() + 60
+        while time.monotonic() < end and len(seen) < 2:  # the build's workers and encoders are running
+            seen |= _children(server.proc.pid)
+            time.sleep(0.05)
+        assert seen, "the build started no process"
+        started = time.monotonic()
+        os.killpg(server.proc.pid, signal.SIGINT)  # Ctrl-C in its terminal: to the whole foreground group
+        assert server.proc.wait(15) == 130, "\n".join(server.lines)
+        assert time.monotonic() - started < 10
+    finally:
+        server.stop()  # a failed test leaves no server behind
     time.sleep(0.5)
     alive = [pid for pid in seen if Path(f"/proc/{pid}").exists()
              and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:1]]
