@@ -430,6 +430,34 @@
     }
     function clampPx(v) { return clamp(v, -1e6, 1e6); }
 
+    // The loss and rate plots: log axes over whole decades, x in epochs.
+    // The decades [lo, hi] spans on a log axis, at least one: [floor, ceil] of their log10.
+    function decades(lo, hi) {
+      var a = Math.floor(Math.log10(lo) - 0.05), b = Math.ceil(Math.log10(hi) + 0.05);
+      return [a, b > a ? b : a + 1];
+    }
+    // A dashed level across the frame at `value` (the least loss, the critical rate).
+    function dashedLevel(ctx, fr, value, color) {
+      ctx.setLineDash([4, 3]);
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(fr.L, fr.y(Math.log10(value)));
+      ctx.lineTo(fr.L + fr.W, fr.y(Math.log10(value)));
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    // A thin line at the epoch shown (`per` steps an epoch).
+    function epochMark(ctx, fr, per) {
+      var x = fr.x(epochShown() / per) + 0.5;
+      ctx.strokeStyle = "#1f2937";
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(x, fr.T);
+      ctx.lineTo(x, fr.T + fr.H);
+      ctx.stroke();
+    }
+
     function drawLoss() {
       var ctx = start("loss"), L = model.sim.loss, S = model.sim.steps, lo = Infinity, hi = -Infinity;
       var floor = bestLoss();
@@ -439,23 +467,13 @@
       }
       if (floor > 0) lo = Math.min(lo, floor);
       if (!(lo < Infinity)) { lo = 1e-3; hi = 1; }
-      var ylo = Math.floor(Math.log10(lo) - 0.05), yhi = Math.ceil(Math.log10(hi) + 0.05);
-      if (yhi <= ylo) yhi = ylo + 1;
+      var ys = decades(lo, hi), ylo = ys[0], yhi = ys[1];
       var per = model.sim.per, fr = frameOf("loss", 0, Math.max(1, S / per), ylo, yhi);  // x in epochs
       ctx.save();
       ctx.beginPath();
       ctx.rect(fr.L, fr.T, fr.W, fr.H);
       ctx.clip();
-      if (floor > 0) {
-        ctx.setLineDash([4, 3]);
-        ctx.strokeStyle = "#6b7280";
-        ctx.lineWidth = 1;
-        ctx.beginPath();
-        ctx.moveTo(fr.L, fr.y(Math.log10(floor)));
-        ctx.lineTo(fr.L + fr.W, fr.y(Math.log10(floor)));
-        ctx.stroke();
-        ctx.setLineDash([]);
-      }
+      if (floor > 0) dashedLevel(ctx, fr, floor, "#6b7280");
       ctx.strokeStyle = "#c2410c";
       ctx.lineWidth = 2;
       ctx.beginPath();
@@ -468,13 +486,7 @@
         pen = true;
       }
       ctx.stroke();
-      var e = epochShown();
-      ctx.strokeStyle = "#1f2937";
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      ctx.moveTo(fr.x(e / per) + 0.5, fr.T);
-      ctx.lineTo(fr.x(e / per) + 0.5, fr.T + fr.H);
-      ctx.stroke();
+      epochMark(ctx, fr, per);
       ctx.restore();
       axes(ctx, fr, words.axis_epoch, words.axis_loss, true);
     }
@@ -487,23 +499,13 @@
       var crit = quadratic() ? spectrum().critical_lr : null, lo = crit || Infinity, hi = crit || -Infinity;
       for (var i = 0; i < S; i++) if (R[i] > 0) { lo = Math.min(lo, R[i]); hi = Math.max(hi, R[i]); }
       if (!(lo < Infinity)) { lo = state.lr; hi = state.lr; }
-      var ylo = Math.floor(Math.log10(lo) - 0.05), yhi = Math.ceil(Math.log10(hi) + 0.05);
-      if (yhi <= ylo) yhi = ylo + 1;
+      var ys = decades(lo, hi), ylo = ys[0], yhi = ys[1];
       var fr = frameOf("rate", 0, Math.max(1, S / per), ylo, yhi), pen = false;
       ctx.save();
       ctx.beginPath();
       ctx.rect(fr.L, fr.T, fr.W, fr.H);
       ctx.clip();
-      if (crit) {
-        ctx.setLineDash([4, 3]);
-        ctx.strokeStyle = "#b91c1c";
-        ctx.lineWidth = 1;
-        ctx.beginPath();
-        ctx.moveTo(fr.L, fr.y(Math.log10(crit)));
-        ctx.lineTo(fr.L + fr.W, fr.y(Math.log10(crit)));
-        ctx.stroke();
-        ctx.setLineDash([]);
-      }
+      if (crit) dashedLevel(ctx, fr, crit, "#b91c1c");
       ctx.strokeStyle = "#1f5fbf";
       ctx.lineWidth = 2;
       ctx.beginPath();
@@ -514,13 +516,7 @@
         pen = true;
       }
       ctx.stroke();
-      var e = epochShown();
-      ctx.strokeStyle = "#1f2937";
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      ctx.moveTo(fr.x(e / per) + 0.5, fr.T);
-      ctx.lineTo(fr.x(e / per) + 0.5, fr.T + fr.H);
-      ctx.stroke();
+      epochMark(ctx, fr, per);
       ctx.restore();
       axes(ctx, fr, words.axis_epoch, words.axis_rate, true);
       var below = crossing();
