@@ -35,14 +35,23 @@ render: {{preset: thumb, max_frames: 2}}
 POSTERS = {"formats": ["png"]}
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("lab")
+def lab_site(root: Path, stems: tuple[str, ...] | None = None, extra: dict[str, str] | None = None) -> Path:
+    """The cut-down examples (only `stems`, when given, and the `extra` files) built with
+    posters only into root/site; returns the site."""
     scenarios = tiny_copy(ROOT / "scenarios", root / "scenarios")
-    (scenarios / "big.yaml").write_text(BIG, encoding="utf-8")
+    for path in scenarios.glob("*.yaml"):
+        if stems is not None and path.stem not in stems:
+            path.unlink()
+    for name, text in (extra or {}).items():
+        (scenarios / name).write_text(text, encoding="utf-8")
     result = build_site([scenarios], root / "site", jobs=2, render_options=POSTERS)
     assert result.failures == []
     return root / "site"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return lab_site(tmp_path_factory.mktemp("lab"), extra={"big.yaml": BIG})
 
 
 class Lab(Visit):

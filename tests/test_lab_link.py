@@ -8,24 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
-from browser_support import ROOT, needs_browser, tiny_copy
-from test_lab_browser import POSTERS, Lab
-
-from gdanim.build import build_site
+from browser_support import needs_browser
+from test_lab_browser import Lab, lab_site
 
 STEMS = ("lr", "optimizers", "robust", "schedules", "minibatch", "thermometer")
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("lab-link")
-    scenarios = tiny_copy(ROOT / "scenarios", root / "scenarios")
-    for path in scenarios.glob("*.yaml"):
-        if path.stem not in STEMS:
-            path.unlink()
-    result = build_site([scenarios], root / "site", jobs=2, render_options=POSTERS)
-    assert result.failures == []
-    return root / "site"
+    return lab_site(tmp_path_factory.mktemp("lab-link"), STEMS)
 
 
 class LinkedLab(Lab):

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_support import ROOT, needs_browser, tiny_copy
-from test_lab_browser import POSTERS, opened
+from browser_support import needs_browser
+from test_lab_browser import lab_site, opened
 
-from gdanim.build import build_site
 from gdanim.numbers import num
 from gdanim.schedules import epoch_rates
 
@@ -22,14 +21,7 @@ STEMS = ("lr", "robust", "schedules", "polynomial")
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("lab-show")
-    scenarios = tiny_copy(ROOT / "scenarios", root / "scenarios")
-    for path in scenarios.glob("*.yaml"):
-        if path.stem not in STEMS:
-            path.unlink()
-    result = build_site([scenarios], root / "site", jobs=2, render_options=POSTERS)
-    assert result.failures == []
-    return root / "site"
+    return lab_site(tmp_path_factory.mktemp("lab-show"), STEMS)
 
 
 def page_data(visit) -> dict:
