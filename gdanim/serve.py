@@ -72,6 +72,8 @@ class Builder:
         self.data_root, self.jobs = data_root, jobs
         self.notify, self.echo = notify, echo
         self.problems = Problems()
+        self.data: dict[Path, Path] = {}
+        "Scenario file -> its data file, as of the last look at what to watch."
 
     # what to watch
     def scenario_files(self) -> list[Path]:
@@ -80,10 +82,12 @@ class Builder:
         return scenario_files(p for p in self.inputs if p.exists())
 
     def watched(self) -> list[Path]:
-        """The folders and files to watch: the inputs, each scenario's data file, the templates."""
+        """The folders and files to watch: the inputs, each scenario's data file, the
+        templates. Called after each build, so that each scenario is loaded once a change."""
         paths = {p.resolve() for p in self.inputs}
         paths |= {p.resolve().parent for p in self.scenario_files()}  # editors save by renaming
-        paths |= {d.resolve().parent for d in self._data_files().values()}
+        self.data = self._data_files()  # affected() maps the next change with it
+        paths |= {d.parent for d in self.data.values()}
         if self.templates is not None:
             paths.add(self.templates.resolve())
         return sorted(p for p in paths if p.exists())
@@ -107,8 +111,7 @@ class Builder:
         changed = {Path(p).resolve() for p in changed}
         if self.templates is not None and any(self.templates.resolve() in p.parents for p in changed):
             return self.scenario_files(), True
-        data = self._data_files()
-        out = [p for p in self.scenario_files() if p.resolve() in changed or data.get(p.resolve()) in changed]
+        out = [p for p in self.scenario_files() if p.resolve() in changed or self.data.get(p.resolve()) in changed]
         return out, False
 
     # building
