@@ -70,8 +70,8 @@ class Served:
             hit = next((line for line in self.lines if re.search(pattern, line)), None)
             if hit is not None:
                 return hit
-            if self.proc.poll() is not None and not self.proc.stdout:
-                break
+            if self.proc.poll() is not None and end - time.monotonic() > 1:
+                end = time.monotonic() + 1  # it has ended: its last lines are read, then no more waiting
             time.sleep(0.05)
         raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
 
