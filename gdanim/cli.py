@@ -92,6 +92,17 @@ output_option = click.option(
 )
 
 
+# the options `site` and `serve` share: both build a site
+site_jobs_option = click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                                help="Scenarios built at once (default: one per CPU).")
+site_lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+                                help="Language of every page (default: each scenario's lang).")
+templates_option = click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True),
+                                default=None, help="Folder of templates searched before the built-in theme.")
+site_preset_option = click.option("--preset", type=click.Choice(["hd", "slides", "4x3", "square", "thumb"]),
+                                  default=None, help="Frame size for every scenario (overrides the files).")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gdanim")
 def main() -> None:
@@ -132,15 +143,11 @@ def record(scenarios: tuple[Path, ...], output: Path, data_root: Path | None) ->
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
               default=Path("output/site"), show_default=True, help="Folder of the site.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Scenarios built at once (default: one per CPU).")
+@site_jobs_option
 @click.option("--force", is_flag=True, help="Record and render every scenario again.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
-              help="Language of every page (default: each scenario's lang).")
-@click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True),
-              default=None, help="Folder of templates searched before the built-in theme.")
-@click.option("--preset", type=click.Choice(["hd", "slides", "4x3", "square", "thumb"]),
-              default=None, help="Frame size for every scenario (overrides the files).")
+@site_lang_option
+@templates_option
+@site_preset_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
 @data_root_option
 @friendly_errors
@@ -183,14 +190,10 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
 @click.option("--next-free-port", is_flag=True, help="When the port is in use, take the next free one.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in the browser.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
-              help="Language of every page (default: each scenario's lang).")
-@click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True),
-              default=None, help="Folder of templates searched before the built-in theme (watched too).")
-@click.option("--preset", type=click.Choice(["hd", "slides", "4x3", "square", "thumb"]),
-              default=None, help="Frame size for every scenario (overrides the files).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Scenarios built at once (default: one per CPU).")
+@site_lang_option
+@templates_option
+@site_preset_option
+@site_jobs_option
 @data_root_option
 @friendly_errors
 def serve(inputs: tuple[Path, ...], output: Path, host: str, port: int, next_free_port: bool,
