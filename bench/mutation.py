@@ -6,12 +6,15 @@ test files named for that module in setup.cfg's [mutmut] section.
     python bench/mutation.py --all                   # every module, one after the other
     python bench/mutation.py --list                  # the modules and their tests
 
-Each module is run from a fresh mutants/ folder with one worker (a shared 2-core
-machine) and only its own tests. The score is killed / all mutants: a mutant that
-survives, times out or that no test runs counts against it. Lines marked
-`# pragma: no mutate` hold only equivalent mutants (the comment gives the reason); they
-are not mutated and are counted apart. Survivors are printed with their diffs; mutants/
-is left for `mutmut show NAME` and `mutmut browse` until the next run.
+    python bench/mutation.py --again gdanim/analysis.py   # after new tests or pragmas
+
+Each module is run with one worker (a shared 2-core machine) and only its own tests,
+from a fresh mutants/ folder; the folder is kept in .mutants/ (one per module, out of
+git) for --again, which tries only the mutants that changed and those not killed last
+time. The score is killed / all mutants: a mutant that survives, times out or that no
+test runs counts against it. Lines marked `# pragma: no mutate` hold only equivalent
+mutants (the comment gives the reason); they are not mutated and are counted apart.
+Survivors are printed with their diffs (`mutmut show NAME` while mutants/ is there).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "mutants"
+KEPT = REPO / ".mutants"
 PRAGMA = re.compile(r"#\s*pragma:\s*no mutate")
 TARGET = 90.0
 
@@ -57,15 +61,33 @@ def equivalents(module: str) -> int:
     return sum(len(PRAGMA.findall(p.read_text(encoding="utf-8"))) for p in sources(module))
 
 
-def _mutate(module: str, tests: list[str]) -> None:
-    """mutmut on one module with its tests only, in this process (it forks per mutant)."""
+def _mutate(module: str, tests: list[str], names: list[str]) -> None:
+    """mutmut on one module with its tests only, in this process (it forks per mutant):
+    the mutants not tried yet, or those of `names`."""
     from mutmut import configuration
     from mutmut.__main__ import _run
 
     pattern = module + "/*" if (REPO / module).is_dir() else module
     configuration._config = dataclasses.replace(
         configuration._load_config(), only_mutate=[pattern], pytest_add_cli_args_test_selection=tests)
-    _run([], max_children=1)
+    _run(names, max_children=1)
+
+
+def _in_child(module: str, tests: list[str], names: list[str]) -> None:
+    """_mutate in a child process: mutmut keeps its state in globals and may exit()."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            _mutate(module, tests, names)
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+        finally:
+            sys.stdout.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{module}: mutmut stopped (exit {os.waitstatus_to_exitcode(status)}), see above")
 
 
 def score(module: str) -> dict:
@@ -88,24 +110,24 @@ def score(module: str) -> dict:
             "equivalents": equivalents(module), "survivors": sorted(survivors)}
 
 
-def run_module(module: str, tests: list[str], diffs: bool) -> dict:
-    """Mutate one module from a fresh mutants/ and print its score and survivors."""
+def run_module(module: str, tests: list[str], diffs: bool, again: bool = False) -> dict:
+    """Mutate one module and print its score and survivors."""
     os.chdir(REPO)
     shutil.rmtree(WORK, ignore_errors=True)
-    pid = os.fork()
-    if pid == 0:  # mutmut keeps its state in globals and may exit(): one child per module
-        code = 0
-        try:
-            _mutate(module, tests)
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else 1
-        finally:
-            sys.stdout.flush()
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{module}: mutmut stopped (exit {os.waitstatus_to_exitcode(status)}), see above")
-    s = score(module)
+    kept = KEPT / module.replace("/", ".")
+    if again and kept.is_dir():
+        kept.rename(WORK)
+    else:
+        shutil.rmtree(kept, ignore_errors=True)
+    try:
+        _in_child(module, tests, [])  # the mutants not tried yet: all of them on a first run
+        if again and (tried := [name for name, _ in score(module)["survivors"]]):
+            _in_child(module, tests, tried)
+        s = score(module)
+    finally:
+        if WORK.is_dir():
+            KEPT.mkdir(exist_ok=True)
+            shutil.copytree(WORK, kept, symlinks=True, dirs_exist_ok=True)
     print(f"\n{row(s)}")
     for name, status in s["survivors"]:
         print(f"  {status}: {name}")
@@ -125,6 +147,8 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", help="module paths of setup.cfg's [mutmut] modules")
     parser.add_argument("--all", action="store_true", help="every module of the list")
     parser.add_argument("--list", action="store_true", help="print the modules and their tests")
+    parser.add_argument("--again", action="store_true",
+                        help="from the module's last run: only changed mutants and those not killed")
     parser.add_argument("--no-diffs", action="store_true", help="name the survivors without their diffs")
     args = parser.parse_args()
     table = modules()
@@ -136,7 +160,7 @@ def main() -> int:
     unknown = [m for m in chosen if m not in table]
     if unknown or not chosen:
         parser.error(f"name modules of setup.cfg's [mutmut] list: {', '.join(table)}")
-    scores = [run_module(m, table[m], diffs=not args.no_diffs) for m in chosen]
+    scores = [run_module(m, table[m], diffs=not args.no_diffs, again=args.again) for m in chosen]
     print(f"\n`python bench/mutation.py`, {date.today()}\n")
     print(f"| module | killed | score | equivalents marked | >= {TARGET:g}% |\n|---|---|---|---|---|")
     for s in scores:

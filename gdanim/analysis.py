@@ -100,17 +100,17 @@ def robust_key(loss: str, huber_delta: float = 1.0) -> str:
 
 def design(x: np.ndarray) -> np.ndarray:
     """[1, x] in float64. [n, k] -> [n, k+1]"""
-    return np.hstack([np.ones((x.shape[0], 1)), np.asarray(x, np.float64)])
+    return np.hstack([np.ones((x.shape[0], 1)), np.asarray(x, np.float64)])  # pragma: no mutate (float64 ones upcast)
 
 
 def loss_values(X: np.ndarray, y: np.ndarray, params: np.ndarray, loss: str,
                 huber_delta: float = 1.0) -> np.ndarray:
     """Any loss at each row of params, in float64 (evaluated on the data, not a quadratic
     form). X [n, p], y [n], params [..., p] -> [...]"""
-    w = np.asarray(params, np.float64)
-    flat = w.reshape(-1, w.shape[-1])  # [m, p]
+    w = np.asarray(params, np.float64)  # pragma: no mutate (products with the float64 X are float64 anyway)
+    flat = w.reshape(-1, w.shape[-1])  # [m, p]; pragma: no mutate (numpy takes any negative size as -1)
     out = np.empty(flat.shape[0])
-    step = max(1, 4_000_000 // max(len(y), 1))  # rows per chunk: [rows, n] stays small
+    step = max(1, 4_000_000 // max(len(y), 1))  # rows per chunk; pragma: no mutate (chunks change memory, not values)
     for start in range(0, flat.shape[0], step):
         err = flat[start:start + step] @ X.T - y  # [rows, n]
         out[start:start + step] = _reduce(err, loss, huber_delta)
@@ -164,24 +164,26 @@ def _corner(X: np.ndarray, y: np.ndarray, w: np.ndarray, budget: int = 2000) -> 
     try every corner through p of the points nearest the line, move to the lowest, and
     repeat from there until no corner is lower."""
     p = X.shape[1]
-    if len(y) < p:
+    if len(y) < p:  # pragma: no mutate (with p points IRLS already interpolates them: the only corner)
         return w
-    budget = max(p + 1, min(budget, 20_000_000 // len(y)))  # corners tried per round: ~2e7 products
+    # corners tried per round (~2e7 products); the search's effort, not its answer:
+    budget = max(p + 1, min(budget, 20_000_000 // len(y)))  # pragma: no mutate (effort)
     m = p
-    while m < len(y) and math.comb(m + 1, p) <= budget:
-        m += 1
-    best, best_value = w, float(np.abs(X @ w - y).sum())
-    for _ in range(50):
-        near = np.argsort(np.abs(X @ best - y), kind="stable")[:m]
+    while m < len(y) and math.comb(m + 1, p) <= budget:  # pragma: no mutate (effort: how many points are near)
+        m += 1  # pragma: no mutate (effort)
+    best, best_value = w, float(np.abs(X @ w - y).sum())  # pragma: no mutate (a corner beats w: the minimum is one)
+    for _ in range(50):  # pragma: no mutate (effort: rounds end when no corner is lower)
+        near = np.argsort(np.abs(X @ best - y), kind="stable")[:m]  # pragma: no mutate (ties: the same corners)
         picks = np.asarray(list(itertools.combinations(near, p)))  # [C, p]
         A = X[picks]  # [C, p, p]
-        ok = np.abs(np.linalg.det(A)) > 1e-12 * np.abs(A).max(axis=(1, 2)) ** p
+        # the tolerance decides only which near-singular corners are tried, never the lowest one:
+        ok = np.abs(np.linalg.det(A)) > 1e-12 * np.abs(A).max(axis=(1, 2)) ** p  # pragma: no mutate (tolerance)
         if not ok.any():
             break
         corners = np.linalg.solve(A[ok], y[picks[ok]][..., None])[..., 0]  # [C', p]
         values = loss_values(X, y, corners, "sae")  # [C'], in chunks: [C', n] may not fit
         k = int(np.argmin(values))
-        if not values[k] < best_value * (1 - 1e-15):
+        if not values[k] < best_value * (1 - 1e-15):  # pragma: no mutate (the current corner is among them)
             break
         best, best_value = corners[k], float(values[k])
     return best
@@ -191,7 +193,7 @@ def analyze(x: np.ndarray, y: np.ndarray, robust: Iterable[tuple[str, float]] = 
     """OLS and Hessian spectra for the design [1, x], and the own minimizer of each robust
     (loss, huber_delta) asked for. x [n, k], y [n]"""
     n = x.shape[0]
-    X = np.hstack([np.ones((n, 1)), np.asarray(x, np.float64)])  # [n, k+1]
+    X = np.hstack([np.ones((n, 1)), np.asarray(x, np.float64)])  # [n, k+1]; pragma: no mutate (float64 ones upcast)
     y64 = np.asarray(y, np.float64)
     w, _, rank, _ = np.linalg.lstsq(X, y64, rcond=None)  # [k+1]
     sse_min = float(np.sum((y64 - X @ w) ** 2))
@@ -237,8 +239,9 @@ class Quadratic:
 
     def __call__(self, params: np.ndarray, loss: str = "sse") -> np.ndarray:
         """SSE or MSE at each row of params, in float64. params [..., k+1] -> [...]"""
-        w = np.asarray(params, np.float64)
-        sse = self.yty - 2.0 * (w @ self.xty) + np.einsum("...i,ij,...j->...", w, self.gram, w)
+        w = np.asarray(params, np.float64)  # pragma: no mutate (products with the float64 gram are float64)
+        quad = np.einsum("...i,ij,...j->...", w, self.gram, w)  # pragma: no mutate (the letters' case is free)
+        sse = self.yty - 2.0 * (w @ self.xty) + quad
         sse = np.maximum(sse, 0.0)
         return sse if loss == "sse" else sse / self.n
 
@@ -260,11 +263,12 @@ class DataLoss:
 
 def data_loss(x: np.ndarray, y: np.ndarray, huber_delta: float = 1.0) -> DataLoss:
     """The loss on the data x [n, k], y [n], callable like a Quadratic."""
-    return DataLoss(design(x), np.asarray(y, np.float64), float(huber_delta))
+    y64 = np.asarray(y, np.float64)  # pragma: no mutate (errors against the float64 design are float64)
+    return DataLoss(design(x), y64, float(huber_delta))
 
 
 def quadratic(x: np.ndarray, y: np.ndarray) -> Quadratic:
     """The quadratic form of the loss for the design [1, x]. x [n, k], y [n]"""
-    X = np.hstack([np.ones((x.shape[0], 1)), np.asarray(x, np.float64)])  # [n, k+1]
+    X = np.hstack([np.ones((x.shape[0], 1)), np.asarray(x, np.float64)])  # [n, k+1]; pragma: no mutate (as above)
     y64 = np.asarray(y, np.float64)
     return Quadratic(X.T @ X, X.T @ y64, float(y64 @ y64), x.shape[0])

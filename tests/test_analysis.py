@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gdanim
-from gdanim.analysis import analyze, quadratic
+from gdanim.analysis import analyze, data_loss, loss_values, quadratic
 
 
 def test_ols_matches_the_lectures_closed_form():
@@ -81,3 +81,72 @@ def test_the_quadratic_form_equals_the_direct_loss():
     direct = ((y - W @ X.T) ** 2).sum(1)
     np.testing.assert_allclose(q(W, "sse"), direct, rtol=1e-10)
     np.testing.assert_allclose(q(W, "mse"), direct / 50, rtol=1e-10)
+
+
+def huber_by_hand(err, delta):
+    a = np.abs(err)
+    return np.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta)).mean(-1)
+
+
+@pytest.fixture(scope="module")
+def outliers():
+    """A line y = 1 + 2x with noise and three points far off it."""
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0, 5, size=(30, 1))
+    y = 1 + 2 * x[:, 0] + rng.normal(0, 0.3, 30)
+    y[:3] += 15
+    return x, y
+
+
+def test_huber_has_a_delta_of_1_unless_told_and_each_delta_its_own_minimizer(outliers):
+    x, y = outliers
+    a = analyze(x, y, robust=[("huber", 1.0), ("huber", 3.0)])
+    (one, v1), (three, v3) = a.best("huber"), a.best("huber", 3.0)
+    assert one != pytest.approx(three, abs=1e-3)  # a wider delta lets the outliers pull more
+    X = np.hstack([np.ones((30, 1)), x])
+    assert v1 == pytest.approx(huber_by_hand(X @ one - y, 1.0))
+    assert v3 == pytest.approx(huber_by_hand(X @ three - y, 3.0))
+    assert a.best("huber", 2.0) is None  # no run asked for it
+    assert a.best("sse") == (a.minimizer, a.spectra["sse"].ols_loss)
+
+    W = np.array([[1.0, 2.0], [0.0, 0.0], [4.0, -1.0]])
+    err = W @ X.T - y
+    np.testing.assert_allclose(data_loss(x, y)(W, "huber"), huber_by_hand(err, 1.0), rtol=1e-12)
+    np.testing.assert_allclose(data_loss(x, y, 3.0)(W, "huber"), huber_by_hand(err, 3.0), rtol=1e-12)
+    np.testing.assert_allclose(loss_values(X, y, W, "huber"), huber_by_hand(err, 1.0), rtol=1e-12)
+
+
+def test_a_loss_surface_is_the_sum_of_squares_unless_told(outliers):
+    x, y = outliers
+    W = np.array([[1.0, 2.0], [0.0, 0.0]])
+    X = np.hstack([np.ones((30, 1)), x])
+    sse = ((W @ X.T - y) ** 2).sum(1)
+    np.testing.assert_allclose(quadratic(x, y)(W), sse, rtol=1e-10)
+    np.testing.assert_allclose(data_loss(x, y)(W), sse, rtol=1e-10)
+
+
+def test_points_on_a_line_have_no_loss_at_that_line_and_some_everywhere_else():
+    x = np.arange(6, dtype=np.float64)[:, None]
+    y = 3 - 0.5 * x[:, 0]
+    q = quadratic(x, y)
+    assert q(np.array([3.0, -0.5])) == pytest.approx(0, abs=1e-9)
+    assert q(np.array([3.0, -0.4])) == pytest.approx(((0.1 * x[:, 0]) ** 2).sum())
+    assert analyze(x, y).spectra["sse"].ols_loss == pytest.approx(0, abs=1e-9)
+
+
+def test_the_contours_lowest_point_is_the_least_squares_loss_for_float32_data_far_from_zero():
+    """Readings of about 1000 stored as float32: the quadratic form must not lose the
+    small loss at the minimum to the size of y'y."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 1, size=(200, 1)).astype(np.float32)
+    y = (1000 + 3 * x[:, 0] + rng.normal(0, 0.05, 200)).astype(np.float32)
+    a = analyze(x, y)
+    assert quadratic(x, y)(np.array(a.minimizer)) == pytest.approx(a.spectra["sse"].ols_loss, rel=1e-3)
+
+
+def test_with_every_x_the_same_the_least_absolute_line_passes_through_the_median():
+    x = np.full((5, 1), 2.0)
+    y = np.array([1.0, 2.0, 4.0, 8.0, 30.0])
+    fit = analyze(x, y, robust=[("sae", 1.0)]).robust["sae"]
+    assert fit.value == pytest.approx(np.abs(y - 4.0).sum(), rel=1e-6)
+    assert fit.params[0] + 2.0 * fit.params[1] == pytest.approx(4.0, abs=1e-4)
