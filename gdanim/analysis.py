@@ -108,9 +108,9 @@ def loss_values(X: np.ndarray, y: np.ndarray, params: np.ndarray, loss: str,
     """Any loss at each row of params, in float64 (evaluated on the data, not a quadratic
     form). X [n, p], y [n], params [..., p] -> [...]"""
     w = np.asarray(params, np.float64)  # pragma: no mutate (products with the float64 X are float64 anyway)
-    flat = w.reshape(-1, w.shape[-1])  # [m, p]; pragma: no mutate (numpy takes any negative size as -1)
+    flat = w.reshape(-1, w.shape[-1])  # [m, p]  # pragma: no mutate (numpy takes any negative size as -1)
     out = np.empty(flat.shape[0])
-    step = max(1, 4_000_000 // max(len(y), 1))  # rows per chunk; pragma: no mutate (chunks change memory, not values)
+    step = max(1, 4_000_000 // max(len(y), 1))  # rows per chunk  # pragma: no mutate (chunks change memory, not values)
     for start in range(0, flat.shape[0], step):
         err = flat[start:start + step] @ X.T - y  # [rows, n]
         out[start:start + step] = _reduce(err, loss, huber_delta)
@@ -193,7 +193,7 @@ def analyze(x: np.ndarray, y: np.ndarray, robust: Iterable[tuple[str, float]] = 
     """OLS and Hessian spectra for the design [1, x], and the own minimizer of each robust
     (loss, huber_delta) asked for. x [n, k], y [n]"""
     n = x.shape[0]
-    X = np.hstack([np.ones((n, 1)), np.asarray(x, np.float64)])  # [n, k+1]; pragma: no mutate (float64 ones upcast)
+    X = np.hstack([np.ones((n, 1)), np.asarray(x, np.float64)])  # [n, k+1]  # pragma: no mutate (float64 ones upcast)
     y64 = np.asarray(y, np.float64)
     w, _, rank, _ = np.linalg.lstsq(X, y64, rcond=None)  # [k+1]
     sse_min = float(np.sum((y64 - X @ w) ** 2))
@@ -269,6 +269,6 @@ def data_loss(x: np.ndarray, y: np.ndarray, huber_delta: float = 1.0) -> DataLos
 
 def quadratic(x: np.ndarray, y: np.ndarray) -> Quadratic:
     """The quadratic form of the loss for the design [1, x]. x [n, k], y [n]"""
-    X = np.hstack([np.ones((x.shape[0], 1)), np.asarray(x, np.float64)])  # [n, k+1]; pragma: no mutate (as above)
+    X = np.hstack([np.ones((x.shape[0], 1)), np.asarray(x, np.float64)])  # [n, k+1]  # pragma: no mutate (as above)
     y64 = np.asarray(y, np.float64)
     return Quadratic(X.T @ X, X.T @ y64, float(y64 @ y64), x.shape[0])

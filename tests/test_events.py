@@ -1,0 +1,146 @@
+"""The moments a video stops at, as a lecturer would tell them: below 1/λmax a run glides
+down and settles; between 1/λmax and 2/λmax its first step overshoots the minimum yet it
+settles; at 2/λmax and beyond the loss grows from the first step and the run blows up.
+A rise the size of float32 noise, or one the next step takes back, is not growth."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import gdanim
+from gdanim.scene.events import Event, callout_events, event_text, growth, run_events
+
+# Four points; MSE. λmax = 8.405, so 1/λmax = 0.119 and 2/λmax = 0.238.
+SCENARIO = """\
+data: {points: {x: [0, 1, 2, 3], y: [1, 3, 5.5, 6.5]}}
+init: [0, 0]
+loss: mse
+epochs: 40
+runs: [{lr: 0.05}, {lr: 0.16}, {lr: 0.25}, {lr: 0.6}]
+"""
+WORDS = {"cap_start": "start at {params}, loss {loss}", "cap_overshoot": "overshoots", "cap_grows": "grows",
+         "cap_divergent": "lr·λmax = {ratio} ≥ 2", "cap_converges": "settles", "cap_diverges": "blows up",
+         "cap_leaves": "leaves", "cap_end_converged": "done at {params}, loss {loss}",
+         "cap_end_diverged": "diverged, loss {loss}", "cap_end_max_epochs": "stopped, loss {loss} at {params}"}
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return gdanim.record(gdanim.parse_scenario(SCENARIO))
+
+
+def kinds(events):
+    return [(e.state, e.kind) for e in events]
+
+
+def lam_max(trace):
+    return max(trace.analysis.spectra["mse"].eigenvalues)
+
+
+def minimum(trace):
+    return trace.analysis.spectra["mse"].ols_loss
+
+
+def settled_at(run, best):
+    """The first state that has come 99% of the way from the start to the minimum."""
+    loss = np.append(run.loss.astype(np.float64), run.final_loss)
+    return int(np.flatnonzero(loss - best <= 0.01 * (loss[0] - best))[0])
+
+
+def test_the_rates_of_this_data_sit_where_the_lecture_says(trace):
+    assert [r.regime for r in trace.runs] == ["monotone", "oscillating", "divergent", "divergent"]
+    assert 2 / lam_max(trace) == pytest.approx(0.238, abs=1e-3)
+
+
+def test_below_one_over_lambda_max_a_run_glides_down_and_settles_where_it_is_99_percent_there(trace):
+    run = trace.runs[0]
+    assert kinds(run_events(trace, run)) == [(0, "start"), (settled_at(run, minimum(trace)), "converges"),
+                                             (40, "end")]
+
+
+def test_between_one_and_two_over_lambda_max_the_first_step_overshoots_yet_the_run_settles(trace):
+    run = trace.runs[1]
+    events = kinds(run_events(trace, run))
+    assert events == [(0, "start"), (1, "overshoot"), (settled_at(run, minimum(trace)), "converges"), (40, "end")]
+    assert growth(trace, run) is None
+
+
+def test_beyond_two_over_lambda_max_the_loss_grows_from_the_first_step_and_blows_up_at_ten_times_its_start(trace):
+    run = trace.runs[2]
+    events = run_events(trace, run)
+    loss = np.append(run.loss.astype(np.float64), run.final_loss)
+    blown = int(np.flatnonzero(loss > 10 * loss[0])[0])
+    assert ("grows" in [e.kind for e in events]) and (blown, "diverges") in kinds(events)
+    grows = next(e for e in events if e.kind == "grows")
+    assert grows.state == 1 and grows.ratio == pytest.approx(0.25 * lam_max(trace), rel=1e-6)
+    assert blown > 1 and loss[blown - 1] <= 10 * loss[0]
+
+
+def test_a_run_that_overflows_diverges_on_its_first_step_and_is_told_so_at_its_end(trace):
+    run = trace.runs[3]
+    assert run.status == "diverged"
+    events = run_events(trace, run)
+    assert kinds(events)[:2] == [(0, "start"), (1, "overshoot")]
+    assert (1, "diverges") in kinds(events) and events[-1] == Event(run.steps + 0, "end")
+    assert event_text(run, events[-1], WORDS).startswith("diverged, loss ")
+
+
+def test_events_at_the_same_state_come_in_the_order_of_the_story_and_a_frame_calls_out_the_first(trace):
+    run = trace.runs[3]
+    events = run_events(trace, run)
+    at_one = [e.kind for e in events if e.state == 1]
+    assert at_one == [k for k in ("overshoot", "grows", "leaves", "diverges") if k in at_one]
+    assert [e.kind for e in callout_events(events)] == ["overshoot", "end"]
+    assert callout_events([Event(0, "start"), Event(2, "grows"), Event(2, "leaves"), Event(5, "end")]) == [
+        Event(2, "grows"), Event(5, "end")]
+
+
+def with_loss(run, values):
+    """The run with a loss of our own at each state (the last one is the final loss)."""
+    values = np.asarray(values, np.float64)
+    return dataclasses.replace(run, loss=values[:-1].astype(np.float32), final_loss=float(values[-1]),
+                               epoch=np.arange(len(values) - 1), path=run.path[:len(values)],
+                               grad=run.grad[:len(values) - 1], update=run.update[:len(values) - 1],
+                               lr=run.step_lr[:len(values) - 1])
+
+
+def test_a_rise_within_float32_noise_or_taken_back_by_the_next_step_is_not_growth(trace):
+    stable = trace.runs[0]
+    assert growth(trace, with_loss(stable, [10, 9, 9 * (1 + 5e-6), 8, 7])) is None  # float32's last digits
+    assert growth(trace, with_loss(stable, [10, 9, 9.5, 8, 7])) is None  # a blip, taken back
+    assert growth(trace, with_loss(stable, [10, 9, 9.5, 9.4, 9.3])) == (2, None)  # stays above where it rose from
+    assert growth(trace, with_loss(stable, [10, 9, 9 * (1 + 3e-5), 9 * (1 + 3e-5), 8])) == (2, None)
+    assert growth(trace, with_loss(stable, [10, 9, 9.5, 9.6, 9.7])) == (2, None)  # rises and stays up
+    assert growth(trace, with_loss(stable, [10, 9, 8, 8.5])) == (3, None)  # the last step has no next one
+
+
+def test_on_a_step_at_or_beyond_two_over_lambda_max_any_real_rise_is_growth_and_says_its_ratio(trace):
+    unstable = trace.runs[2]
+    state, ratio = growth(trace, with_loss(unstable, [10, 9, 9.5, 8, 7]))
+    assert state == 2 and ratio == pytest.approx(0.25 * lam_max(trace), rel=1e-6)
+    assert growth(trace, with_loss(unstable, [10, 9, 9 * (1 + 5e-6), 8, 7])) is None
+
+
+def test_a_run_that_never_gets_below_its_start_neither_settles_nor_grows(trace):
+    flat = with_loss(trace.runs[0], [5, 5, 5, 5])
+    assert growth(trace, flat) is None
+    assert "converges" not in [e.kind for e in run_events(trace, flat)]
+
+
+def test_the_sentences_name_the_numbers_of_their_state(trace):
+    run = trace.runs[1]
+    assert event_text(run, Event(0, "start"), WORDS) == f"start at [0, 0], loss {float(run.loss[0]):.4g}"
+    end = event_text(run, Event(run.steps, "end"), WORDS)
+    assert end.startswith("stopped, loss ") and end.endswith(f"at [{run.path[-1][0]:.4g}, {run.path[-1][1]:.4g}]")
+    assert event_text(run, Event(3, "grows", 2.0149913), WORDS) == "grows; lr·λmax = 2.01 ≥ 2"
+    assert event_text(run, Event(3, "grows"), WORDS) == "grows"
+    assert event_text(run, Event(3, "converges"), WORDS) == "settles"
+
+
+def test_leaving_the_view_is_told_only_for_a_view_the_model_has(trace):
+    run = trace.runs[2]
+    assert "leaves" in [e.kind for e in run_events(trace, run)]
+    assert "leaves" not in [e.kind for e in run_events(trace, run, (0, 2))]
