@@ -8,6 +8,7 @@
       exercises/<run>-epoch-<n>.png the posters an exercise stops at
       assets/                       the page's figures, scripts, styles and fonts
       index.html, scenario.yaml, data.csv   the page and the copies it offers
+      lab.html                      the lab alone, for a slide's iframe
       manifest.json                 what was built, from what
     output/site/                    a site: the folders above, and
       index.html, exercises.html, .nojekyll, assets/, manifest.json,
@@ -24,6 +25,8 @@ from pathlib import Path, PurePosixPath
 TRACE = "trace.json"
 MANIFEST = "manifest.json"
 PAGE = "index.html"
+LAB_PAGE = "lab.html"
+"The lab alone, to embed in a slide deck or another page (an iframe)."
 SCENARIO_COPY = "scenario.yaml"
 DATA_COPY = "data.csv"
 "The scenario's CSV data, when it has some ('data' is never a run name)."
@@ -39,8 +42,8 @@ MEDIA_FORMATS = ("mp4", "gif", "png", "pdf")
 "The files of an animation the page links to (pdf: its handout)."
 PRUNED = frozenset({".mp4", ".gif", ".png", ".csv", ".vtt"})
 "Suffixes of the per-run files a re-render may leave behind for runs that are gone."
-PAGE_FILES = (PAGE, SCENARIO_COPY, DATA_COPY)
-"The page and the downloads beside it."
+PAGE_FILES = (PAGE, LAB_PAGE, SCENARIO_COPY, DATA_COPY)
+"The page, its lab alone and the downloads beside it."
 OWN_FOLDERS = (ASSETS, STILLS)
 "Folders whose every file gdanim wrote (the page's figures and scripts, exercise posters)."
 RESERVED_NAMES = frozenset({PurePosixPath(n).stem for n in (COMPARE, PAGE, TRACE, SCENARIO_COPY, DATA_COPY)}

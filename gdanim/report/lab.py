@@ -8,6 +8,7 @@ is plain JSON for a `<script type="application/json">` block (see docs/lab.md).
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 
 from gdanim.analysis import Analysis, Spectrum, robust_key
 from gdanim.dataset import Normalization
+from gdanim.folder import LAB_PAGE
 from gdanim.report import text as tx
 from gdanim.schema import OPTIMIZERS, QUADRATIC_LOSSES
 from gdanim.trace import Run, Trace, norm_key
@@ -183,6 +185,20 @@ def _schedules(runs: Sequence[Run], s: Mapping[str, str]) -> list[dict[str, Any]
         if schedule is not None and all(o["schedule"] != schedule for o in out):
             out.append({"label": _schedule_label(schedule, s), "schedule": dict(schedule)})
     return out
+
+
+def embed_snippets(title: str, s: Mapping[str, str]) -> dict[str, str]:
+    """Copy-ready code to show the lab alone (lab.html) in a slide deck: Reveal.js loads
+    the frame when its slide comes near (data-src) and unloads it after; Quarto and MyST
+    take it as a frame of their own. A lab link's fragment ("#lab?...") after lab.html
+    opens it with those settings."""
+    name = html.escape(s["lab_frame_title"].format(title=title))
+    size = "width:100%;height:80vh;border:0"
+    return {
+        "Reveal.js": f'<section>\n  <iframe data-src="{LAB_PAGE}" title="{name}" style="{size}"></iframe>\n</section>',
+        "Quarto": f'```{{=html}}\n<iframe src="{LAB_PAGE}" title="{name}" loading="lazy" style="{size}"></iframe>\n```',
+        "MyST": f":::{{iframe}} {LAB_PAGE}\n:width: 100%\n:::",
+    }
 
 
 def lab_context(trace: Trace, surface: Sequence[int], s: Mapping[str, str]) -> dict[str, Any] | None:

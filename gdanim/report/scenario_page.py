@@ -15,14 +15,14 @@ from typing import Any
 
 from gdanim import __version__
 from gdanim.files import write_if_changed
-from gdanim.folder import ASSETS, COMPARE, DATA_COPY, PAGE, SCENARIO_COPY, TRACE, run_csv, still_name
+from gdanim.folder import ASSETS, COMPARE, DATA_COPY, LAB_PAGE, PAGE, SCENARIO_COPY, TRACE, run_csv, still_name
 from gdanim.report import analysis_text as at
 from gdanim.report import text as tx
 from gdanim.report.captions import compare_captions, run_captions
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
 from gdanim.report.held import CUT, Held, asked_runs, cuts_of, held_events, held_runs, held_story
-from gdanim.report.lab import lab_context
+from gdanim.report.lab import embed_snippets, lab_context
 from gdanim.report.media import Media, compare_slider, find_media, slider_frames, snippets
 from gdanim.report.page import copy_static, prepare, template_dirs, write_page
 from gdanim.report.strings import strings
@@ -297,6 +297,7 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], setting
         number = held[m.name].number if m.name in held else (last if held and m.name == COMPARE else None)
         if m.files and number is not None:
             reveals[number]["downloads"].append((None, s["media_compare"] if m.name == COMPARE else m.name, m.files))
+    lab = lab_context(trace, pair, s)
     return {
         "s": s, "lang": lang, "version": __version__, "title": trace.title,
         "description": tx.markdown(trace.description), "summary": summary(trace, s),
@@ -315,7 +316,7 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], setting
         "compare_slider": grid, "compare_captions": grid_captions,
         "figures": shown_figures, "pairs": _pairs(trace, figures, s, held, reveals, last),
         "downloads": downloads, "exercises": views, "stem": folder.name,
-        "lab": lab_context(trace, pair, s),
+        "lab": lab, "embed": False, "lab_snippets": embed_snippets(trace.title, s) if lab else {},
         "media_downloads": [(m.name, m.files) for m in media if m.files],
         "held": held, "asked": asked, "held_files": held_files, "best_held": best_held,
         "reveals": reveals, "last_exercise": last, "media_pending": media_pending,
@@ -351,7 +352,14 @@ def write_report(folder: Path, trace: Trace | None = None, *, settings: RenderSe
         made = write_figures(trace, folder, s, settings) if figures else _existing_figures(folder)
     copy_static(folder / ASSETS, templates)
     context = page_context(trace, folder, made, settings, posters, index_url, exercises, media_pending)
-    return write_page(folder / PAGE, "scenario.html", context, templates)
+    page = write_page(folder / PAGE, "scenario.html", context, templates)
+    if context["lab"]:  # the lab alone, for a slide's iframe: no page around it, no answer in it
+        lab = context["lab"]
+        lab = {**lab, "runs": [r for r in lab["runs"] if r["name"] not in context["held"]]}  # no reset to an answer
+        write_page(folder / LAB_PAGE, "lab.html", {**context, "lab": lab, "embed": True}, templates)
+    else:
+        (folder / LAB_PAGE).unlink(missing_ok=True)
+    return page
 
 
 def _read_trace(folder: Path) -> Trace:
