@@ -150,15 +150,27 @@ def record(scenarios: tuple[Path, ...], output: Path, data_root: Path | None) ->
 @site_preset_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
 @data_root_option
+@click.option("--scorm", type=click.Path(path_type=Path), default=None,
+              help="Also pack the site as a SCORM 1.2 package (a .zip an LMS imports).")
+@click.option("--pass-mark", type=click.FloatRange(0, 100), default=None, metavar="SCORE",
+              help="With --scorm: the score (0-100) that passes; without it the LMS records 'completed'.")
 @friendly_errors
 def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, lang: str,
-         templates: Path | None, preset: str | None, quiet: bool, data_root: Path | None) -> None:
+         templates: Path | None, preset: str | None, quiet: bool, data_root: Path | None,
+         scorm: Path | None, pass_mark: float | None) -> None:
     """Build a course site from scenario files or folders: index.html and a page each.
 
     Scenarios whose files, data and settings are unchanged are not rendered again.
-    A scenario that fails is reported and skipped; the exit code is then 1.
+    A scenario that fails is reported and skipped; the exit code is then 1, and no
+    package is written.
     """
     from gdanim.build import build_site
+    from gdanim.build.package import check_target
+
+    if pass_mark is not None and scorm is None:
+        raise click.UsageError("--pass-mark sets the pass mark of a package: give --scorm too")
+    if scorm is not None:
+        check_target(scorm)  # before any build work
 
     def progress(outcome) -> None:
         if outcome.error:
@@ -178,7 +190,13 @@ def site(inputs: tuple[Path, ...], output: Path, jobs: int | None, force: bool, 
     click.echo(f"{result.index}: {built} scenario(s), {len(result.rendered)} rendered, "
                f"{len(result.failures)} failed ({result.seconds:.1f} s)")
     if result.failures or result.incomplete:
+        if scorm is not None:
+            click.echo(f"{scorm}: not written, the site is incomplete", err=True)
         sys.exit(EXIT_FAILED)
+    if scorm is not None:
+        from gdanim.build import package_site
+
+        click.echo(f"{package_site(result, scorm, pass_mark)}: SCORM 1.2 package of {built} scenario(s)")
 
 
 @main.command()

@@ -23,3 +23,11 @@ def browser():
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory):
+    """(site, package) of the small course in course_support, built once a session."""
+    from course_support import build_course
+
+    return build_course(tmp_path_factory.mktemp("course"))

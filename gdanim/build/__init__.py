@@ -2,13 +2,15 @@
 
     from gdanim.build import build_scenario, build_site
     built = build_scenario("scenarios/lr.yaml", "output", formats=["mp4"])
-    build_site(["scenarios"], "output/site", lang="ko")
+    site = build_site(["scenarios"], "output/site", lang="ko")
+    package_site(site, "course.zip", pass_mark=70)   # a SCORM 1.2 package of it
 
 This is the one room that orders the stages (load, record once, render, page,
 manifest) and overlaps them for speed; it hands the Trace and one RenderSettings down
 in memory. Its modules: `scenario` (one scenario's folder, and the recording in a
 child process), `ahead` (the page's work done while the animations encode), `site`
-(what a site rebuilds and when: stamps, the lock, the pool, pruning, the index), and
+(what a site rebuilds and when: stamps, the lock, the pool, pruning, the index), `package`
+(a built site as a SCORM package for a learning management system), and
 `show` (an animation inline in a notebook). The command line calls it and nothing more.
 """
 
@@ -20,7 +22,7 @@ from typing import Any
 _LAZY = {"Built": "scenario", "build_again": "scenario", "build_scenario": "scenario", "record_apart": "scenario",
          "render_scenario": "scenario", "write_scenario_report": "scenario",
          "page_ahead": "ahead", "Outcome": "site", "SiteResult": "site", "build_site": "site",
-         "show": "show"}
+         "package_site": "package", "show": "show"}
 
 __all__ = sorted(_LAZY)
 

@@ -78,6 +78,8 @@ class SiteResult:
     seconds: float = 0.0
     removed: tuple[str, ...] = ()
     "Folders of scenarios no longer given, removed from the site."
+    lang: str = "en"
+    "The language of the site's index."
 
     @property
     def failures(self) -> list[Outcome]:
@@ -309,7 +311,7 @@ def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None
                         Path(templates) if templates else None)
     write_site_manifest(site, [o.card.stem for o in ordered if o.card is not None],
                         options={"lang": lang, "jobs": jobs, "force": force or None, **(render_options or {})})
-    return SiteResult(index, ordered, time.perf_counter() - start, tuple(removed))
+    return SiteResult(index, ordered, time.perf_counter() - start, tuple(removed), index_lang)
 
 
 def remove_gone(site: Path, stems: set[str]) -> list[str]:

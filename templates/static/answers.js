@@ -4,10 +4,12 @@
 // the scenario's folder name (docs/lab.md, "Answers kept"); the value is JSON,
 // {"exercise-1": {"right": true, "choice": "divergent", "feedback": "Right."}, ...}.
 // Where storage is refused (a private window, a policy), every call still works and
-// remembers nothing.
+// remembers for this visit only. on(fn) hears each answer kept (scorm.js reports it).
 (function () {
   "use strict";
   var PREFIX = "gdanim:answers:";
+  var visit = {};  // key -> JSON, where storage is refused
+  var heard = [];
 
   function storage() {
     try {
@@ -23,30 +25,34 @@
   }
   /** The answers kept for a scenario: {exercise id: {right, choice, feedback}} ({} when none). */
   function load(root, stem) {
-    var s = storage();
+    var s = storage(), k = key(root, stem);
     try {
-      var value = s ? JSON.parse(s.getItem(key(root, stem)) || "{}") : {};
+      var value = JSON.parse((s ? s.getItem(k) : visit[k]) || "{}");
       return value && typeof value === "object" ? value : {};
     } catch (e) {
       return {};
     }
   }
-  /** Keep one answer (exercise id -> {right, choice, feedback}); false when nothing is stored. */
+  /** Keep one answer (exercise id -> {right, choice, feedback}); false when it is kept for
+   * this visit only. Each function given to on() hears it: fn(stem, id, answer). */
   function save(root, stem, id, answer) {
-    var s = storage();
-    if (!s) return false;
+    var s = storage(), k = key(root, stem), all = load(root, stem), kept = false;
+    all[id] = answer;
     try {
-      var all = load(root, stem);
-      all[id] = answer;
-      s.setItem(key(root, stem), JSON.stringify(all));
-      return true;
-    } catch (e) {
-      return false;  // full, or refused
-    }
+      if (s) {
+        s.setItem(k, JSON.stringify(all));
+        kept = true;
+      }
+    } catch (e) { /* full, or refused */ }
+    if (!kept) visit[k] = JSON.stringify(all);
+    heard.forEach(function (fn) { fn(stem, id, answer); });
+    return kept;
   }
+  function on(fn) { heard.push(fn); }
   /** Forget a scenario's answers. */
   function clear(root, stem) {
     var s = storage();
+    delete visit[key(root, stem)];
     try {
       if (s) s.removeItem(key(root, stem));
     } catch (e) { /* refused: nothing was kept */ }
@@ -71,7 +77,7 @@
     });
   }
   (window.gdanim = window.gdanim || {}).answers = {key: key, load: load, save: save, clear: clear,
-    progress: progress, show: show};
+    progress: progress, show: show, on: on};
   document.querySelectorAll("button[data-clear-all]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
