@@ -88,6 +88,10 @@ def test_the_lab_page_opens_with_the_settings_of_a_lab_link(browser, course):
         page.goto((site / "course" / "lab.html").as_uri() + "#lab?lr=0.005&epochs=12")
         page.reload()
         assert page.evaluate("[gdanim.lab.state.lr, gdanim.lab.state.epochs]") == [0.005, 12]
+        assert not page.is_visible("#lab-link-notice")  # a slide's lab says nothing of its link
+        page.goto((site / "course" / "lab.html").as_uri() + "#lab?lr=banana")
+        page.reload()
+        assert page.is_visible("#lab-link-notice")  # but a link it could not read is news
         assert page.evaluate("gdanim.lab.link()").split("#")[0].endswith("/course/lab.html")
         assert visit.errors == [] and visit.outside == []
     finally:

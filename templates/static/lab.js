@@ -278,7 +278,7 @@
   lab.lrOfPosition = lrOfPosition;
 
   // ---- links: open the state a link carries; copy one ------------------------------------
-  var notice = el("lab-link-notice");
+  var notice = el("lab-link-notice"), embedded = document.body.classList.contains("embed");
   function openLink() {
     // only "#lab?..." is a lab link (other fragments are the page's own anchors); its fields
     // are read as key=value pairs and checked one by one (model.fromLink), never run
@@ -295,7 +295,7 @@
       notice.textContent = say("link_restored", {});
     }
     notice.classList.toggle("lab-bad", !!got.error);
-    notice.hidden = false;
+    notice.hidden = !got.error && embedded;  // in a slide's frame (lab.html) only a bad link is news
     return true;
   }
   window.addEventListener("hashchange", function () { if (openLink()) schedule(); });
