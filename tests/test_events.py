@@ -144,3 +144,61 @@ def test_leaving_the_view_is_told_only_for_a_view_the_model_has(trace):
     run = trace.runs[2]
     assert "leaves" in [e.kind for e in run_events(trace, run)]
     assert "leaves" not in [e.kind for e in run_events(trace, run, (0, 2))]
+
+
+def test_a_run_stopped_at_its_max_loss_diverges_at_its_last_state_though_its_loss_never_reached_ten_times_its_start():
+    stopped = SCENARIO.replace("runs: [", "runs: [{lr: 0.25, stop: {max_loss: 30}}, ")
+    trace = gdanim.record(gdanim.parse_scenario(stopped))
+    run = trace.runs[0]
+    loss = np.append(run.loss.astype(np.float64), run.final_loss)
+    assert run.status == "diverged" and run.steps > 1 and loss.max() < 10 * loss[0]
+    assert kinds(run_events(trace, run))[-2:] == [(run.steps, "diverges"), (run.steps, "end")]
+
+
+def test_a_run_whose_loss_overflows_from_its_start_diverges_at_its_last_finite_state():
+    trace = gdanim.record(gdanim.parse_scenario(SCENARIO.replace("init: [0, 0]", "init: [1e20, 1e20]")))
+    run = trace.runs[0]  # lr 0.05: stable, but the first loss is already beyond float32
+    assert run.status == "diverged" and not np.isfinite(run.loss[0])
+    finite = np.flatnonzero(np.isfinite(run.path).all(axis=1))
+    assert finite.size and kinds(run_events(trace, run)) == [(0, "start"), (int(finite[-1]), "diverges"),
+                                                              (run.steps, "end")]
+
+
+ROBUST = """\
+data: {points: {x: [0, 1, 2, 3, 4, 5], y: [1, 3, 5.5, 6.5, 9, 0]}}
+init: [0, 0]
+epochs: 200
+runs: [{loss: mae, lr: 0.05}, {loss: huber, lr: 0.1}, {loss: sae, lr: 0.01}]
+"""
+
+
+@pytest.fixture(scope="module")
+def robust_trace():
+    return gdanim.record(gdanim.parse_scenario(ROBUST))
+
+
+@pytest.mark.parametrize("k", [0, 1, 2], ids=["mae", "huber", "sae"])
+def test_a_robust_run_settles_where_it_has_come_99_percent_of_the_way_to_its_own_minimum_not_the_least_squares_one(
+        robust_trace, k):
+    run = robust_trace.runs[k]
+    fit = robust_trace.analysis.best(run.settings.loss)[1]
+    converges = [e.state for e in run_events(robust_trace, run) if e.kind == "converges"]
+    assert converges == [settled_at(run, fit)]
+    loss = np.append(run.loss.astype(np.float64), run.final_loss)
+    assert loss.min() < fit + 0.01 * (loss[0] - fit) and fit > 0
+
+
+def test_a_robust_run_overshoots_when_it_crosses_its_own_minimum():
+    trace = gdanim.record(gdanim.parse_scenario(ROBUST.replace("runs: [", "runs: [{loss: mae, lr: 3}, ")))
+    run = trace.runs[0]
+    assert (1, "overshoot") in kinds(run_events(trace, run))
+    assert (1, "overshoot") not in kinds(run_events(trace, trace.runs[1]))
+
+
+@pytest.mark.xfail(strict=True, reason="events.best asks the analysis for Huber's default delta, not the run's")
+def test_a_huber_run_settles_toward_the_minimum_of_its_own_delta():
+    trace = gdanim.record(gdanim.parse_scenario(ROBUST.replace("runs: [", "runs: [{loss: huber, huber_delta: 0.5, "
+                                                                          "lr: 0.1}, ")))
+    run = trace.runs[0]
+    fit = trace.analysis.best("huber", 0.5)[1]
+    assert [e.state for e in run_events(trace, run) if e.kind == "converges"] == [settled_at(run, fit)]
