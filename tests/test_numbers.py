@@ -36,3 +36,15 @@ def test_an_overflow_is_infinity_never_nan_and_nothing_is_a_dash():
     assert num(float("-inf")) == "−∞"
     assert num(None) == "—"
     assert num(0) == num(0.0) == num(-0.0) == "0"
+
+
+def test_a_million_and_above_is_scientific_even_with_digits_enough_to_write_it_plainly():
+    assert num(1234567.0, 7) == "1.234567e6"
+    assert num(1e6, 7) == "1e6"
+    assert num(999999.0, 7) == "999999"
+
+
+def test_a_number_just_below_ten_thousand_that_keeps_four_digits_stays_plain():
+    assert num(9999.4) == "9999"
+    assert num(-9999.4) == "-9999"
+    assert num(99.994) == "99.99"

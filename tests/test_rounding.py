@@ -3,13 +3,25 @@ recorder on doubles itself."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gdanim
-from gdanim.rounding import EPS32, FACTOR, FLOOR, excess, reference_runs, run_excess
+from gdanim.rounding import (
+    EPS32,
+    FACTOR,
+    FLOOR,
+    beyond_rounding,
+    excess,
+    largest_difference,
+    reference_runs,
+    run_excess,
+)
+from gdanim.trace import dumps
 
 SCENARIO = """\
 title: rounding
@@ -64,3 +76,89 @@ def test_excess_is_the_distance_over_factor_times_the_trusted_running_largest(m,
     assert excess(values, trusted, exact) == pytest.approx(want, rel=1e-12)
     values[-1] = np.nan  # rows where any is not finite are left out
     assert excess(values, trusted, exact) <= want * (1 + 1e-12)
+
+
+def test_the_largest_difference_of_two_documents_is_named_by_its_place():
+    old = {"title": "t", "runs": [{"lr": 0.1, "loss": [3.0, 2.0]}, {"lr": 0.2, "loss": [1.0]}]}
+    new = {"title": "t", "runs": [{"lr": 0.1, "loss": [3.0, 2.5]}, {"lr": 0.2, "loss": [1.0]}]}
+    assert largest_difference(old, new) == ("runs[0].loss[1]", 0.5)
+    assert largest_difference(old, old)[1] == 0.0
+    assert largest_difference({"a": 400.0}, {"a": 500.0}, relative=True) == ("a", pytest.approx(0.2))  # over the larger
+    assert largest_difference({"a": 0.5}, {"a": 0.25}, relative=True) == ("a", 0.25)  # over 1 below 1
+    assert largest_difference({"a": -500.0}, {"a": -400.0}, relative=True)[1] == pytest.approx(0.2)
+
+
+def test_anything_but_a_number_that_differs_is_an_infinite_difference():
+    inf = float("inf")
+    assert largest_difference({"a": "x"}, {"a": "y"}) == ("a", inf)
+    assert largest_difference({"a": None}, {"a": 0.0}) == ("a", inf)
+    assert largest_difference({"a": False}, {"a": 0.5}) == ("a", inf)
+    assert largest_difference({"a": 1}, {"b": 1}) == ("a", inf)
+    assert largest_difference({"l": [1, 2]}, {"l": [1, 2, 3]}) == ("l (length 2 -> 3)", inf)
+    assert largest_difference({"l": [1, 5]}, {"l": [1, 2, 3]}) == ("l (length 2 -> 3)", inf)
+    assert largest_difference({}, {}, "top") == ("top", 0.0)
+    assert largest_difference([], [], "top") == ("top", 0.0)
+
+
+SMALL = """\
+title: rounding
+data: {points: {x: [0, 1, 2, 3], y: [1, 3, 5.5, 6.5]}}
+init: [0, 0]
+loss: mse
+epochs: 12
+runs: [{name: slow, lr: 0.05}, {name: fast, lr: 0.16}]
+"""
+
+
+@pytest.fixture(scope="module")
+def small():
+    return gdanim.record(gdanim.parse_scenario(SMALL, "s.yaml"))
+
+
+def rewritten(tmp_path, trace, change):
+    doc = json.loads(dumps(trace))
+    change(doc)
+    path = tmp_path / "trace.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_a_trace_recorded_again_is_within_rounding_of_itself(small, tmp_path):
+    assert beyond_rounding(rewritten(tmp_path, small, lambda doc: None), small) is None
+
+
+def test_a_number_outside_the_steps_that_moved_beyond_rounding_is_named_with_its_size(small, tmp_path):
+    def shift(doc):
+        doc["runs"][1]["best"]["loss"] += 0.01  # a loss below 1: relative to 1
+    assert beyond_rounding(rewritten(tmp_path, small, shift), small) == "runs[1].best.loss differs by 0.01 relative"
+
+    def nudge(doc):
+        doc["runs"][1]["best"]["loss"] += 5e-5  # within NUMBERS_RTOL
+    assert beyond_rounding(rewritten(tmp_path, small, nudge), small) is None
+
+    def rename(doc):
+        doc["title"] = "another"
+    assert beyond_rounding(rewritten(tmp_path, small, rename), small) == "title differs"
+
+
+def test_a_run_that_took_other_steps_or_strayed_from_its_float64_path_is_named(small, tmp_path):
+    def shorter(doc):
+        doc["runs"][0]["steps"] = doc["runs"][0]["steps"][:-1]
+    assert beyond_rounding(rewritten(tmp_path, small, shorter), small) == (
+        "runs[0] (slow) took 11 steps (max_epochs), now 12 (max_epochs)")
+
+    def stray(doc):
+        doc["runs"][1]["steps"][6]["params"] = [p * 1.001 for p in doc["runs"][1]["steps"][6]["params"]]
+    found = beyond_rounding(rewritten(tmp_path, small, stray), small)
+    assert found.startswith("runs[1] (fast) is ") and found.endswith(" x farther from its float64 path than float32 "
+                                                                     "rounding goes")
+
+    def unreadable(doc):
+        del doc["runs"][0]["steps"][0]["grad"]
+    assert beyond_rounding(rewritten(tmp_path, small, unreadable), small).startswith("its runs cannot be read (")
+
+
+def test_the_final_loss_is_judged_with_the_steps_when_both_took_as_many(small, tmp_path):
+    def final(doc):
+        doc["runs"][0]["final"]["loss"] *= 1.001
+    assert beyond_rounding(rewritten(tmp_path, small, final), small).startswith("runs[0] (slow) is ")
