@@ -34,10 +34,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gdanim.errors import GdanimError, MachineError
 from gdanim.folder import PAGE
+
+if TYPE_CHECKING:
+    from gdanim.trace import Trace
 
 PREFIX = "/__gdanim__/"
 "Where the server's own files and events live (no site file starts with it)."
@@ -119,8 +122,10 @@ class Builder:
         """Pages of the changed scenarios first, then the site; the problems of both shown."""
         from gdanim.build import build_site
 
+        recorded = {}  # each page's recording, handed to the site build: recorded once
         for path in changed:
-            if self._page_first(path):
+            if (first := self._page_first(path)) is not None:
+                recorded[str(path.resolve())] = first
                 self.notify({"type": "reload"})
         problems: dict[str, list[str]] = {}
 
@@ -135,15 +140,17 @@ class Builder:
         started = time.perf_counter()
         try:
             build_site(self.inputs, self.site, jobs=self.jobs, lang=self.lang, templates=self.templates,
-                       render_options=self.render_options, progress=progress, data_root=self.data_root)
+                       render_options=self.render_options, progress=progress, data_root=self.data_root,
+                       recorded=recorded)
         except (GdanimError, OSError) as exc:  # the site as a whole (no scenarios, a lock, the disk)
             problems[""] = [f"error: {exc}"]
         self._set_problems(problems)
         self.notify({"type": "reload"})
         self.echo(f"site built ({time.perf_counter() - started:.1f} s); watching for changes")
 
-    def _page_first(self, path: Path) -> bool:
-        """Write the scenario's page from its new trace, without animations; True when written.
+    def _page_first(self, path: Path) -> tuple[str, Trace] | None:
+        """Write the scenario's page from its new trace, without animations; returns (the
+        scenario's content hash, the trace) when written, for the site build to render.
         A scenario that does not load is left to the site build, which reports it."""
         from gdanim.api import record_to
         from gdanim.build.scenario import write_scenario_report
@@ -156,19 +163,19 @@ class Builder:
             scenario = load_scenario(path, self.data_root)
             folder = claim_folder(scenario_folder(self.site, scenario.stem), built_by_gdanim)
             if not (folder / PAGE).is_file():
-                return False  # a first build: the site build writes it whole
+                return None  # a first build: the site build writes it whole
             media = media_key(scenario.content_hash(), self.render_options, self.lang or scenario.spec.lang)
             if read_stamp(folder).get("media") == media:
-                return False  # its animations stand: the site build writes the page with them at once
+                return None  # its animations stand: the site build writes the page with them at once
             self.notify({"type": "pending", "folder": scenario.stem})
             trace, folder = record_to(scenario, self.site)
             settings = settings_from(scenario, self.render_options, self.lang or scenario.spec.lang)
             write_scenario_report(scenario, folder, trace=trace, settings=settings, templates=self.templates,
                                   index_url="../index.html", media_pending=True, figures={})  # both follow
         except (GdanimError, OSError):
-            return False
+            return None
         self.echo(f"{scenario.stem}: page (figures and animations on their way)")
-        return True
+        return scenario.content_hash(), trace
 
     def _set_problems(self, problems: dict[str, list[str]]) -> None:
         if problems != self.problems.by_source:

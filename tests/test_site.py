@@ -94,6 +94,32 @@ def test_changing_one_scenario_renders_only_that_one(tmp_path):
     assert "Second, changed" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_scenario_recorded_already_is_rendered_from_that_recording_while_its_file_is_unchanged(
+        tmp_path, monkeypatch):
+    from gdanim.api import record_to
+    from gdanim.build import scenario as building
+    from gdanim.errors import GdanimError
+    from gdanim.scenario import load_scenario
+
+    path = write(tmp_path / "src", "one", "First")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    write(tmp_path / "src", "one", "First, changed")
+    scenario = load_scenario(path)
+    trace, _ = record_to(scenario, tmp_path / "site")  # as `gdanim serve` records it for the page
+    recorded = {str(path.resolve()): (scenario.content_hash(), trace)}
+
+    def no_recording(*args, **kwargs):
+        raise GdanimError("recorded again")
+
+    monkeypatch.setattr(building, "record_apart", no_recording)
+    again = build_site([tmp_path / "src"], tmp_path / "site", jobs=1, recorded=recorded)
+    assert again.failures == [] and again.rendered == ["one"]
+    assert "First, changed" in (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
+    write(tmp_path / "src", "one", "First, changed again")  # the recording is of an older file now
+    stale = build_site([tmp_path / "src"], tmp_path / "site", jobs=1, recorded=recorded)
+    assert "recorded again" in stale.failures[0].error
+
+
 def test_a_run_removed_from_the_scenario_leaves_no_files_behind(tmp_path):
     path = write(tmp_path / "src", "one")
     build_site([tmp_path / "src"], tmp_path / "site", jobs=1)

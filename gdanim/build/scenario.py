@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from gdanim import interrupt
 from gdanim.errors import GdanimError, MachineError, ScenarioError
-from gdanim.files import atomic_write_bytes, remove_leftovers, remove_stale
+from gdanim.files import atomic_write_bytes, output_folder, remove_leftovers, remove_stale
 from gdanim.folder import DATA_COPY, MEDIA, TRACE
 from gdanim.scenario import Scenario, load_scenario
 from gdanim.settings import RenderSettings, settings_of
@@ -104,9 +104,11 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
 def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings, *,
                       jobs: int | None = None, progress: bool | None = None,
                       meanwhile: Callable[[Trace, Path], object] | None = None,
-                      after: Callable[[Trace, Path], object] | None = None) -> RenderResult:
+                      after: Callable[[Trace, Path], object] | None = None,
+                      recorded: Trace | None = None) -> RenderResult:
     """Record once in a child process while the render workers start, then render the
-    trace; returns the RenderResult.
+    trace; returns the RenderResult. `recorded`: the scenario's trace, already recorded
+    and written to its folder (by `gdanim serve`, say): rendered without recording again.
 
     `meanwhile(trace, folder)`, when given, runs in this process once the trace is
     recorded, while the workers draw and encode. `after(trace, folder)` (a function that
@@ -119,7 +121,10 @@ def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings
 
     tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
     with workers(job_count(jobs, tasks), after) as pool:  # they import matplotlib meanwhile
-        trace, folder = record_apart(scenario, Path(output))
+        if recorded is None:
+            trace, folder = record_apart(scenario, Path(output))
+        else:
+            trace, folder = recorded, output_folder(Path(output), scenario.stem)
         interrupt.check()
         later = (lambda: meanwhile(trace, folder)) if meanwhile is not None else None
         return render_trace(trace, folder, settings, jobs=jobs, progress=progress, pool=pool,

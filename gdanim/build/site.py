@@ -12,6 +12,7 @@ parallel worker processes; a scenario that fails is reported and the others stil
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -111,6 +112,8 @@ class Job:
     render_jobs: int | None = None
     data_root: str | None = None
     "The folder data paths may lead into (--data-root); None: each scenario's own."
+    recorded: tuple[str, Trace] | None = None
+    "(the scenario's content hash, its trace) when recorded already: rendered as it is if the file still hashes so."
 
 
 def scenario_files(inputs: Iterable[str | Path]) -> list[Path]:
@@ -144,16 +147,17 @@ def read_stamp(folder: Path) -> dict[str, Any]:
         return {}
 
 
-def _render(scenario, site: Path, settings: RenderSettings, jobs: int | None,
+def _render(scenario, site: Path, settings: RenderSettings, jobs: int | None, recorded: Trace | None = None,
             ) -> tuple[Trace, tuple[str, ...], dict[str, str] | bool]:
-    """Record and animate; returns (the trace, failures, the page's figures drawn meanwhile)."""
+    """Record (unless `recorded`) and animate; returns (the trace, failures, the page's
+    figures drawn meanwhile)."""
     try:
         from gdanim.build.scenario import record_and_render
         from gdanim.render import pipeline  # noqa: F401 - the renderer is there
     except ImportError:  # without the renderer: record only, the page shows no animations
         from gdanim.api import record_to
 
-        trace, _ = record_to(scenario, site)
+        trace = recorded if recorded is not None else record_to(scenario, site)[0]
         return trace, (), True
     figures: dict[str, str] = {}
 
@@ -162,7 +166,8 @@ def _render(scenario, site: Path, settings: RenderSettings, jobs: int | None,
 
         figures.update(write_figures(trace, folder, strings(settings.lang), settings))
 
-    result = record_and_render(scenario, site, settings, jobs=jobs, progress=False, meanwhile=draw_figures)
+    result = record_and_render(scenario, site, settings, jobs=jobs, progress=False, meanwhile=draw_figures,
+                               recorded=recorded)
     return result.trace, tuple(f"{name}: {message}" for name, message in result.failures), figures
 
 
@@ -197,7 +202,9 @@ def build_one(job: Job) -> Outcome:
             if not is_gdanim_folder(folder):  # a first build: an empty stamp marks the folder as gdanim's
                 atomic_write_text(folder / STAMP, "{}")
             started = time.time()
-            trace, warnings, drawn = _render(scenario, site, settings, job.render_jobs)
+            hashed, recorded = job.recorded or (None, None)
+            recorded = recorded if hashed == scenario.content_hash() and (folder / TRACE).is_file() else None
+            trace, warnings, drawn = _render(scenario, site, settings, job.render_jobs, recorded)
             remove_stale(folder, [w.split(": ")[0] for w in warnings], MEDIA, started)  # no old media left
             prune(folder, trace)
         figures = page_key(media, lang, "figures")
@@ -257,22 +264,28 @@ def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | 
                force: bool = False, lang: str | None = None, templates: str | Path | None = None,
                render_options: dict[str, Any] | None = None,
                progress: Callable[[Outcome], None] | None = None,
-               data_root: str | Path | None = None) -> SiteResult:
+               data_root: str | Path | None = None,
+               recorded: dict[str, tuple[str, Trace]] | None = None) -> SiteResult:
     """Build the site in `output` from scenario files or folders; returns what happened.
 
     lang: the language of every page; None gives each scenario's page its own `lang`, and
     the index the language most scenarios speak. One build at a time: a second one into
-    the same folder is a MachineError, not a mix of both."""
+    the same folder is a MachineError, not a mix of both. recorded: by scenario file
+    (resolved path), (content hash, trace) of scenarios recorded into the site already
+    (`gdanim serve` does, for the page): each is rendered without recording again while
+    its file still hashes so."""
     with folder_lock(Path(output).resolve(), LOCK, "gdanim site command"):
         return _build(inputs, output, jobs=jobs, force=force, lang=lang, templates=templates,
-                      render_options=render_options, progress=progress, data_root=data_root)
+                      render_options=render_options, progress=progress, data_root=data_root,
+                      recorded=recorded or {})
 
 
 def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,
            force: bool = False, lang: str | None = None, templates: str | Path | None = None,
            render_options: dict[str, Any] | None = None,
            progress: Callable[[Outcome], None] | None = None,
-           data_root: str | Path | None = None) -> SiteResult:
+           data_root: str | Path | None = None,
+           recorded: dict[str, tuple[str, Trace]] | None = None) -> SiteResult:
     """build_site's work, with the site's lock held."""
     start = time.perf_counter()
     if lang is not None:
@@ -297,7 +310,8 @@ def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None
         stems[stem.lower()] = str(path)
         todo.append((i, Job(str(path), str(site), lang, str(templates) if templates else None,
                             dict(render_options or {}), force,
-                            data_root=str(data_root) if data_root is not None else None)))
+                            data_root=str(data_root) if data_root is not None else None,
+                            recorded=(recorded or {}).get(str(path.resolve())))))
     for i, outcome in _run(todo, jobs):
         outcomes[i] = outcome
         if progress is not None:
@@ -364,7 +378,7 @@ def _run(todo: list[tuple[int, Job]], jobs: int | None) -> Iterable[tuple[int, O
     share = max(1, _cpus() // workers)
     pool = ProcessPoolExecutor(max_workers=workers, initializer=interrupt.worker_init)
     try:
-        futures = {pool.submit(build_one, Job(**{**asdict(job), "render_jobs": share})): i
+        futures = {pool.submit(build_one, dataclasses.replace(job, render_jobs=share)): i
                    for i, job in stale}
         for future in as_completed(futures):
             try:
