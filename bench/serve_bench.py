@@ -2,7 +2,7 @@
 with a new learning rate to the served page showing the new run, and to all its
 animations written, each against `gdanim render` of the same file in the same run.
 
-    python bench/serve_bench.py [--scenario scenarios/lr.yaml] [--repeat 3]
+    python bench/serve_bench.py [--scenario scenarios/lr.yaml] [--repeat 3] [--verbose]
 
 page    saving the file -> the served page's runs table and lab hold the new run
 media   saving the file -> the page again, with every animation of the scenario
@@ -48,7 +48,7 @@ def wait(check, timeout: float = 600, step: float = 0.02) -> float:
     raise SystemExit("timed out")
 
 
-def one_round(source: Path, work: Path, rate: float) -> tuple[float, float, float]:
+def one_round(source: Path, work: Path, rate: float, verbose: bool = False) -> tuple[float, float, float]:
     folder = work / "scenarios"
     folder.mkdir(parents=True)
     path = folder / source.name
@@ -58,9 +58,15 @@ def one_round(source: Path, work: Path, rate: float) -> tuple[float, float, floa
     render = time.perf_counter() - started
 
     lines: list[str] = []
+    heard: list[tuple[float, str]] = []
     proc = subprocess.Popen(gdanim("serve", str(folder), "-o", str(work / "site"), "--port", "0"),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    threading.Thread(target=lambda: [lines.append(line) for line in proc.stdout], daemon=True).start()
+    def listen() -> None:
+        for line in proc.stdout:
+            heard.append((time.monotonic(), line))
+            lines.append(line)
+
+    threading.Thread(target=listen, daemon=True).start()
     try:
         wait(lambda: any("site built" in line for line in lines))
         url = re.search(r"at (http://\S+/)", "".join(lines)).group(1) + path.stem + "/"
@@ -79,6 +85,10 @@ def one_round(source: Path, work: Path, rate: float) -> tuple[float, float, floa
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(30)
+    if verbose:  # what the server said after the save, and when
+        for at, line in heard:
+            if at >= saved:
+                print(f"  +{at - saved:6.2f} s  {line.rstrip()}")
     return page, media, render
 
 
@@ -86,11 +96,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "lr.yaml")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--verbose", action="store_true", help="print what the server said after each save, timed")
     args = parser.parse_args()
     for n in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
             load = os.getloadavg()[0]
-            page, media, render = one_round(args.scenario.resolve(), Path(tmp), 0.005 + 0.0001 * n)
+            page, media, render = one_round(args.scenario.resolve(), Path(tmp), 0.005 + 0.0001 * n,
+                                            args.verbose)
             print(f"load {load:.1f} / {os.getloadavg()[0]:.1f}: page {page:.2f} s = {page / render:.3f} of render; "
                   f"media {media:.1f} s = {media / render:.2f} of render; render {render:.1f} s")
 
