@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from gdanim import __version__
+from gdanim import __version__, interrupt
 from gdanim.i18n import LANGUAGES
 
 EXIT_BAD_INPUT = 2
@@ -26,40 +26,46 @@ EXIT_INTERRUPTED = 130
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn gdanim's own errors into a message on stderr and exit code 2 (1 when the
     machine failed: disk, permissions, a killed process), and Ctrl-C into "interrupted"
-    and exit code 130, without a traceback."""
+    and exit code 130, without a traceback: whatever fails after a Ctrl-C (a pool its
+    workers left on the same signal) is the Ctrl-C's doing."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from concurrent.futures.process import BrokenProcessPool
-
-        from gdanim.errors import GdanimError, MachineError, cannot_write
-
-        try:
-            return command(*args, **kwargs)
-        except MachineError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_FAILED)
-        except GdanimError as exc:
-            click.echo(f"error: {exc}" if "\n" not in str(exc) else f"error:\n{exc}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-        except OSError as exc:  # the machine failed somewhere the library did not expect
-            what = cannot_write(exc.filename, exc) if exc.filename else f"{exc.strerror or exc}"
-            click.echo(f"error: {what}", err=True)
-            sys.exit(EXIT_FAILED)
-        except BrokenProcessPool:
-            click.echo("error: a worker process ended unexpectedly (killed by the system, "
-                       "out of memory?)", err=True)
-            sys.exit(EXIT_FAILED)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        except (ImportError, MemoryError) as exc:  # a library that cannot load: ulimit -v, say
-            what = (f"cannot load {exc.name or 'a library'} ({str(exc)[:120]})" if isinstance(exc, ImportError)
-                    else "out of memory")
-            click.echo(f"error: {what}; a memory limit (ulimit -v) or a machine short of memory?", err=True)
-            sys.exit(EXIT_FAILED)
+        with interrupt.noting():
+            try:
+                return command(*args, **kwargs)
+            except KeyboardInterrupt:
+                told = ("interrupted", EXIT_INTERRUPTED)
+            except Exception as exc:
+                told = ("interrupted", EXIT_INTERRUPTED) if interrupt.pressed() else _told(exc)
+                if told is None:
+                    raise  # a bug: its traceback
+        click.echo(told[0], err=True)
+        sys.exit(told[1])
 
     return wrapper
+
+
+def _told(exc: Exception) -> tuple[str, int] | None:
+    """(the line that explains exc, the exit code), or None for an error that is a bug."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from gdanim.errors import GdanimError, MachineError, cannot_write
+
+    if isinstance(exc, MachineError):
+        return f"error: {exc}", EXIT_FAILED
+    if isinstance(exc, GdanimError):
+        return (f"error: {exc}" if "\n" not in str(exc) else f"error:\n{exc}"), EXIT_BAD_INPUT
+    if isinstance(exc, OSError):  # the machine failed somewhere the library did not expect
+        what = cannot_write(exc.filename, exc) if exc.filename else f"{exc.strerror or exc}"
+        return f"error: {what}", EXIT_FAILED
+    if isinstance(exc, BrokenProcessPool):
+        return "error: a worker process ended unexpectedly (killed by the system, out of memory?)", EXIT_FAILED
+    if isinstance(exc, (ImportError, MemoryError)):  # a library that cannot load: ulimit -v, say
+        what = (f"cannot load {exc.name or 'a library'} ({str(exc)[:120]})" if isinstance(exc, ImportError)
+                else "out of memory")
+        return f"error: {what}; a memory limit (ulimit -v) or a machine short of memory?", EXIT_FAILED
+    return None
 
 
 def load_all(paths: tuple[Path, ...], data_root: Path | None = None) -> list:

@@ -27,7 +27,6 @@ import json
 import os
 import queue
 import re
-import signal
 import socket
 import threading
 import time
@@ -36,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gdanim import interrupt
 from gdanim.errors import GdanimError, MachineError
 from gdanim.folder import PAGE
 
@@ -355,49 +355,32 @@ def serve(inputs: Sequence[str | Path], site: str | Path, *, host: str = "127.0.
     echo(f"serving {site} at {url} (Ctrl-C stops)")
     if ready is not None:
         ready(url)
-    ctrl_c = _CtrlC()
     watcher = Watcher(site)
     written = threading.Event()
     threading.Thread(target=announce_media, args=(site, broadcaster, written), daemon=True).start()
-    try:
-        watcher.watch(builder.watched())  # from before the first build: no edit is missed
-        builder.build()
-        if open_browser:
-            import webbrowser
+    with interrupt.noting():
+        try:
+            watcher.watch(builder.watched())  # from before the first build: no edit is missed
+            builder.build()
+            if open_browser:
+                import webbrowser
 
-            webbrowser.open(url)
-        _warm_up(templates)
-        while True:
-            changes = watcher.next()
-            changed, everything = builder.affected(changes)
-            builder.build([] if everything else changed)
-            watcher.watch(builder.watched())  # a new data file or folder is watched too
-    except BaseException:
-        if ctrl_c.pressed:  # the build's workers stopped too, and their pool may say so first
-            raise KeyboardInterrupt from None
-        raise
-    finally:
-        ctrl_c.restore()
-        written.set()
-        watcher.stop()
-        server.stop()
-        sock.close()
-
-
-class _CtrlC:
-    """Ctrl-C noted as well as raised, so that whatever the build raises after it (a
-    worker pool broken by the same signal) still ends the command as interrupted."""
-
-    def __init__(self) -> None:
-        self.pressed = False
-        self.previous = signal.signal(signal.SIGINT, self._pressed)
-
-    def _pressed(self, signum, frame) -> None:
-        self.pressed = True
-        raise KeyboardInterrupt
-
-    def restore(self) -> None:
-        signal.signal(signal.SIGINT, self.previous)
+                webbrowser.open(url)
+            _warm_up(templates)
+            while True:
+                changes = watcher.next()
+                changed, everything = builder.affected(changes)
+                builder.build([] if everything else changed)
+                watcher.watch(builder.watched())  # a new data file or folder is watched too
+        except BaseException:
+            if interrupt.pressed():  # the build's workers stopped too, and their pool may say so first
+                raise KeyboardInterrupt from None
+            raise
+        finally:
+            written.set()
+            watcher.stop()
+            server.stop()
+            sock.close()
 
 
 class Watcher:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pytest
 from click.testing import CliRunner
 from render_support import interrupt_while_writing, probe, scenario_file
@@ -132,3 +136,34 @@ def test_a_bad_pace_exits_2_naming_the_file_line_and_key_and_writes_nothing(tmp_
     result = CliRunner().invoke(main, ["render", str(path), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and f"{path}:{line}: {key}:" in result.output, result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def racing_command(press: bool):
+    """A command whose pool breaks the way the workers break it on Ctrl-C, after a Ctrl-C or not."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    import click
+
+    from gdanim.cli import friendly_errors
+
+    @click.command()
+    @friendly_errors
+    def racing() -> None:
+        try:
+            if press:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(5)
+        except KeyboardInterrupt:
+            pass  # the pool saw its workers go first
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    return racing
+
+
+def test_whatever_fails_after_ctrl_c_ends_the_command_as_interrupted_and_the_handler_is_put_back():
+    before = signal.getsignal(signal.SIGINT)
+    result = CliRunner().invoke(racing_command(press=True))
+    assert (result.exit_code, result.output.strip()) == (130, "interrupted")
+    assert signal.getsignal(signal.SIGINT) is before
+    result = CliRunner().invoke(racing_command(press=False))  # no Ctrl-C this time: a worker died
+    assert result.exit_code == 1 and result.output.startswith("error: a worker process ended unexpectedly")
