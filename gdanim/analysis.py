@@ -111,7 +111,7 @@ def loss_values(X: np.ndarray, y: np.ndarray, params: np.ndarray, loss: str,
     flat = w.reshape(-1, w.shape[-1])  # [m, p]  # pragma: no mutate (numpy takes any negative size as -1)
     out = np.empty(flat.shape[0])
     step = max(1, 4_000_000 // max(len(y), 1))  # rows per chunk  # pragma: no mutate (chunks change memory, not values)
-    for start in range(0, flat.shape[0], step):
+    for start in range(0, flat.shape[0], step):  # pragma: no mutate (a step of 1 only slows: same values)
         err = flat[start:start + step] @ X.T - y  # [rows, n]
         out[start:start + step] = _reduce(err, loss, huber_delta)
     return out.reshape(w.shape[:-1])
@@ -119,7 +119,8 @@ def loss_values(X: np.ndarray, y: np.ndarray, params: np.ndarray, loss: str,
 
 def _reduce(err: np.ndarray, loss: str, huber_delta: float) -> np.ndarray:
     """The loss of errors err [..., n] (yhat - y). -> [...]"""
-    with np.errstate(over="ignore", invalid="ignore"):
+    # invalid never arises: every piece is >= 0 (no inf - inf) and a nan from X @ w passes quietly
+    with np.errstate(over="ignore", invalid="ignore"):  # pragma: no mutate (invalid: see above)
         if loss in ("sse", "mse"):
             each = err * err
         elif loss in ("sae", "mae"):
@@ -161,7 +162,7 @@ def robust_fit(x: np.ndarray, y: np.ndarray, loss: str, huber_delta: float = 1.0
     return RobustFit(loss, float(huber_delta), tuple(map(float, w)), value, done)
 
 
-def _corner(X: np.ndarray, y: np.ndarray, w: np.ndarray, budget: int = 2000) -> np.ndarray:
+def _corner(X: np.ndarray, y: np.ndarray, w: np.ndarray, budget: int = 2000) -> np.ndarray:  # pragma: no mutate (cost)
     """Least absolute deviations has its minimum where p residuals are zero (a corner):
     try every corner through p of the points nearest the line, move to the lowest, and
     repeat from there until no corner is lower."""
@@ -201,7 +202,9 @@ def analyze(x: np.ndarray, y: np.ndarray, robust: Iterable[tuple[str, float]] = 
     sse_min = float(np.sum((y64 - X @ w) ** 2))
     gram = X.T @ X  # [k+1, k+1]
     lams = np.clip(np.linalg.eigvalsh(gram), 0.0, None)
-    unique = rank == X.shape[1] and lams[0] > _RANK_TOL * max(lams[-1], 1.0)
+    # with full rank n >= k+1 >= 2, so lams[-1] >= n (the ones column): the floor 1.0 never acts; > and >=
+    # differ only at exact equality
+    unique = rank == X.shape[1] and lams[0] > _RANK_TOL * max(lams[-1], 1.0)  # pragma: no mutate (see above)
     spectra = {
         "sse": _spectrum("sse", 2.0 * lams, sse_min, unique),
         "mse": _spectrum("mse", 2.0 * lams / n, sse_min / n, unique),
@@ -221,8 +224,9 @@ def _spectrum(loss: str, lams: np.ndarray, ols_loss: float, unique: bool) -> Spe
     return Spectrum(
         loss=loss,
         eigenvalues=tuple(float(v) for v in lams),
-        critical_lr=2.0 / hi if hi > 0 else None,
-        best_lr=2.0 / (lo + hi) if hi > 0 else None,
+        # the column of ones puts n (SSE: 2n, MSE: 2) on the Hessian's diagonal: hi >= 2, never 0
+        critical_lr=2.0 / hi if hi > 0 else None,  # pragma: no mutate (hi >= 2: see above)
+        best_lr=2.0 / (lo + hi) if hi > 0 else None,  # pragma: no mutate (hi >= 2: see above)
         condition_number=hi / lo if lo > 0 else None,
         ols_loss=ols_loss,
     )

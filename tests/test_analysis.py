@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import gdanim
-from gdanim.analysis import Spectrum, analyze, data_loss, loss_values, quadratic, robust_fit
+from gdanim.analysis import Spectrum, analyze, data_loss, design, loss_values, quadratic, robust_fit, robust_key
 
 
 def test_ols_matches_the_lectures_closed_form():
@@ -195,3 +195,77 @@ def test_a_robust_fit_says_what_it_fitted_and_how_many_reweighting_rounds_it_too
     assert robust_fit(x, y, "huber").params == pytest.approx(analyze(x, y, [("huber", 1.0)]).best("huber")[0])
     assert robust_fit(x, y, "huber", rounds=3).iterations == 3
     assert robust_fit(x, y, "sae").loss == "sae"
+
+
+def test_each_spectrum_names_its_loss_and_the_smallest_mean_error_is_the_smallest_sum_over_n():
+    x, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([1, 3, 5.5, 6.5])
+    spectra = analyze(x, y).spectra
+    assert [(key, s.loss) for key, s in spectra.items()] == [("sse", "sse"), ("mse", "mse")]
+    assert spectra["mse"].ols_loss == pytest.approx(spectra["sse"].ols_loss / 4) and spectra["mse"].ols_loss > 0
+
+
+def test_a_flattest_direction_gentler_than_one_still_has_a_condition_number_and_a_best_rate():
+    """x = 0..3 under MSE: eigenvalues 0.595 and 8.405."""
+    mse = analyze(np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([1, 3, 5.5, 6.5])).spectra["mse"]
+    lo, hi = mse.eigenvalues
+    assert lo == pytest.approx(0.595, abs=1e-3) and hi == pytest.approx(8.405, abs=1e-3)
+    assert mse.condition_number == pytest.approx(hi / lo)
+    assert mse.best_lr == pytest.approx(2 / (lo + hi)) and mse.critical_lr == pytest.approx(2 / hi)
+
+
+def test_with_two_features_the_critical_rate_is_two_over_the_largest_of_three_eigenvalues():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 2)) * [1.0, 3.0]
+    sse = analyze(x, rng.normal(size=50)).spectra["sse"]
+    lams = np.linalg.eigvalsh(2 * design(x).T @ design(x))
+    assert sse.eigenvalues == pytest.approx(tuple(lams)) and lams[1] < 0.5 * lams[2]
+    assert sse.critical_lr == pytest.approx(2 / lams[2])
+    assert sse.best_lr == pytest.approx(2 / (lams[0] + lams[2]))
+    assert sse.condition_number == pytest.approx(lams[2] / lams[0])
+
+
+def test_a_minimum_is_unique_only_if_its_flattest_direction_is_within_1e10_of_the_steepest():
+    """Two features of about 100 that differ by 3e-4: the flattest direction's curvature
+    is 6e-12 of the steepest's (not unique), though 4e-8 of the middle one's."""
+    x1 = np.linspace(-100, 100, 40)
+    x = np.stack([x1, x1 + 3e-4 * np.random.default_rng(5).normal(size=40)], axis=1)
+    a = analyze(x, 1 + 0.01 * x1)
+    lams = a.spectra["sse"].eigenvalues
+    assert lams[0] / lams[2] < 1e-11 and lams[0] / lams[1] > 1e-9 and a.rank == 3
+    assert not a.unique and a.ols is None and a.spectra["sse"].condition_number is None
+
+
+def test_a_flat_direction_has_no_negative_curvature():
+    for x in (np.full((4, 1), 2.0), np.stack([np.arange(6.0), 3 * np.arange(6.0)], axis=1),
+              np.stack([np.arange(7.0) / 3, np.arange(7.0) / 3 * 7], axis=1)):
+        for s in analyze(x, np.arange(len(x), dtype=np.float64)).spectra.values():
+            assert min(s.eigenvalues) >= 0.0
+
+
+def test_points_on_a_line_are_their_own_huber_fit_after_one_round():
+    x = np.arange(6, dtype=np.float64)[:, None]
+    fit = robust_fit(x, 3 - 0.5 * x[:, 0], "huber")
+    assert fit.iterations == 1 and fit.params == pytest.approx((3.0, -0.5)) and fit.value == pytest.approx(0)
+    assert robust_key("huber") == robust_key("huber", 1.0) == "huber:1.0" and robust_key("mae", 3.0) == "mae"
+
+
+def test_every_row_of_a_large_grid_on_many_points_gets_its_own_loss():
+    """A contour grid of 250 parameter rows on 40,000 points is evaluated a slice at a time."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40_000, 1))
+    y = 1 + 2 * x[:, 0]
+    W = np.stack([np.linspace(-3, 3, 250), np.full(250, 2.0)], axis=1)
+    expected = ((W[:, :1] - 1) ** 2).ravel()  # the intercept's error at every point
+    np.testing.assert_allclose(data_loss(x, y)(W, "mse"), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_a_slowly_settling_huber_fit_stops_after_200_rounds_already_where_it_settles():
+    """Fifteen points, three far off, and a narrow delta of 0.1: each round still moves
+    the line by about 1e-13 at round 200; it settles some twenty rounds later."""
+    x = np.array([1.399, 0.293, 0.106, -0.044, 0.357, -1.156, -0.999, 1.305, 0.151, 0.85, -0.606, 1.377, 0.345,
+                  0.481, 0.549])[:, None]
+    y = np.array([4.226, 0.927, -2.537, 0.621, 1.843, 1.34, 7.036, 3.908, 1.063, 2.308, 0.509, 2.431, 1.863, 2.616,
+                  2.695])
+    fit, settled = robust_fit(x, y, "huber", 0.1), robust_fit(x, y, "huber", 0.1, rounds=1000)
+    assert fit.iterations == 200 and settled.iterations > 200
+    assert fit.params == pytest.approx(settled.params, rel=1e-9) and fit.value == pytest.approx(settled.value)
