@@ -28,10 +28,18 @@
       if (last) sessionStorage.removeItem(KEY);
     } catch (e) { /* no storage: the page opens at its top */ }
     if (!saved) return;
+    if (!last) quietLab();
     if ("scrollRestoration" in history) history.scrollRestoration = "manual";  // ours, not the browser's
     var mark = saved.id && document.getElementById(saved.id);
     var y = mark ? window.scrollY + mark.getBoundingClientRect().top - saved.top : saved.y;
     window.scrollTo(0, y);
+  }
+
+  // After a reload of ours, the lab's state came back through its link: the lab need not
+  // say it opened a link (it still says so of a link it could not read).
+  function quietLab() {
+    var notice = document.getElementById("lab-link-notice");
+    if (notice && !notice.classList.contains("lab-bad")) notice.hidden = true;
   }
 
   function reload() {

@@ -347,6 +347,7 @@ def test_an_open_page_reloads_itself_after_an_edit_and_keeps_its_place(browser, 
         page.wait_for_load_state("load")
         assert abs(page.evaluate(top) - 40) < 5  # the same place, though the page above it changed
         assert "#lab?" in page.url and page.input_value("#lab-lr") == "0.0123"  # and the lab as it was
+        assert not page.is_visible("#lab-link-notice")  # which the lab does not announce as a link opened
         page.wait_for_function("() => !document.querySelector('[data-media-pending]')", timeout=90_000)
         assert page.query_selector('img[src="lr-0.09.png"], video[poster="lr-0.09.png"]') is not None
         page.wait_for_load_state("load")
