@@ -476,6 +476,9 @@ def test_mini_batches_replay_the_recorded_shuffle_and_a_batch_size_can_be_typed(
         text = page.inner_text("#lab-epoch-out")
         assert text.startswith(f"step 37 of {got['steps']} (epoch {37 / got['perEpoch']:.3g})")
         assert "on its batch" in text
+        # the loss plot's x axis is in epochs: its mark stands at step 37's share of the steps
+        mark = visit.js("() => gdanim.lab.update().drawn.loss.mark")
+        assert mark == pytest.approx(37 / got["steps"], abs=1 / 400)
         assert "lr·λmax" not in visit.readout()  # the regime is full batch's
         page.fill("#lab-seed", "8")  # another shuffle: another path, the same number of steps
         other = visit.result()

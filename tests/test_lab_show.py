@@ -142,6 +142,11 @@ def test_a_schedule_names_the_epoch_its_rate_falls_below_the_critical_one_and_dr
             }""")
             assert inked > 100, entry
         assert seen == [10, 7, 4]  # the scenario's own description
+        page.fill("#lab-epoch", "15")  # epoch 15 of 60: a quarter of the way along both plots
+        page.dispatch_event("#lab-epoch", "input")
+        marks = visit.result()["drawn"]
+        assert marks["rate"]["mark"] == pytest.approx(0.25, abs=1 / 400)
+        assert marks["loss"]["mark"] == pytest.approx(0.25, abs=1 / 400)
         page.select_option("#lab-schedule", "")
         got = visit.result()
         assert not page.is_visible("#lab-rate-figure") and got["drawn"]["rate"] is None

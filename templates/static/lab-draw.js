@@ -447,15 +447,17 @@
       ctx.stroke();
       ctx.setLineDash([]);
     }
-    // A thin line at the epoch shown (`per` steps an epoch).
+    // A thin line at the epoch shown (`per` steps an epoch); returns where it is across the
+    // plot (0 at the left edge, 1 at the right), for drawn.
     function epochMark(ctx, fr, per) {
-      var x = fr.x(epochShown() / per) + 0.5;
+      var x = fr.x(epochShown() / per);
       ctx.strokeStyle = "#1f2937";
       ctx.lineWidth = 1;
       ctx.beginPath();
-      ctx.moveTo(x, fr.T);
-      ctx.lineTo(x, fr.T + fr.H);
+      ctx.moveTo(x + 0.5, fr.T);
+      ctx.lineTo(x + 0.5, fr.T + fr.H);
       ctx.stroke();
+      return (x - fr.L) / fr.W;
     }
 
     function drawLoss() {
@@ -486,7 +488,7 @@
         pen = true;
       }
       ctx.stroke();
-      epochMark(ctx, fr, per);
+      drawn.loss = {mark: epochMark(ctx, fr, per)};
       ctx.restore();
       axes(ctx, fr, words.axis_epoch, words.axis_loss, true);
     }
@@ -516,12 +518,12 @@
         pen = true;
       }
       ctx.stroke();
-      epochMark(ctx, fr, per);
+      var mark = epochMark(ctx, fr, per);
       ctx.restore();
       axes(ctx, fr, words.axis_epoch, words.axis_rate, true);
       var below = crossing();
       drawn.rate = {epochs: Math.ceil(S / per), critical: crit, below: below, lo: Math.pow(10, ylo), hi: Math.pow(10, yhi),
-        first: S ? R[0] : null, last: S ? R[S - 1] : null};
+        first: S ? R[0] : null, last: S ? R[S - 1] : null, mark: mark};
     }
     // the epoch from which every rate is below 2/λmax (0: from the start), -1 when the last is
     // not, null without a critical rate

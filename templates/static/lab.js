@@ -252,7 +252,7 @@
     return {params: params, loss: Array.prototype.slice.call(model.sim.loss), status: model.sim.status, steps: model.sim.steps,
       perEpoch: model.sim.per, divergedAt: model.sim.divergedAt,
       final: model.sim.final, finalLoss: model.sim.finalLoss, distance: model.sim.distance, exit: model.sim.exit, readout: readout.textContent,
-      drawn: Object.assign({levels: drawn.levels, fit: drawn.fit, rate: drawn.rate}, drawn.contour)};
+      drawn: Object.assign({levels: drawn.levels, fit: drawn.fit, rate: drawn.rate, loss: drawn.loss}, drawn.contour)};
   }
   function emit(name, detail) {
     var taken = false;
