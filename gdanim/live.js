@@ -69,8 +69,14 @@
     overlay.textContent = lines.join("\n");  // text, never markup: a line may quote the file
   }
 
-  // "lr" for /lr/ or /lr/index.html: the folder the server names a file in
-  var folder = location.pathname.replace(/\/(index\.html)?$/, "").split("/").pop();
+  // "lr" for /lr/, /lr/index.html or /lr/lab.html: the folder the server names a file in;
+  // "" for the site's own pages (the index, the worksheet)
+  var folder = decodeURIComponent(location.pathname.split("/").slice(-2, -1)[0] || "");
+  // a build says whose pages it wrote again ("folders"): a scenario's page reloads when
+  // its folder is among them, the site's own pages when any is (their cards changed)
+  function mine(folders) {
+    return !folders || (folder ? folders.indexOf(folder) >= 0 : folders.length > 0);
+  }
 
   function showMedia(file) {
     var dot = file.lastIndexOf("."), name = file.slice(0, dot), kind = file.slice(dot + 1);
@@ -92,7 +98,7 @@
   var events = new EventSource("/__gdanim__/events");
   events.onmessage = function (event) {
     var message = JSON.parse(event.data);
-    if (message.type === "reload") reload();
+    if (message.type === "reload" && mine(message.folders)) reload();
     else if (message.type === "problems") showProblems(message.lines);
     else if (message.type === "media" && message.folder === folder) showMedia(message.file);
   };

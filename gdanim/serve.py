@@ -126,13 +126,15 @@ class Builder:
         for path in changed:
             if (first := self._page_first(path)) is not None:
                 recorded[str(path.resolve())] = first
-                self.notify({"type": "reload"})
+                self.notify({"type": "reload", "folders": [path.stem]})
         problems: dict[str, list[str]] = {}
+        built: list[str] = []  # the folders whose pages were written again: theirs reload
 
         def progress(outcome) -> None:
             if outcome.error:
                 problems[outcome.source] = problem_lines(outcome.source, outcome.error)
             elif outcome.rendered or outcome.paged:
+                built.append(outcome.stem)
                 self.echo(f"{outcome.stem}: {'rendered' if outcome.rendered else 'page'} ({outcome.seconds:.1f} s)")
             for warning in outcome.warnings:
                 self.echo(f"warning: {outcome.stem}: {warning}")
@@ -145,7 +147,7 @@ class Builder:
         except (GdanimError, OSError) as exc:  # the site as a whole (no scenarios, a lock, the disk)
             problems[""] = [f"error: {exc}"]
         self._set_problems(problems)
-        self.notify({"type": "reload"})
+        self.notify({"type": "reload", "folders": built})
         self.echo(f"site built ({time.perf_counter() - started:.1f} s); watching for changes")
 
     def _page_first(self, path: Path) -> tuple[str, Trace] | None:

@@ -374,3 +374,27 @@ def test_an_open_page_reloads_itself_after_an_edit_and_keeps_its_place(browser, 
     finally:
         context.close()
     assert errors == []
+
+
+@needs_browser
+def test_an_edit_reloads_the_edited_scenarios_pages_and_the_index_and_leaves_the_others_alone(browser, served):
+    context = browser.new_context()
+    try:
+        pages = {}
+        for path in ("lr/", "lr/lab.html", "fromcsv/", ""):
+            pages[path] = context.new_page()
+            pages[path].goto(served.url + path, wait_until="load")
+            pages[path].evaluate("window.__before_reload = true")
+        pages[""].wait_for_timeout(500)  # their event streams are open
+        events = Events(served.url)
+        try:
+            write(served.folder / "lr.yaml", scenario("edited", lrs=(0.01, 0.05, 0.06)))
+            events.wait_for(lambda m: m["type"] == "reload" and m["folders"] == ["lr"])  # its page first
+            events.wait_for(lambda m: m["type"] == "reload" and "lr" in m["folders"])  # then the site build
+        finally:
+            events.close()
+        for path in ("lr/", "lr/lab.html", ""):
+            pages[path].wait_for_function("() => window.__before_reload === undefined", timeout=30_000)
+        assert pages["fromcsv/"].evaluate("window.__before_reload") is True  # not edited: not reloaded
+    finally:
+        context.close()
