@@ -33,6 +33,7 @@ def test_a_long_run_is_shown_densely_early_and_sparsely_late():
 
 def test_explicit_frames_are_used_as_given_clipped_to_the_run():
     assert list(schedule(31, 150, [0, 1, 2, 3, 10, 100, 1000])) == [0, 1, 2, 3, 10, 30]
+    assert list(schedule(31, 150, [-5, 3])) == [0, 3]  # before the start is the start
 
 
 class FakeRun:

