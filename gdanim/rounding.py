@@ -36,8 +36,9 @@ FACTOR = 32.0
 
 def distances(values: np.ndarray, exact: np.ndarray, *, unit: float = 1.0) -> np.ndarray:
     """Per row of values [m, q] (or [m]): the largest |values - exact| / max(|exact|, unit)."""
-    v = np.asarray(values, np.float64).reshape(len(values), -1)
-    x = np.asarray(exact, np.float64).reshape(len(exact), -1)
+    # dtype: exact is float64 (the doubles' run), so v - x is too; numpy takes any negative size as -1
+    v = np.asarray(values, np.float64).reshape(len(values), -1)  # pragma: no mutate (see above)
+    x = np.asarray(exact, np.float64).reshape(len(exact), -1)  # pragma: no mutate (see above)
     return np.abs(v - x).max(axis=1) / np.maximum(np.abs(x).max(axis=1), unit)
 
 
@@ -46,7 +47,8 @@ def excess(values: np.ndarray, trusted: np.ndarray, exact: np.ndarray, *, unit: 
     distance of values from exact to FACTOR times max(FLOOR, the trusted rows' largest
     distance from exact so far). At most 1: values are within rounding. [m, q] each."""
     m = min(len(values), len(trusted), len(exact))
-    v, t, x = (np.asarray(a, np.float64)[:m].reshape(m, -1) for a in (values, trusted, exact))
+    # no mutate, below: as in distances (float64 exact; any negative size is -1)
+    v, t, x = (np.asarray(a, np.float64)[:m].reshape(m, -1) for a in (values, trusted, exact))  # pragma: no mutate
     ok = np.isfinite(v).all(1) & np.isfinite(t).all(1) & np.isfinite(x).all(1)
     if not ok.any():
         return 0.0
@@ -92,7 +94,8 @@ def beyond_rounding(old_path: Path, new: Trace) -> str | None:
     than float32 rounding (its place, and how), or None when nothing does: the same text,
     shapes, step counts and statuses; data, analysis and every other number within
     NUMBERS_RTOL; every run's steps within `run_excess` of the new run against `reference_runs`."""
-    old_doc, new_doc = json.loads(old_path.read_text(encoding="utf-8")), json.loads(dumps(new))
+    # no mutate, below: encoding None or "UTF-8" read the same file on a UTF-8 system
+    old_doc, new_doc = json.loads(old_path.read_text(encoding="utf-8")), json.loads(dumps(new))  # pragma: no mutate
     where, size = largest_difference(_without_steps(old_doc), _without_steps(new_doc), relative=True)
     if size > NUMBERS_RTOL:
         return f"{where} differs by {size:.3g} relative" if math.isfinite(size) else f"{where} differs"

@@ -16,6 +16,7 @@ from gdanim.rounding import (
     FACTOR,
     FLOOR,
     beyond_rounding,
+    distances,
     excess,
     largest_difference,
     reference_runs,
@@ -162,3 +163,58 @@ def test_the_final_loss_is_judged_with_the_steps_when_both_took_as_many(small, t
     def final(doc):
         doc["runs"][0]["final"]["loss"] *= 1.001
     assert beyond_rounding(rewritten(tmp_path, small, final), small).startswith("runs[0] (slow) is ")
+
+
+def test_a_path_that_stopped_earlier_is_judged_over_the_steps_all_three_took():
+    rng = np.random.default_rng(4)
+    exact = rng.normal(size=(10, 2))
+    trusted = exact * (1 + 30 * EPS32)
+    values = exact * (1 + 300 * EPS32)
+    whole = excess(values[:6], trusted[:6], exact[:6])
+    assert excess(values[:6], trusted, exact) == whole
+    assert excess(values, trusted[:6], exact) == whole
+    assert excess(values, trusted, exact[:6]) == whole
+
+
+def test_a_row_that_is_not_finite_in_any_of_the_three_is_left_out_and_the_others_still_count():
+    exact = np.ones((6, 2))
+    trusted = exact * (1 + 30 * EPS32)
+    values = exact.copy()
+    values[4] *= 1 + 1e-3  # a slip
+    for which in range(3):
+        arrays = [values.copy(), trusted.copy(), exact.copy()]
+        arrays[which][1] = np.nan
+        assert excess(*arrays) > 1, which
+    assert excess(np.full((3, 2), np.nan), trusted[:3], exact[:3]) == 0.0  # nothing left to judge
+
+
+def test_losses_are_judged_relative_to_their_own_size_however_small():
+    exact = np.full(4, 1e-3)
+    assert excess(exact * (1 + 1e-4), exact * (1 + 1e-7), exact, unit=1e-30) > 1
+    assert excess(exact * (1 + 1e-4), exact * (1 + 1e-7), exact) < 1  # against 1, 1e-7 is nothing
+    assert list(distances(np.array([3.0, 0.5]), np.array([0.5, 0.25]))) == [2.5, 0.25]  # over max(|exact|, 1)
+
+
+def test_a_document_against_a_number_or_a_list_against_a_number_is_an_infinite_difference():
+    inf = float("inf")
+    assert largest_difference({"a": {"b": 1}}, {"a": 5}) == ("a", inf)
+    assert largest_difference({"a": 5}, {"a": {"b": 1}}) == ("a", inf)
+    assert largest_difference({"a": [1, 2]}, {"a": 3}) == ("a", inf)
+    assert largest_difference({"a": 3}, {"a": [1, 2]}) == ("a", inf)
+
+
+def test_relative_differences_stay_relative_inside_lists_and_documents():
+    assert largest_difference({"l": [400.0]}, {"l": [500.0]}, relative=True) == ("l[0]", pytest.approx(0.2))
+    assert largest_difference({"d": {"e": 400.0}}, {"d": {"e": 500.0}}, relative=True) == ("d.e", pytest.approx(0.2))
+
+
+def test_a_data_value_that_moved_within_1e4_of_its_size_is_within_rounding(small, tmp_path):
+    def nudge(doc):
+        doc["data"]["y"][3] += 3e-4  # 6.5: 4.6e-5 of its size
+    assert beyond_rounding(rewritten(tmp_path, small, nudge), small) is None
+
+
+def test_a_trace_without_its_runs_is_told_so(small, tmp_path):
+    def drop(doc):
+        del doc["runs"]
+    assert beyond_rounding(rewritten(tmp_path, small, drop), small) == "runs (length 0 -> 2) differs"
