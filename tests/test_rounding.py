@@ -218,3 +218,14 @@ def test_a_trace_without_its_runs_is_told_so(small, tmp_path):
     def drop(doc):
         del doc["runs"]
     assert beyond_rounding(rewritten(tmp_path, small, drop), small) == "runs (length 0 -> 2) differs"
+
+
+def test_each_run_is_recorded_again_on_doubles_in_the_units_it_trained_in():
+    trace = gdanim.record(gdanim.parse_scenario(SMALL.replace(
+        "runs: [{name: slow, lr: 0.05}, {name: fast, lr: 0.16}]",
+        "runs: [{name: raw, lr: 0.05}, {name: standard, lr: 0.3, normalize: standardize}, {name: half, lr: 0.1, "
+        "normalize: 0.5}]"), "n.yaml"))
+    exact = reference_runs(trace)
+    assert [r.path.dtype for r in exact] == [np.float64] * 3
+    for run, ref in zip(trace.runs, exact):
+        assert np.abs(run.path - ref.path).max() < 1e-4, run.name
