@@ -4,6 +4,7 @@ beside each page, on a machine with no Korean or math font of its own (Chromium)
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -63,8 +64,10 @@ def test_a_page_without_hangul_or_formulas_names_no_font(tmp_path):
 def test_the_korean_page_names_its_fonts_and_ships_them_with_their_licences(korean_page):
     html = korean_page.read_text(encoding="utf-8")
     assets = korean_page.parent / "assets"
-    files = sorted(p.name for p in assets.glob("*.woff2"))
+    files = sorted(p.name for p in assets.glob("index-*.woff2"))  # the page's own (lab.html has its lab-*)
     assert len(files) == 2 and all(f'url("assets/{f}")' in html for f in files)
+    lab = (korean_page.parent / "lab.html").read_text(encoding="utf-8")
+    assert all((assets / name).is_file() for name in re.findall(r'url\("assets/([^"]+\.woff2)"\)', html + lab))
     assert "unicode-range: U+1100-11FF" in html
     shipped = cmap((assets / files[0]).read_bytes()) if "hangul" in files[0] else cmap((assets / files[1]).read_bytes())
     assert set("학습률에따른경사하강법") <= shipped
