@@ -78,7 +78,7 @@ def reference_runs(trace: Trace) -> list[Run]:
     out: list[Run | None] = [None] * len(trace.runs)
     for members in groups.values():
         x = np.asarray(trace.inputs(trace.runs[members[0]]), np.float32).astype(np.float64)
-        y = np.asarray(trace.dataset.y, np.float32).astype(np.float64)
+        y = np.asarray(trace.dataset.y, np.float32).astype(np.float64)  # pragma: no mutate (float32 y, astype float64)
         settings: Sequence = [trace.runs[i].settings for i in members]
         for i, run in zip(members, record_runs(x, y, settings, "float64")):
             out[i] = run
