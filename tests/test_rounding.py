@@ -3,6 +3,7 @@ recorder on doubles itself."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -229,3 +230,21 @@ def test_each_run_is_recorded_again_on_doubles_in_the_units_it_trained_in():
     assert [r.path.dtype for r in exact] == [np.float64] * 3
     for run, ref in zip(trace.runs, exact):
         assert np.abs(run.path - ref.path).max() < 1e-4, run.name
+
+
+def test_a_loss_below_one_that_slipped_1e4_of_its_size_is_beyond_rounding(small):
+    run = small.run("fast")
+    exact = reference_runs(small)[1]
+    loss = run.loss.astype(np.float64)
+    loss[loss < 1] *= 1 + 1e-4
+    assert (loss < 1).sum() >= 3 and run_excess(run, run, exact) <= 1
+    assert run_excess(dataclasses.replace(run, loss=loss), run, exact) > 1
+
+
+def test_a_run_cut_short_is_judged_on_the_steps_it_took(small):
+    run = small.run("fast")
+    exact = reference_runs(small)[1]
+    short = dataclasses.replace(run, loss=run.loss[:6], epoch=run.epoch[:6], path=run.path[:7], grad=run.grad[:6],
+                                update=run.update[:6], lr=run.step_lr[:6])
+    assert short.steps == 6 and abs(short.final_loss - run.loss[6]) > 1e-3 * run.loss[6]
+    assert run_excess(short, run, exact) <= 1
