@@ -232,12 +232,14 @@ def test_each_run_is_recorded_again_on_doubles_in_the_units_it_trained_in():
         assert np.abs(run.path - ref.path).max() < 1e-4, run.name
 
 
-def test_a_loss_below_one_that_slipped_1e4_of_its_size_is_beyond_rounding(small):
+def test_a_loss_well_below_one_that_slipped_1e4_of_its_size_is_beyond_rounding(small):
+    """Losses of about 0.12 off by 1e-4 of their size: twice what float32 rounding allows
+    them, though only half of it measured against 1."""
     run = small.run("fast")
     exact = reference_runs(small)[1]
     loss = run.loss.astype(np.float64)
-    loss[loss < 1] *= 1 + 1e-4
-    assert (loss < 1).sum() >= 3 and run_excess(run, run, exact) <= 1
+    loss[loss < 0.2] *= 1 + 1e-4
+    assert (loss < 0.2).sum() >= 3 and run_excess(run, run, exact) <= 1
     assert run_excess(dataclasses.replace(run, loss=loss), run, exact) > 1
 
 
