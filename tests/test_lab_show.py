@@ -202,8 +202,9 @@ def test_contours_are_drawn_at_equal_scale_so_conditioning_is_the_valleys_shape(
 
 
 def tab_stops(visit) -> list[dict]:
-    """Every stop of Tab through the lab, from its intro on, with where it is on the page and
-    where the field it belongs to is (a control's label and input are one field)."""
+    """Every stop of Tab through the lab's controls and views (not the embed snippets after
+    them), from its intro on, with where it is on the page and where the field it belongs
+    to is (a control's label and input are one field)."""
     page = visit.page
     page.click(".lab-intro")
     stops = []
@@ -211,7 +212,7 @@ def tab_stops(visit) -> list[dict]:
         page.keyboard.press("Tab")
         where = visit.js("""() => {
           const a = document.activeElement;
-          if (!a || !a.closest('#lab')) return null;
+          if (!a || !a.closest('#lab .lab-grid')) return null;
           const box = (e) => { const r = e.getBoundingClientRect();
             return {top: r.top + scrollY, bottom: r.bottom + scrollY, left: r.left}; };
           const field = a.closest('.lab-field') || a;

@@ -189,7 +189,7 @@ def test_a_failed_animation_exits_1_and_is_tried_again_next_build(tmp_path, monk
 
     calls = []
 
-    def failing_render(scenario, site, settings, jobs):
+    def failing_render(scenario, site, settings, jobs, recorded=None):
         calls.append(scenario.stem)
         trace, _ = record_to(scenario, site)
         return trace, ("lr-0.5: the encoder stopped",), True
