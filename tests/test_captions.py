@@ -198,3 +198,63 @@ def test_the_pages_hangul_font_holds_every_character_of_its_korean_cues_and_styl
     assert said and said <= served, sorted(said - served)
     css = (page.parent / "assets" / "site.css").read_text(encoding="utf-8")
     assert re.search(r'::cue\s*\{[^}]*font-family:\s*"gdanim Hangul"', css)
+
+
+def test_cue_times_are_written_in_hours_minutes_seconds_and_milliseconds():
+    vtt = webvtt([(59.999, 60.0, "a"), (3599.5, 3600.0, "b"), (3660.0, 3661.25, "c")])
+    assert [line for line in vtt.splitlines() if "-->" in line] == [
+        "00:00:59.999 --> 00:01:00.000", "00:59:59.500 --> 01:00:00.000", "01:01:00.000 --> 01:01:01.250"]
+
+
+def test_a_cue_starts_at_its_frames_start_rounded_up_to_the_millisecond():
+    from gdanim.report.captions import cue_time
+
+    assert [cue_time(f, 30.0) for f in (0, 1, 30, 45)] == [0.0, 0.034, 1.0, 1.5]
+
+
+def test_the_events_given_are_the_ones_told_and_those_of_one_frame_share_a_cue(lr_trace):
+    from gdanim.scene.events import Event
+
+    run = lr_trace.run("lr-0.01")
+    events = [Event(0, "start"), Event(3, "overshoot"), Event(3, "grows"), Event(run.steps, "end")]
+    line = run_timeline(lr_trace, run, Pacing(), events=events)
+    found = cues(run_captions(lr_trace, run, line, strings("en"), events=events))
+    assert [text.count("\n") for *_, text in found] == [0, 1, 0]
+    assert found[1][2].startswith("epoch 3: ") and "\nepoch 3: the loss starts to grow" in found[1][2]
+
+
+def test_the_view_a_video_shows_decides_whether_leaving_it_is_told(lr_trace):
+    run = lr_trace.run("lr-0.01")
+    line = run_timeline(lr_trace, run, Pacing())
+    leaves = strings("en")["cap_leaves"]
+    assert leaves in run_captions(lr_trace, run, line, strings("en"))
+    assert leaves not in run_captions(lr_trace, run, line, strings("en"), pair=(0, 2))  # no such view
+    from gdanim.report.captions import compare_captions
+
+    grid = compare_timeline(lr_trace, [run], Pacing())
+    assert leaves in compare_captions(lr_trace, [run], grid, strings("en"))
+    assert leaves not in compare_captions(lr_trace, [run], grid, strings("en"), pair=(0, 2))
+
+
+def test_the_grids_lines_of_one_frame_come_in_the_order_of_its_runs(lr_trace):
+    from gdanim.report.captions import compare_captions
+    from gdanim.scene.events import Event
+
+    runs = [lr_trace.run("lr-0.01"), lr_trace.run("lr-0.0083")]  # not in the order of their names
+    events = [[Event(0, "start"), Event(2, "overshoot")]] * 2
+    grid = compare_timeline(lr_trace, runs, Pacing(), events=events)
+    found = cues(compare_captions(lr_trace, runs, grid, strings("en"), events=events))
+    assert [row.split(",")[0] for row in found[1][2].split("\n")] == ["lr-0.01", "lr-0.0083"]
+
+
+def test_a_mini_batch_state_is_told_at_its_fractional_epoch():
+    from gdanim.scene.events import Event
+
+    trace = gdanim.record(gdanim.parse_scenario(
+        "data: {points: {x: [0, 1, 2, 3], y: [1, 3, 5.5, 6.5]}}\ninit: [0, 0]\nepochs: 4\nlr: 0.05\nbatch_size: 2\n"
+        "seed: 1\n"))
+    run = trace.runs[0]
+    events = [Event(0, "start"), Event(1, "overshoot"), Event(run.steps, "end")]
+    line = run_timeline(trace, run, Pacing(), events=events)
+    found = cues(run_captions(trace, run, line, strings("en"), events=events))
+    assert found[1][2].startswith("epoch 0.50: ") and found[2][2].startswith("epoch 4: ")
