@@ -244,6 +244,7 @@ def test_the_grids_lines_of_one_frame_come_in_the_order_of_its_runs(lr_trace):
     events = [[Event(0, "start"), Event(2, "overshoot")]] * 2
     grid = compare_timeline(lr_trace, runs, Pacing(), events=events)
     found = cues(compare_captions(lr_trace, runs, grid, strings("en"), events=events))
+    assert len(found) == 2  # the start, then the one state 2 of the events given
     assert [row.split(",")[0] for row in found[1][2].split("\n")] == ["lr-0.01", "lr-0.0083"]
 
 
