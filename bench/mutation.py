@@ -6,14 +6,16 @@ test files named for that module in setup.cfg's [mutmut] section.
     python bench/mutation.py --all                   # every module, one after the other
     python bench/mutation.py --list                  # the modules and their tests
 
-    python bench/mutation.py --again gdanim/analysis.py   # after new tests or pragmas
+    python bench/mutation.py --again gdanim/analysis.py   # a quick look after new tests
 
 Each module is run with one worker (a shared 2-core machine) and only its own tests,
 from a fresh mutants/ folder; the folder is kept in .mutants/ (one per module, out of
 git) for --again, which tries only the mutants that changed and those not killed last
-time. The score is killed / all mutants: a mutant that survives, times out or that no
-test runs counts against it. Lines marked `# pragma: no mutate` hold only equivalent
-mutants (the comment gives the reason); they are not mutated and are counted apart.
+time (after pragmas or other edits in the module, and for a score of record, run afresh:
+--again once counted every mutant of an edited module killed). The score is killed /
+all mutants: a mutant that survives, times out or that no test runs counts against it.
+Lines marked `# pragma: no mutate` hold equivalent mutants (the comment, on the line or
+above it, gives the reason); they are not mutated and are counted apart.
 Survivors are printed with their diffs (`mutmut show NAME` while mutants/ is there).
 """
 
