@@ -197,7 +197,6 @@ def test_a_robust_run_overshoots_when_it_crosses_its_own_minimum():
     assert (1, "overshoot") not in kinds(run_events(trace, trace.runs[1]))
 
 
-@pytest.mark.xfail(strict=True, reason="events.best asks the analysis for Huber's default delta, not the run's")
 def test_a_huber_run_settles_toward_the_minimum_of_its_own_delta():
     trace = gdanim.record(gdanim.parse_scenario(ROBUST.replace("runs: [", "runs: [{loss: huber, huber_delta: 0.5, "
                                                                           "lr: 0.1}, ")))

@@ -54,7 +54,7 @@ def best(trace: Trace, run: Run) -> tuple[np.ndarray, float] | None:
     loss = run.settings.loss
     if loss in a.spectra:
         return np.asarray(a.minimizer, np.float64), float(a.spectra[loss].ols_loss)  # pragma: no mutate (floats)
-    found = a.best(loss) if hasattr(a, "best") else None  # pragma: no mutate (an Analysis always has best)
+    found = a.best(loss, run.settings.huber_delta)  # a Huber run's own delta: each delta has its minimum
     return None if found is None else (np.asarray(found[0], np.float64), float(found[1]))  # pragma: no mutate (floats)
 
 
