@@ -192,8 +192,16 @@ def test_a_build_killed_with_sigkill_leaves_part_files_that_the_next_build_remov
     proc = subprocess.Popen([sys.executable, "-m", "gdanim", "site", str(source), "-o", str(site), "--jobs", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    # A fast machine may finish a partial file between seeing it and the kill, so the build is
+    # frozen first and killed only while a partial file is still there.
     deadline = time.time() + 120
-    while time.time() < deadline and not any(".part" in p.name for p in site.rglob(".*")):
+    while time.time() < deadline and proc.poll() is None:
+        if any(".part" in p.name for p in site.rglob(".*")):
+            os.killpg(proc.pid, signal.SIGSTOP)
+            time.sleep(0.05)  # a rename already under way completes
+            if any(".part" in p.name for p in site.rglob(".*")):
+                break
+            os.killpg(proc.pid, signal.SIGCONT)
         time.sleep(0.01)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
