@@ -72,7 +72,8 @@ def test_each_scenario_folder_holds_its_page_media_downloads_and_stamp(built):
                  "scenario.yaml", "assets/loss.png", "assets/contour.png", "assets/site.js", STAMP):
         assert (folder / name).is_file(), name
     stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
-    assert set(stamp) == {"media", "figures", "page", "card"}
+    assert set(stamp) == {"media", "figures", "page", "card", "animations"}
+    assert set(stamp["animations"]) == {"lr-0.1", "lr-0.5", "compare"}
 
 
 def test_a_second_build_renders_nothing_and_rewrites_no_video(built):
@@ -118,6 +119,69 @@ def test_a_scenario_recorded_already_is_rendered_from_that_recording_while_its_f
     write(tmp_path / "src", "one", "First, changed again")  # the recording is of an older file now
     stale = build_site([tmp_path / "src"], tmp_path / "site", jobs=1, recorded=recorded)
     assert "recorded again" in stale.failures[0].error
+
+
+def test_adding_a_learning_rate_draws_that_run_and_the_grid_and_keeps_the_other_runs(tmp_path):
+    from gdanim.build import build_again
+    from gdanim.verify import verify_folder
+
+    path = write(tmp_path / "src", "one")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    before = mtimes(tmp_path / "site")
+    path.write_text(path.read_text(encoding="utf-8").replace("  - {lr: 0.5}\n", "  - {lr: 0.5}\n  - {lr: 0.3}\n"),
+                    encoding="utf-8")
+    again = build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    after = mtimes(tmp_path / "site")
+    assert again.rendered == ["one"] and again.failures == []
+    assert after["one/lr-0.1.mp4"] == before["one/lr-0.1.mp4"]
+    assert after["one/lr-0.5.mp4"] == before["one/lr-0.5.mp4"]
+    assert after["one/compare.mp4"] > before["one/compare.mp4"]  # the grid shows the new run too
+    assert "one/lr-0.3.mp4" in after
+    page = (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
+    assert all(f"lr-{rate}.mp4" in page for rate in ("0.1", "0.5", "0.3"))
+    # every file, kept or drawn, is byte for byte what a fresh build of the new file writes
+    assert verify_folder(tmp_path / "site" / "one", rerun=True, build=build_again) == []
+
+
+@pytest.mark.parametrize("change", [("init: [0.0, 0.0]", "init: [0.5, 0.0]"), ("title: Tiny", "title: Tiny, renamed"),
+                                    ("preset: thumb", "preset: thumb, theme: dark")])
+def test_a_change_every_run_sees_draws_every_run_again(tmp_path, change):
+    path = write(tmp_path / "src", "one")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    before = mtimes(tmp_path / "site")
+    path.write_text(path.read_text(encoding="utf-8").replace(*change), encoding="utf-8")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    after = mtimes(tmp_path / "site")
+    assert after.keys() == before.keys() and all(after[k] > before[k] for k in after)
+
+
+def test_a_change_to_one_run_draws_that_run_and_the_grid_again(tmp_path):
+    path = write(tmp_path / "src", "one")
+    path.write_text(path.read_text(encoding="utf-8").replace("  - {lr: 0.5}", "  - {lr: 0.5, name: fast}"),
+                    encoding="utf-8")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    before = mtimes(tmp_path / "site")
+    path.write_text(path.read_text(encoding="utf-8").replace("{lr: 0.5, name: fast}", "{lr: 0.4, name: fast}"),
+                    encoding="utf-8")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    after = mtimes(tmp_path / "site")
+    assert after["one/lr-0.1.mp4"] == before["one/lr-0.1.mp4"]
+    assert after["one/fast.mp4"] > before["one/fast.mp4"]
+    assert after["one/compare.mp4"] > before["one/compare.mp4"]
+
+
+def test_a_kept_animation_whose_file_went_missing_is_drawn_again(tmp_path):
+    path = write(tmp_path / "src", "one")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    (tmp_path / "site" / "one" / "lr-0.1.png").unlink()
+    path.write_text(path.read_text(encoding="utf-8") + "# a comment changes the file, not the runs\n",
+                    encoding="utf-8")
+    before = mtimes(tmp_path / "site")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    after = mtimes(tmp_path / "site")
+    assert (tmp_path / "site" / "one" / "lr-0.1.png").is_file()
+    assert after["one/lr-0.1.mp4"] > before["one/lr-0.1.mp4"]
+    assert after["one/lr-0.5.mp4"] == before["one/lr-0.5.mp4"]
 
 
 def test_a_run_removed_from_the_scenario_leaves_no_files_behind(tmp_path):
@@ -189,10 +253,10 @@ def test_a_failed_animation_exits_1_and_is_tried_again_next_build(tmp_path, monk
 
     calls = []
 
-    def failing_render(scenario, site, settings, jobs, recorded=None):
+    def failing_render(scenario, site, settings, jobs, recorded=None, keep=None):
         calls.append(scenario.stem)
         trace, _ = record_to(scenario, site)
-        return trace, ("lr-0.5: the encoder stopped",), True
+        return trace, ("lr-0.5: the encoder stopped",), True, {}
 
     monkeypatch.setattr(site_module, "_render", failing_render)
     write(tmp_path / "src", "one")

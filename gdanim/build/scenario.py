@@ -105,10 +105,11 @@ def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings
                       jobs: int | None = None, progress: bool | None = None,
                       meanwhile: Callable[[Trace, Path], object] | None = None,
                       after: Callable[[Trace, Path], object] | None = None,
-                      recorded: Trace | None = None) -> RenderResult:
+                      recorded: Trace | None = None, keep: Mapping[str, str] | None = None) -> RenderResult:
     """Record once in a child process while the render workers start, then render the
     trace; returns the RenderResult. `recorded`: the scenario's trace, already recorded
     and written to its folder (by `gdanim serve`, say): rendered without recording again.
+    `keep`: the digests of the animations already in the folder (`render_trace`).
 
     `meanwhile(trace, folder)`, when given, runs in this process once the trace is
     recorded, while the workers draw and encode. `after(trace, folder)` (a function that
@@ -128,7 +129,7 @@ def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings
         interrupt.check()
         later = (lambda: meanwhile(trace, folder)) if meanwhile is not None else None
         return render_trace(trace, folder, settings, jobs=jobs, progress=progress, pool=pool,
-                            meanwhile=later, after=after)
+                            meanwhile=later, after=after, keep=keep)
 
 
 def record_apart(scenario: Scenario, output: Path) -> tuple[Trace, Path]:

@@ -5,7 +5,9 @@ scenarios go to worker processes), `prune` and `remove_gone` (what goes away).
 
 A scenario is built again only when its stamp changes: a hash of the scenario text,
 its data file, the render options and the gdanim version decides the media; that
-hash plus the language and the templates decides the page. Stale scenarios build in
+hash plus the language and the templates decides the page. A scenario recorded again
+keeps each animation whose own inputs did not change (`render.pipeline.animation_keys`):
+adding a learning rate draws that run and the grid, not every run. Stale scenarios build in
 parallel worker processes; a scenario that fails is reported and the others still build.
 """
 
@@ -148,9 +150,11 @@ def read_stamp(folder: Path) -> dict[str, Any]:
 
 
 def _render(scenario, site: Path, settings: RenderSettings, jobs: int | None, recorded: Trace | None = None,
-            ) -> tuple[Trace, tuple[str, ...], dict[str, str] | bool]:
-    """Record (unless `recorded`) and animate; returns (the trace, failures, the page's
-    figures drawn meanwhile)."""
+            keep: dict[str, str] | None = None,
+            ) -> tuple[Trace, tuple[str, ...], dict[str, str] | bool, dict[str, str]]:
+    """Record (unless `recorded`) and animate all but the animations `keep` finds in place;
+    returns (the trace, failures, the page's figures drawn meanwhile, the animations'
+    digests)."""
     try:
         from gdanim.build.scenario import record_and_render
         from gdanim.render import pipeline  # noqa: F401 - the renderer is there
@@ -158,7 +162,7 @@ def _render(scenario, site: Path, settings: RenderSettings, jobs: int | None, re
         from gdanim.api import record_to
 
         trace = recorded if recorded is not None else record_to(scenario, site)[0]
-        return trace, (), True
+        return trace, (), True, {}
     figures: dict[str, str] = {}
 
     def draw_figures(trace, folder) -> None:
@@ -167,8 +171,8 @@ def _render(scenario, site: Path, settings: RenderSettings, jobs: int | None, re
         figures.update(write_figures(trace, folder, strings(settings.lang), settings))
 
     result = record_and_render(scenario, site, settings, jobs=jobs, progress=False, meanwhile=draw_figures,
-                               recorded=recorded)
-    return result.trace, tuple(f"{name}: {message}" for name, message in result.failures), figures
+                               recorded=recorded, keep=keep)
+    return result.trace, tuple(f"{name}: {message}" for name, message in result.failures), figures, result.keys
 
 
 def build_one(job: Job) -> Outcome:
@@ -195,6 +199,7 @@ def build_one(job: Job) -> Outcome:
         rendered = job.force or stamp.get("media") != media or not (folder / TRACE).is_file()
         settings = settings_from(scenario, job.render_options, lang)
         warnings: tuple[str, ...] = ()
+        animations = stamp.get("animations") if isinstance(stamp.get("animations"), dict) else {}
         drawn: dict[str, str] | bool = False
         trace = None
         if rendered:
@@ -204,7 +209,8 @@ def build_one(job: Job) -> Outcome:
             started = time.time()
             hashed, recorded = job.recorded or (None, None)
             recorded = recorded if hashed == scenario.content_hash() and (folder / TRACE).is_file() else None
-            trace, warnings, drawn = _render(scenario, site, settings, job.render_jobs, recorded)
+            trace, warnings, drawn, animations = _render(scenario, site, settings, job.render_jobs, recorded,
+                                                         keep=None if job.force else animations)
             remove_stale(folder, [w.split(": ")[0] for w in warnings], MEDIA, started)  # no old media left
             prune(folder, trace)
         figures = page_key(media, lang, "figures")
@@ -222,7 +228,7 @@ def build_one(job: Job) -> Outcome:
                                     options={**job.render_options, "lang": lang, "force": job.force})
         # an animation that failed is tried again next time: no media stamp is kept
         new_stamp = {"media": None if warnings else media, "figures": figures, "page": page,
-                     "card": asdict(card)}
+                     "card": asdict(card), "animations": animations}
         write_if_changed(folder / STAMP, json.dumps(new_stamp, ensure_ascii=False, indent=1).encode("utf-8"))
         return Outcome(job.path, scenario.stem, card, rendered, paged, time.perf_counter() - start,
                        warnings=tuple(map(str, scenario.notes)) + warnings, worker=os.getpid())

@@ -11,9 +11,11 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import hashlib
+import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +32,7 @@ from gdanim.scene.surface import loss_grid, same_units
 from gdanim.scene.timeline import compare_callouts, compare_timeline, knot_states, run_callouts, run_timeline
 from gdanim.scene.views import run_view
 from gdanim.settings import RenderSettings
-from gdanim.trace import Run, Trace
+from gdanim.trace import Run, Trace, dumps
 
 WORKER_DIED = "its worker process ended unexpectedly (killed by the system, out of memory?)"
 
@@ -50,6 +52,10 @@ class RenderResult:
     "(run name or 'compare', message) for each animation that failed."
     after: object = None
     "What `after` returned; None when it was not given, raised or lost its worker."
+    keys: dict[str, str] = dataclasses.field(default_factory=dict)
+    "{animation name: `animation_keys` digest} of each animation now in the folder."
+    kept: tuple[str, ...] = ()
+    "The animations left as they were: their files were drawn from the same inputs."
 
     @property
     def ok(self) -> bool:
@@ -60,24 +66,60 @@ class RenderResult:
 def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: int | None = None,
                  progress: bool | None = None, pool: concurrent.futures.Executor | None = None,
                  meanwhile: Callable[[], object] | None = None,
-                 after: Callable[[Trace, Path], object] | None = None) -> RenderResult:
+                 after: Callable[[Trace, Path], object] | None = None,
+                 keep: Mapping[str, str] | None = None) -> RenderResult:
     """Write every run's animation and the compare grid of a recorded trace into folder
     (in `pool` when given, else in `jobs` processes); returns the RenderResult.
     `meanwhile()` runs in this process once the animations are handed to the workers;
-    `after(trace, folder)` in the first worker free of them (here, without workers)."""
+    `after(trace, folder)` in the first worker free of them (here, without workers).
+    `keep`: {name: digest} of the animations already in folder (RenderResult.keys of the
+    build that wrote them); one whose `animation_keys` digest is the same and whose files
+    are all there is left as it is."""
     if progress is None:
         progress = sys.stderr.isatty()
     names = [r.name for r in trace.runs] + ([COMPARE] if len(trace.runs) > 1 else [])
     names = names[-1:] + names[:-1] if len(names) > 1 else names  # the grid is the longest
     job = _Job(trace, Path(folder), settings, progress)
+    keys = animation_keys(trace, settings)
+    kept = [name for name in names if (keep or {}).get(name) == keys[name]
+            and all(path.exists() for path in outputs(job, name).values())]
+    todo = [name for name in names if name not in kept]
     with contextlib.ExitStack() as stack:
-        if pool is None:
-            pool = stack.enter_context(workers(job_count(jobs, len(names))))
-        outcomes, extra = _run_all(job, names, pool, meanwhile, after)
+        if pool is None and todo:
+            pool = stack.enter_context(workers(job_count(jobs, len(todo))))
+        outcomes, extra = _run_all(job, todo, pool, meanwhile, after)
     done = {name: files for name, files, error in outcomes if error is None}
+    done.update({name: outputs(job, name) for name in kept})
     failures = tuple((name, error) for name, _, error in outcomes if error is not None)
     runs = {r.name: done[r.name] for r in trace.runs if r.name in done}
-    return RenderResult(trace, Path(folder), runs, done.get(COMPARE, {}), failures, extra)
+    return RenderResult(trace, Path(folder), runs, done.get(COMPARE, {}), failures, extra,
+                        keys={name: keys[name] for name in names if name in done}, kept=tuple(kept))
+
+
+def animation_keys(trace: Trace, settings: RenderSettings) -> dict[str, str]:
+    """{animation name: a digest of everything it is drawn from}: the gdanim version, the
+    render settings, and the trace with only that run (all runs for the grid). A folder
+    whose animation was written under the same digest holds the same drawing."""
+    from gdanim import __version__
+
+    head = json.dumps([__version__, dataclasses.asdict(settings)], sort_keys=True)
+
+    def digest(runs: tuple[Run, ...]) -> str:
+        text = dumps(dataclasses.replace(trace, runs=runs))
+        return hashlib.sha256(f"{head}\n{text}".encode()).hexdigest()
+
+    keys = {run.name: digest((run,)) for run in trace.runs}
+    if len(trace.runs) > 1:
+        keys[COMPARE] = digest(trace.runs)
+    return keys
+
+
+def outputs(job: _Job, name: str) -> dict[str, Path]:
+    """{format or still: path} of the files one animation writes."""
+    s = job.settings
+    files = {f: inside(job.folder, name + WRITERS[f].suffix) for f in s.formats}
+    files.update({f"epoch-{epoch}": still_path(job.folder, name, epoch) for run, epoch in s.stills if run == name})
+    return files
 
 
 def job_count(jobs: int | None, tasks: int) -> int:
@@ -221,7 +263,7 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
 
         poster = line.first[poster_frame(s.poster, trace, run, line.knots, grid)]
     source = draw(look)
-    targets = {f: inside(job.folder, name + WRITERS[f].suffix) for f in s.formats}
+    targets = {f: path for f, path in outputs(job, name).items() if f in s.formats}
     handout = targets.pop("handout", None)
     files = write_frames(source, targets, s.fps, 0, progress_bar(name, source.count, position, job.progress),
                          poster=int(poster), step=line.step)
