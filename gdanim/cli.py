@@ -253,7 +253,10 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
            fps: int | None, theme: str | None, jobs: int | None, lang: str | None, quiet: bool,
            data_root: Path | None) -> None:
     """Record and animate every run: <run>.mp4/.gif/.png and compare.* per scenario."""
-    from gdanim.build import build_scenario
+    from gdanim.build.recording import record_ahead
+
+    record_ahead()  # torch loads in its process while the scenarios are read
+    from gdanim.build.scenario import build_scenario
     from gdanim.files import writing
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()] if formats is not None else None

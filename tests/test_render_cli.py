@@ -167,3 +167,28 @@ def test_whatever_fails_after_ctrl_c_ends_the_command_as_interrupted_and_the_han
     assert signal.getsignal(signal.SIGINT) is before
     result = CliRunner().invoke(racing_command(press=False))  # no Ctrl-C this time: a worker died
     assert result.exit_code == 1 and result.output.startswith("error: a worker process ended unexpectedly")
+
+
+def test_a_render_refused_for_bad_input_ends_at_once_with_no_process_left(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("data:\n  synthetic: {n: 0}\nruns: [{lr: 0.1}]\n")
+    proc = subprocess.Popen([sys.executable, "-m", "gdanim", "render", str(bad), "-o", str(tmp_path / "out")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    # the recording's child, started while the file was read, ends with the command
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.02)
+    else:
+        raise AssertionError("a process of the refused render is still running")
+    assert not (tmp_path / "out").exists()

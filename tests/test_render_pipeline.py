@@ -172,6 +172,53 @@ def test_the_recording_process_gives_the_same_trace_as_recording_here(tmp_path):
     assert folder == tmp_path / "out" / "tiny" and dumps(trace) == dumps(record(scenario))
 
 
+def test_the_recording_child_started_ahead_records_the_next_scenario_and_ends(tmp_path):
+    from gdanim.api import record
+    from gdanim.build.recording import Recorder, record_ahead
+    from gdanim.build.scenario import record_apart
+    from gdanim.trace import dumps
+
+    scenario = load_scenario(scenario_file(tmp_path, epochs=3))
+    record_ahead()
+    child = Recorder.waiting
+    assert child is not None and child.process.is_alive()  # loading torch before it is asked
+    trace, _ = record_apart(scenario, tmp_path / "out")
+    assert dumps(trace) == dumps(record(scenario))
+    assert Recorder.waiting is None and not child.process.is_alive()
+    record_apart(scenario, tmp_path / "again")  # the next recording starts its own child
+    assert (tmp_path / "again" / "tiny" / "trace.json").is_file()
+
+
+def test_a_forked_process_does_not_take_the_recording_child_of_its_parent():
+    import os
+
+    from gdanim.build.recording import Recorder, record_ahead
+
+    record_ahead()
+    try:
+        pid = os.fork()
+        if pid == 0:  # a worker forked from the command: the child is its parent's
+            os._exit(0 if Recorder.ahead() is None else 1)
+        assert os.waitpid(pid, 0)[1] == 0
+        assert Recorder.ahead() is not None
+    finally:
+        Recorder.waiting = None
+
+
+def test_a_recording_child_that_died_is_reported_and_leaves_no_partial_file(tmp_path, monkeypatch):
+    from gdanim.build.recording import Recorder
+    from gdanim.build.scenario import record_apart
+    from gdanim.errors import MachineError
+
+    dead = Recorder()
+    dead.process.kill()
+    dead.process.join()
+    monkeypatch.setattr(Recorder, "ahead", classmethod(lambda cls, take=True: dead))
+    with pytest.raises(MachineError, match="recording stopped: its process ended unexpectedly"):
+        record_apart(load_scenario(scenario_file(tmp_path, epochs=3)), tmp_path / "out")
+    assert [p.name for p in (tmp_path / "out").rglob("*") if p.is_file()] == []
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_meanwhile_runs_once_with_the_recorded_trace_before_the_animations_are_collected(tmp_path, jobs):
     seen = []

@@ -4,12 +4,14 @@
     built.folder, built.render.failures, built.page, built.manifest
 
 The order, and what overlaps for speed, is all here:
+0. `gdanim render` starts the recording's child process first thing: it imports torch
+   while this process reads the scenario (`recording.record_ahead`);
 1. the render workers start and import the drawing code (a single worker also loads
    the page's modules: `ahead.FiguresLater.warm_up`) while
-2. a short-lived child process records the scenario (torch leaves with it) and writes
-   trace.json and the CSVs;
+2. that short-lived child process records the scenario (torch leaves with it) and
+   writes trace.json and the CSVs;
 3. the workers draw and encode the animations; meanwhile this process loads the page's
-   template and catalog (`ahead.page_ahead`), and the first worker free of its
+   templates and catalog (`ahead.page_ahead`), and the first worker free of its
    animations draws the page's figures (`ahead.FiguresLater`);
 4. the page and the manifest are written from the Trace, the RenderSettings and the
    frame plan in memory: trace.json is not read back.
@@ -18,10 +20,8 @@ The order, and what overlaps for speed, is all here:
 from __future__ import annotations
 
 import calendar
-import concurrent.futures
 import contextlib
 import os
-import pickle
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gdanim import interrupt
+from gdanim.build.recording import Recorder
 from gdanim.errors import GdanimError, MachineError, ScenarioError
 from gdanim.files import atomic_write_bytes, output_folder, remove_leftovers, remove_stale
 from gdanim.folder import DATA_COPY, MEDIA, TRACE
@@ -136,39 +137,26 @@ def record_apart(scenario: Scenario, output: Path) -> tuple[Trace, Path]:
     """`gdanim.api.record_to` in a short-lived child process; returns (trace, folder).
 
     Torch's few hundred MB leave with the child, so they never add up with the
-    renderers and the encoders; errors are raised here as the recorder raised them."""
+    renderers and the encoders; errors are raised here as the recorder raised them.
+    The child is the one `recording.record_ahead` started, when this process started one."""
     folder = output / scenario.stem
+    child = Recorder.ahead() or Recorder()
     try:
-        with concurrent.futures.ProcessPoolExecutor(1) as child:  # waits for the child to end
-            kind, value = child.submit(_record_child, scenario, output).result()
+        kind, value = child.record(scenario, output)
     except BaseException as exc:  # Ctrl-C or a killed child may leave a half-written file
         remove_leftovers(folder, [Path(TRACE).stem, *(r.name or "run" for r in scenario.runs)])
-        if not isinstance(exc, concurrent.futures.process.BrokenProcessPool):
+        if not isinstance(exc, (EOFError, OSError)):
             raise
         interrupt.check()
         raise MachineError(f"{folder}: recording stopped: its process ended unexpectedly "
                            "(killed by the system, out of memory?)") from None
+    finally:
+        child.close()
     if kind == "problems":
         raise ScenarioError(value)
     if kind == "error":
         raise value if isinstance(value, GdanimError) else GdanimError(value)
     return value
-
-
-def _record_child(scenario: Scenario, output: Path) -> tuple[str, object]:
-    from gdanim.api import record_to
-
-    interrupt.default_ctrl_c()  # forked from a worker that only takes note: stop at once
-    try:
-        return "ok", record_to(scenario, output)
-    except ScenarioError as exc:  # its problems travel; the exception itself does not
-        return "problems", exc.problems
-    except GdanimError as exc:
-        try:
-            back = pickle.loads(pickle.dumps(exc))
-        except Exception:
-            back = None
-        return "error", back if str(back) == str(exc) else str(exc)
 
 
 def write_scenario_report(scenario: Scenario, folder: Path, *, trace: Trace | None = None,

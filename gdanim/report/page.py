@@ -91,11 +91,20 @@ def render(name: str, context: dict[str, Any], override: Path | None = None) -> 
 
 def prepare(name: str, lang: str, override: Path | None = None) -> None:
     """Load what writing a page of template `name` in `lang` takes the first time (the
-    compiled template, the catalog, the versions its footer names) ahead of the page:
-    while the animations encode, say."""
+    compiled template and every template it extends or includes, the catalog, the
+    versions its footer names) ahead of the page: while the animations encode, say."""
+    from jinja2 import meta
+
     from gdanim.manifest import versions
 
-    environment(override).get_template(name)
+    env, seen, todo = environment(override), set(), [name]
+    while todo:  # Jinja compiles an extended or included template only when it renders
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            env.get_template(current)
+            source = env.loader.get_source(env, current)[0]
+            todo += [part for part in meta.find_referenced_templates(env.parse(source)) if part]
     messages(lang)
     versions()
 

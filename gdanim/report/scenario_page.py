@@ -374,7 +374,8 @@ def prepare_page(trace: Trace, lang: str = "en", templates: Path | None = None) 
     MathML converters, its formulas) ahead of it: while the animations encode, say. Any
     error is left for the page to meet and report."""
     try:
-        prepare("scenario.html", lang, templates)
+        for page in ("scenario.html", "lab.html"):
+            prepare(page, lang, templates)
         _math(trace, strings(lang))  # the MathML converter loads and keeps these formulas
         tx.markdown(trace.description)  # the Markdown parser loads
     except Exception:  # noqa: BLE001 - a head start only
