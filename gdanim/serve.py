@@ -40,6 +40,7 @@ from gdanim.errors import GdanimError, MachineError
 from gdanim.folder import PAGE
 
 if TYPE_CHECKING:
+    from gdanim.settings import RenderSettings
     from gdanim.trace import Trace
 
 PREFIX = "/__gdanim__/"
@@ -167,13 +168,15 @@ class Builder:
             if not (folder / PAGE).is_file():
                 return None  # a first build: the site build writes it whole
             media = media_key(scenario.content_hash(), self.render_options, self.lang or scenario.spec.lang)
-            if read_stamp(folder).get("media") == media:
+            stamp = read_stamp(folder)
+            if stamp.get("media") == media:
                 return None  # its animations stand: the site build writes the page with them at once
             self.notify({"type": "pending", "folder": scenario.stem})
             trace, folder = record_to(scenario, self.site)
             settings = settings_from(scenario, self.render_options, self.lang or scenario.spec.lang)
             write_scenario_report(scenario, folder, trace=trace, settings=settings, templates=self.templates,
-                                  index_url="../index.html", media_pending=True, figures={})  # both follow
+                                  index_url="../index.html", media_pending=on_their_way(trace, folder, settings, stamp),
+                                  figures={})  # the figures follow
         except (GdanimError, OSError):
             return None
         self.echo(f"{scenario.stem}: page (figures and animations on their way)")
@@ -187,6 +190,19 @@ class Builder:
             if not problems:
                 self.echo("no problems")
         self.notify({"type": "problems", "lines": self.problems.lines()})
+
+
+def on_their_way(trace: Trace, folder: Path, settings: RenderSettings, stamp: dict) -> list[str] | bool:
+    """The animations the site build will draw again for `trace` (those it keeps are in
+    folder already, `render.pipeline.kept_animations`); True (all) without a renderer."""
+    try:
+        from gdanim.render.pipeline import animation_keys, kept_animations
+    except ImportError:
+        return True
+    stored = stamp.get("animations") if isinstance(stamp.get("animations"), dict) else {}
+    keys = animation_keys(trace, settings)
+    kept = kept_animations(keys, folder, settings, stored)
+    return [name for name in keys if name not in kept]
 
 
 def problem_lines(source: str, error: str) -> list[str]:

@@ -173,6 +173,9 @@ def test_an_edit_shows_in_the_page_and_open_pages_are_told_to_reload(served):
         events.wait_for(lambda m: m["type"] == "reload")
         assert "data-media-pending" in page and 'data-media-wait="lr-0.07"' in page  # ahead of its pictures
         assert "lr-0.07.png" not in page and "assets/loss.png" not in page
+        # the runs the build keeps as they are show at once; only the new run and the grid wait
+        assert "lr-0.01.png" in page and 'data-media-wait="lr-0.01"' not in page
+        assert 'data-media-wait="compare"' in page
         events.wait_for(lambda m: m == {"type": "media", "folder": "lr", "file": "lr-0.07.png"})
         done = served.wait_for_page("lr/", "lr-0.07.png")  # then the animations' files, and the page again
         assert "data-media-pending" not in done

@@ -170,6 +170,17 @@ def test_a_change_to_one_run_draws_that_run_and_the_grid_again(tmp_path):
     assert after["one/compare.mp4"] > before["one/compare.mp4"]
 
 
+def test_a_new_description_writes_the_page_again_and_draws_no_animation(tmp_path):
+    path = write(tmp_path / "src", "one")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    before = mtimes(tmp_path / "site")
+    path.write_text(path.read_text(encoding="utf-8").replace("A tiny scenario", "A small scenario"),
+                    encoding="utf-8")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    assert mtimes(tmp_path / "site") == before  # no frame shows the description
+    assert "A small scenario" in (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
+
+
 def test_a_kept_animation_whose_file_went_missing_is_drawn_again(tmp_path):
     path = write(tmp_path / "src", "one")
     build_site([tmp_path / "src"], tmp_path / "site", jobs=1)

@@ -23,7 +23,7 @@ import calendar
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,7 +163,7 @@ def write_scenario_report(scenario: Scenario, folder: Path, *, trace: Trace | No
                           settings: RenderSettings | None = None, fps: int | None = None,
                           lang: str | None = None, templates: Path | None = None,
                           index_url: str | None = None, figures: bool | Mapping[str, str] = True,
-                          media_pending: bool = False) -> Path:
+                          media_pending: bool | Collection[str] = False) -> Path:
     """Write the page of a recorded (and rendered) scenario into folder, with the copies
     of its file and data beside it; returns index.html. `trace` and `settings` are
     what was recorded and rendered (by default folder/trace.json, and the scenario's
@@ -171,7 +171,8 @@ def write_scenario_report(scenario: Scenario, folder: Path, *, trace: Trace | No
 
     With figures=False the figures already in folder/assets are kept as they are; a
     mapping from `ahead.FiguresLater` names those already drawn. With media_pending the
-    page is written ahead of its animations (`gdanim serve`): it shows none and says so."""
+    page is written ahead of its animations (`gdanim serve`): it shows none and says so;
+    a collection names those on their way, and the page shows the folder's others."""
     from gdanim.render.plan import Posters
     from gdanim.report.scenario_page import write_report
 

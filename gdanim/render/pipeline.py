@@ -81,15 +81,14 @@ def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: 
     names = names[-1:] + names[:-1] if len(names) > 1 else names  # the grid is the longest
     job = _Job(trace, Path(folder), settings, progress)
     keys = animation_keys(trace, settings)
-    kept = [name for name in names if (keep or {}).get(name) == keys[name]
-            and all(path.exists() for path in outputs(job, name).values())]
+    kept = kept_animations(keys, job.folder, settings, keep or {})
     todo = [name for name in names if name not in kept]
     with contextlib.ExitStack() as stack:
         if pool is None and todo:
             pool = stack.enter_context(workers(job_count(jobs, len(todo))))
         outcomes, extra = _run_all(job, todo, pool, meanwhile, after)
     done = {name: files for name, files, error in outcomes if error is None}
-    done.update({name: outputs(job, name) for name in kept})
+    done.update({name: outputs(job.folder, settings, name) for name in kept})
     failures = tuple((name, error) for name, _, error in outcomes if error is not None)
     runs = {r.name: done[r.name] for r in trace.runs if r.name in done}
     return RenderResult(trace, Path(folder), runs, done.get(COMPARE, {}), failures, extra,
@@ -98,14 +97,16 @@ def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: 
 
 def animation_keys(trace: Trace, settings: RenderSettings) -> dict[str, str]:
     """{animation name: a digest of everything it is drawn from}: the gdanim version, the
-    render settings, and the trace with only that run (all runs for the grid). A folder
-    whose animation was written under the same digest holds the same drawing."""
+    render settings, and the trace with only that run (all runs for the grid; the
+    scenario's description and file name are drawn in none). A folder whose animation
+    was written under the same digest holds the same drawing."""
     from gdanim import __version__
 
     head = json.dumps([__version__, dataclasses.asdict(settings)], sort_keys=True)
+    drawn = dataclasses.replace(trace, description="", scenario="")
 
     def digest(runs: tuple[Run, ...]) -> str:
-        text = dumps(dataclasses.replace(trace, runs=runs))
+        text = dumps(dataclasses.replace(drawn, runs=runs))
         return hashlib.sha256(f"{head}\n{text}".encode()).hexdigest()
 
     keys = {run.name: digest((run,)) for run in trace.runs}
@@ -114,11 +115,19 @@ def animation_keys(trace: Trace, settings: RenderSettings) -> dict[str, str]:
     return keys
 
 
-def outputs(job: _Job, name: str) -> dict[str, Path]:
-    """{format or still: path} of the files one animation writes."""
-    s = job.settings
-    files = {f: inside(job.folder, name + WRITERS[f].suffix) for f in s.formats}
-    files.update({f"epoch-{epoch}": still_path(job.folder, name, epoch) for run, epoch in s.stills if run == name})
+def kept_animations(keys: Mapping[str, str], folder: Path, settings: RenderSettings,
+                    keep: Mapping[str, str]) -> list[str]:
+    """The animations `render_trace` leaves as they are in folder: those whose digest
+    (`keys`, from `animation_keys`) is the one `keep` holds for them, with all of their
+    files there."""
+    return [name for name, key in keys.items() if keep.get(name) == key
+            and all(path.exists() for path in outputs(folder, settings, name).values())]
+
+
+def outputs(folder: Path, settings: RenderSettings, name: str) -> dict[str, Path]:
+    """{format or still: path} of the files one animation writes into folder."""
+    files = {f: inside(folder, name + WRITERS[f].suffix) for f in settings.formats}
+    files.update({f"epoch-{epoch}": still_path(folder, name, epoch) for run, epoch in settings.stills if run == name})
     return files
 
 
@@ -263,7 +272,7 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
 
         poster = line.first[poster_frame(s.poster, trace, run, line.knots, grid)]
     source = draw(look)
-    targets = {f: path for f, path in outputs(job, name).items() if f in s.formats}
+    targets = {f: path for f, path in outputs(job.folder, s, name).items() if f in s.formats}
     handout = targets.pop("handout", None)
     files = write_frames(source, targets, s.fps, 0, progress_bar(name, source.count, position, job.progress),
                          poster=int(poster), step=line.step)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -215,16 +215,19 @@ def summary(trace: Trace, s: Mapping[str, str]) -> str:
 
 def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], settings: RenderSettings,
                  posters: Posters, index_url: str | None, exercises: Sequence[Any] = (),
-                 media_pending: bool = False) -> dict[str, Any]:
+                 media_pending: bool | Collection[str] = False) -> dict[str, Any]:
     """Everything scenario.html shows, in the language of `settings`, computed from the
     trace and the files in folder (and the scenario's exercises, schema.Exercise, when given).
 
     What an exercise holds back (gdanim.report.held) is shown held where it belongs, and
     in full under "reveals", by exercise number: the page puts that inside the exercise's
     closed answer. media_pending: the animations are still being rendered; the page shows
-    none of the folder's (they are of an earlier build) and says they are on their way."""
+    none of the folder's (they are of an earlier build) and says they are on their way.
+    A collection names the animations on their way: the folder's others are shown."""
     lang, pair = settings.lang, settings.params
-    look = _no_media if media_pending else find_media
+    names = [r.name for r in trace.runs] + ([COMPARE] if len(trace.runs) > 1 else [])
+    pending = frozenset(names if media_pending is True else media_pending or ())
+    look = functools.partial(_pending_media, pending)
     s = strings(lang)
     rows = {r.name: at.run_row(r, trace, s) for r in trace.runs}
     views = exercise_views(exercises, trace, folder, s, settings.pacing, pair)
@@ -319,7 +322,8 @@ def page_context(trace: Trace, folder: Path, figures: Mapping[str, str], setting
         "lab": lab, "embed": False, "lab_snippets": embed_snippets(trace.title, s) if lab else {},
         "media_downloads": [(m.name, m.files) for m in media if m.files],
         "held": held, "asked": asked, "held_files": held_files, "best_held": best_held,
-        "reveals": reveals, "last_exercise": last, "media_pending": media_pending,
+        "reveals": reveals, "last_exercise": last, "media_pending": bool(pending),
+        "media_waiting": [name for name in names if name in pending and not (held and name in (*held, COMPARE))],
     }
 
 
@@ -327,7 +331,7 @@ def write_report(folder: Path, trace: Trace | None = None, *, settings: RenderSe
                  posters: Posters = first_frames, templates: Path | None = None,
                  index_url: str | None = None, scenario_text: str | None = None,
                  figures: bool | Mapping[str, str] = True, exercises: Sequence[Any] = (),
-                 lang: str | None = None, media_pending: bool = False) -> Path:
+                 lang: str | None = None, media_pending: bool | Collection[str] = False) -> Path:
     """Write <folder>/index.html (and its figures and assets) for `trace` (by default the
     folder's trace.json) as `settings` rendered it, in their language (or `lang`); returns it.
 
@@ -387,9 +391,10 @@ def _existing_figures(folder: Path) -> dict[str, str]:
     return {p.stem: f"{ASSETS}/{p.name}" for p in sorted(assets.glob("*.png"))} if assets.is_dir() else {}
 
 
-def _no_media(folder: Path, name: str) -> Media:
-    """No files: the animations of a page written ahead of them."""
-    return Media(name)
+def _pending_media(pending: frozenset[str], folder: Path, name: str) -> Media:
+    """No files for an animation on its way (they are of an earlier build); the
+    folder's files for one that stands."""
+    return Media(name) if name in pending else find_media(folder, name)
 
 
 def poster_of(folder: Path, trace_runs: list[str]) -> str | None:
