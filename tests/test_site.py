@@ -121,17 +121,23 @@ def test_a_scenario_recorded_already_is_rendered_from_that_recording_while_its_f
     assert "recorded again" in stale.failures[0].error
 
 
+def edit_and_build(tmp_path: Path, old: str, new: str, start: tuple[str, str] = ("", "")):
+    """Build scenario `one` (its text with `start` replaced), replace `old` by `new` in its
+    file and build again; returns (the videos' mtimes before, after, the second build)."""
+    path = write(tmp_path / "src", "one")
+    path.write_text(path.read_text(encoding="utf-8").replace(*start), encoding="utf-8")
+    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    before = mtimes(tmp_path / "site")
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    again = build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
+    return before, mtimes(tmp_path / "site"), again
+
+
 def test_adding_a_learning_rate_draws_that_run_and_the_grid_and_keeps_the_other_runs(tmp_path):
     from gdanim.build import build_again
     from gdanim.verify import verify_folder
 
-    path = write(tmp_path / "src", "one")
-    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
-    before = mtimes(tmp_path / "site")
-    path.write_text(path.read_text(encoding="utf-8").replace("  - {lr: 0.5}\n", "  - {lr: 0.5}\n  - {lr: 0.3}\n"),
-                    encoding="utf-8")
-    again = build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
-    after = mtimes(tmp_path / "site")
+    before, after, again = edit_and_build(tmp_path, "  - {lr: 0.5}\n", "  - {lr: 0.5}\n  - {lr: 0.3}\n")
     assert again.rendered == ["one"] and again.failures == []
     assert after["one/lr-0.1.mp4"] == before["one/lr-0.1.mp4"]
     assert after["one/lr-0.5.mp4"] == before["one/lr-0.5.mp4"]
@@ -146,38 +152,21 @@ def test_adding_a_learning_rate_draws_that_run_and_the_grid_and_keeps_the_other_
 @pytest.mark.parametrize("change", [("init: [0.0, 0.0]", "init: [0.5, 0.0]"), ("title: Tiny", "title: Tiny, renamed"),
                                     ("preset: thumb", "preset: thumb, theme: dark")])
 def test_a_change_every_run_sees_draws_every_run_again(tmp_path, change):
-    path = write(tmp_path / "src", "one")
-    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
-    before = mtimes(tmp_path / "site")
-    path.write_text(path.read_text(encoding="utf-8").replace(*change), encoding="utf-8")
-    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
-    after = mtimes(tmp_path / "site")
+    before, after, _ = edit_and_build(tmp_path, *change)
     assert after.keys() == before.keys() and all(after[k] > before[k] for k in after)
 
 
 def test_a_change_to_one_run_draws_that_run_and_the_grid_again(tmp_path):
-    path = write(tmp_path / "src", "one")
-    path.write_text(path.read_text(encoding="utf-8").replace("  - {lr: 0.5}", "  - {lr: 0.5, name: fast}"),
-                    encoding="utf-8")
-    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
-    before = mtimes(tmp_path / "site")
-    path.write_text(path.read_text(encoding="utf-8").replace("{lr: 0.5, name: fast}", "{lr: 0.4, name: fast}"),
-                    encoding="utf-8")
-    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
-    after = mtimes(tmp_path / "site")
+    before, after, _ = edit_and_build(tmp_path, "{lr: 0.5, name: fast}", "{lr: 0.4, name: fast}",
+                                      start=("  - {lr: 0.5}", "  - {lr: 0.5, name: fast}"))
     assert after["one/lr-0.1.mp4"] == before["one/lr-0.1.mp4"]
     assert after["one/fast.mp4"] > before["one/fast.mp4"]
     assert after["one/compare.mp4"] > before["one/compare.mp4"]
 
 
 def test_a_new_description_writes_the_page_again_and_draws_no_animation(tmp_path):
-    path = write(tmp_path / "src", "one")
-    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
-    before = mtimes(tmp_path / "site")
-    path.write_text(path.read_text(encoding="utf-8").replace("A tiny scenario", "A small scenario"),
-                    encoding="utf-8")
-    build_site([tmp_path / "src"], tmp_path / "site", jobs=1)
-    assert mtimes(tmp_path / "site") == before  # no frame shows the description
+    before, after, _ = edit_and_build(tmp_path, "A tiny scenario", "A small scenario")
+    assert after == before  # no frame shows the description
     assert "A small scenario" in (tmp_path / "site" / "one" / "index.html").read_text(encoding="utf-8")
 
 
