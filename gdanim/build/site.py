@@ -283,7 +283,7 @@ def build_site(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | 
     with folder_lock(Path(output).resolve(), LOCK, "gdanim site command"):
         return _build(inputs, output, jobs=jobs, force=force, lang=lang, templates=templates,
                       render_options=render_options, progress=progress, data_root=data_root,
-                      recorded=recorded or {})
+                      recorded=recorded)
 
 
 def _build(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,
