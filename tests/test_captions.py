@@ -157,6 +157,38 @@ def test_the_page_writes_numbers_as_the_table_frames_and_captions_do(browser, pa
     assert infinite == [num(float("nan")), num(float("inf")), num(float("-inf"))] == ["∞", "∞", "−∞"]
 
 
+FILLED = ["50.21", "2", "10", "0.25", "1e-5", "8588", "∞", "7", "손실", "lr-0.0083", "w2", "x", "263", "물",
+          "Adam", "momentum", "SSE (", "1,000", "", "w = [-5, 10]"]
+
+
+@needs_browser
+def test_the_pages_sentences_take_their_korean_particles_as_the_frames_and_captions_do(browser, page):
+    import re
+
+    from gdanim.i18n import read_catalog, with_particles
+
+    field = re.compile(r"\{(\w+)\}")
+    cases = []
+    for k, template in enumerate(t for t in read_catalog("ko").values() if "(" in t and field.search(t)):
+        if re.search(r"\{[^}]*[^\w}][^}]*\}", template):
+            continue  # a format spec: the page's scripts fill plain {name} fields only
+        names = field.findall(template)
+        cases.append((template, {n: FILLED[(k + i) % len(FILLED)] for i, n in enumerate(names)}))
+    assert len(cases) > 20
+    cases.append(("{a}이(가) {b}(으)로 {c}과(와) {d}(으)로 {missing}은(는)",
+                  {"a": "3", "b": "8", "c": "w1", "d": "물"}))
+    tab = browser.new_page()
+    try:
+        tab.goto(page.as_uri())
+        written = tab.evaluate("(cases) => cases.map(([t, f]) => gdanim.fill(t, f))", cases)
+    finally:
+        tab.close()
+    expected = [with_particles(field.sub(lambda m, f=fields: f.get(m.group(1), m.group(0)), template))
+                for template, fields in cases]
+    assert written == expected
+    assert written[-1] == "3이 8로 w1과 물로 {missing}은(는)"
+
+
 def test_the_grids_captions_name_each_run_on_the_frame_that_shows_its_event(lr_trace):
     from gdanim.report.captions import compare_captions
     from gdanim.scene.schedule import state_times

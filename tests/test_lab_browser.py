@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -376,7 +377,8 @@ def test_the_page_api_sets_state_and_reports_changes_and_picks(browser, site):
 @needs_browser
 def test_the_korean_page_labels_the_lab_in_korean(browser, tmp_path):
     scenarios = tiny_copy(ROOT / "scenarios", tmp_path / "scenarios")
-    result = build_site([scenarios / "lr.yaml"], tmp_path / "site", lang="ko", render_options=POSTERS)
+    result = build_site([scenarios / "lr.yaml", scenarios / "robust.yaml"], tmp_path / "site", lang="ko",
+                        render_options=POSTERS)
     assert result.failures == []
     with opened(browser, tmp_path / "site", "lr") as visit:
         labels = visit.js("() => [...document.querySelectorAll('#lab label, #lab legend, #lab h2')]"
@@ -398,6 +400,14 @@ def test_the_korean_page_labels_the_lab_in_korean(browser, tmp_path):
           return Array.from(ctx.getImageData(0, 0, 60, 20).data).join(',');
         })""", fonts[1])
         assert inked[0] != inked[1]
+        assert visit.clean() == []
+    # the lab's sentences take the particle that agrees with each number and name filled in:
+    # MAE is read 엠에이이, so 는 (not the both-ways 은(는) of the catalog)
+    with opened(browser, tmp_path / "site", "robust") as visit:
+        visit.js("() => gdanim.lab.set({loss: 'mae'})")
+        said = visit.page.inner_text("#lab")
+        assert "MAE는 이차식이 아니어서" in said
+        assert not re.search(r"이\(가\)|은\(는\)|을\(를\)|과\(와\)|\(으\)로", said)
         assert visit.clean() == []
 
 

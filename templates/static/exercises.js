@@ -20,9 +20,7 @@
   var all = [], pending = [];
   var reset = document.getElementById("lab-reset"), options = [];  // the lab's recorded runs held back
 
-  function fill(template, fields) {
-    return template.replace(/\{(\w+)\}/g, function (m, k) { return k in fields ? fields[k] : m; });
-  }
+  var fill = window.gdanim.fill;  // numbers.js, loaded first: fields and Korean particles
   var num = window.gdanim.num;  // numbers as the rest of the page writes them (site.js)
   function pendingOn(run) {
     return pending.some(function (p) { return p.run === run; });

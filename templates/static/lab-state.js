@@ -23,7 +23,7 @@
     var NOT_OPTIONS = {lr: 1, optimizer: 1, loss: 1, epochs: 1, init: 1, momentum: 1, betas: 1, gradient: 1,
       delta: 1, zero_grad: 1, stop: 1, schedule: 1, data: 1, huber_delta: 1, batch_size: 1, seed: 1};
     function say(key, fields) {
-      return words[key].replace(/\{(\w+)\}/g, function (_, name) { return fields[name]; });
+      return gdanim.fill(words[key], fields);
     }
     function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
     function finite(v) { return typeof v === "number" && isFinite(v); }
