@@ -169,8 +169,8 @@ def test_far_off_or_infinite_plane_points_have_no_finite_loss_and_raise_no_warni
     grid = loss_grid(trace, [trace.run(name)])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        far = grid.slice_loss(np.array([[1e200, 1e200], [np.inf, -np.inf]]))
-    assert far[0] == np.inf and not np.isfinite(far[1])
+        far = grid.slice_loss(np.array([[1e200, 1e200], [np.inf, -np.inf], [1e307, 0.0]]))
+    assert far[0] == np.inf and not np.isfinite(far[1]) and not np.isfinite(far[2])
 
 
 # --- the view -------------------------------------------------------------------------------
@@ -267,6 +267,14 @@ def test_a_start_that_is_not_finite_is_left_out_of_the_view():
     assert lo == pytest.approx([-0.48, -0.24], rel=1e-12) and hi == pytest.approx([4.48, 2.24], rel=1e-12)
 
 
+def test_the_steps_within_reach_of_a_path_that_leaves_for_good_still_widen_the_view():
+    anchors = np.array([[0.0, 0.0], [4.0, 2.0]])  # reach -4..8 and -2..4
+    widening = [8.0, 1.0]  # alone, it gives lo (-0.96, -0.24), hi (8.96, 2.24)
+    for gone in ([np.nan, 1.0], [1.0, np.inf], [-50.0, 1.0], [1.0, -50.0], [50.0, 1.0], [1.0, 50.0]):
+        lo, hi = view_box(np.array([widening, gone]), anchors)
+        assert lo == pytest.approx([-0.96, -0.24], rel=1e-12) and hi == pytest.approx([8.96, 2.24], rel=1e-12)
+
+
 def test_a_diverging_path_does_not_stretch_the_view_and_its_limits_stay_finite():
     anchors = np.array([[-5.0, 10.0], [2.5, 4.0]])
     path = np.array([[-5.0, 10.0], [30.0, -40.0], [-1e20, 1e20], [np.inf, np.nan]])
@@ -360,13 +368,13 @@ def test_a_state_that_is_not_finite_has_infinite_loss_and_is_where_the_path_leav
     assert plane.exit == 2 and plane.boundary is None
 
 
-def test_a_state_that_overflowed_has_infinite_loss_quietly(trace):
+def test_a_state_that_overflowed_has_no_finite_loss_and_raises_no_warning(trace):
     run = trace.run("sse")
     grid = framed(loss_grid(trace, [run]), [-1.0, -1.0], [1.0, 1.0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        plane = plane_path(with_path(run, [[0.0, 0.0, 1.0], [1e200, 1e200, 1e200]]), grid)
-    assert plane.loss[1] == np.inf and plane.exit == 1
+        plane = plane_path(with_path(run, [[0.0, 0.0, 1.0], [1e200, 1e200, 1e200], [1e307, 0.0, 0.0]]), grid)
+    assert plane.loss[1] == np.inf and not np.isfinite(plane.loss[2]) and plane.exit == 1
     assert plane.boundary == pytest.approx([1.0, 1.0], rel=1e-12)
 
 
@@ -377,6 +385,8 @@ def test_a_state_that_overflowed_has_infinite_loss_quietly(trace):
     ([0.5 - 10, 0.5 - 1000], [0.5 - 10 * 2.5 / 1000, -2.0]),       # bottom edge y = -2, at t = 2.5/1000
     ([0.5 + 2.5, 0.5 + 5.5], [1.0, 0.5 + 5.5 * 0.5 / 2.5]),        # x = 1 at t = 0.2 before y = 2 at t = 3/11
     ([0.5 + 1.0, 0.5 + 10], [0.5 + 1.0 * 1.5 / 10, 2.0]),          # y = 2 at t = 0.15 before x = 1 at t = 0.5
+    ([0.5 + 0.75, 0.5 + 0.25], [1.0, 0.5 + 0.25 * 0.5 / 0.75]),    # a short step out: x = 1 at t = 2/3
+    ([0.5 - 1.75, 0.5 - 0.5], [-1.0, 0.5 - 0.5 * 1.5 / 1.75]),     # a short step out the left: t = 6/7
 ])
 def test_a_path_that_leaves_the_view_crosses_its_edge_on_the_way_out(trace, outside, boundary):
     run = trace.run("sse")
@@ -387,13 +397,27 @@ def test_a_path_that_leaves_the_view_crosses_its_edge_on_the_way_out(trace, outs
     assert plane.boundary == pytest.approx(boundary, rel=1e-12)
 
 
-def test_a_path_along_the_views_edge_leaves_it_where_it_passes_the_side(trace):
+def test_a_path_straight_across_or_along_the_views_edge_leaves_it_where_it_passes_the_side_quietly(trace):
     run = trace.run("sse")
     grid = framed(loss_grid(trace, [run]), [-1.0, -1.0], [1.0, 1.0])
-    along_top = [[0.0, 1.0, 0.0], [0.5, 1.0, 0.0], [2.0, 1.0, 0.0]]
-    assert plane_path(with_path(run, along_top), grid).boundary == pytest.approx([1.0, 1.0], rel=1e-12)
-    along_bottom = [[0.0, -1.0, 0.0], [-0.5, -1.0, 0.0], [-2.0, -1.0, 0.0]]
-    assert plane_path(with_path(run, along_bottom), grid).boundary == pytest.approx([-1.0, -1.0], rel=1e-12)
+    paths = {(1.0, 0.5): [[0.0, 0.5, 0.0], [0.5, 0.5, 0.0], [2.0, 0.5, 0.0]],  # straight to the right
+             (0.25, -1.0): [[0.0, 0.5, 0.0], [0.25, 0.0, 0.0], [0.25, -3.0, 0.0]],  # straight down
+             (1.0, 1.0): [[0.0, 1.0, 0.0], [0.5, 1.0, 0.0], [2.0, 1.0, 0.0]],  # along the top edge
+             (-1.0, -1.0): [[0.0, -1.0, 0.0], [-0.5, -1.0, 0.0], [-2.0, -1.0, 0.0]]}  # along the bottom edge
+    for boundary, path in paths.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            plane = plane_path(with_path(run, path), grid)
+        assert plane.exit == 2 and plane.boundary == pytest.approx(list(boundary), rel=1e-12)
+
+
+def test_a_recorded_float32_path_is_crossed_on_the_segment_between_its_states(trace):
+    run = trace.run("sse")
+    grid = framed(loss_grid(trace, [run]), [-1.0, -1.0], [1.0, 1.0])
+    path = np.array([[0.1, 0.123456, 0.0], [0.3, 0.2, 0.0], [1000.3, 500.777, 0.0]], np.float32)
+    plane = plane_path(dataclasses.replace(run, path=path), grid)
+    (x0, y0), (x1, y1) = path[1, :2].astype(np.float64), path[2, :2].astype(np.float64)
+    assert plane.boundary == pytest.approx([1.0, y0 + (1.0 - x0) / (x1 - x0) * (y1 - y0)], rel=1e-12)
 
 
 def test_a_path_that_starts_outside_the_view_or_jumps_out_partly_undefined_has_no_crossing(trace):
