@@ -69,7 +69,7 @@ class LossGrid:
 
     def inside(self, points: np.ndarray) -> np.ndarray:
         """[m] True where a finite plane point [m, 2] lies in the view."""
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # pragma: no mutate (comparing nan raises no warning in numpy)
             return np.isfinite(points).all(axis=1) & (points >= self.lo).all(1) & (points <= self.hi).all(1)
 
 
@@ -107,7 +107,7 @@ def view_box(points: np.ndarray, anchors: np.ndarray, margin: float = MARGIN,
     half = np.maximum(half, floor)
     centre = (lo + hi) / 2
     limit_lo, limit_hi = centre - reach * half, centre + reach * half
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # pragma: no mutate (comparing nan raises no warning in numpy)
         near = np.isfinite(points).all(axis=1) & (points >= limit_lo).all(1) & (points <= limit_hi).all(1)
     if near.any():
         lo = np.minimum(lo, points[near].min(axis=0))
@@ -137,10 +137,13 @@ def loss_grid(trace: Trace, runs: Sequence[Run], params: Sequence[int] = (0, 1),
     first = runs[0]
     kind = first.settings.loss
     best = trace.analysis_of(first).best(kind, first.settings.huber_delta)
-    base = np.asarray(best[0] if best is not None else trace.analysis_of(first).minimizer, np.float64)  # [p]
-    starts = np.stack([r.path[0, [i, j]] for r in runs]).astype(np.float64)
+    # the minimum is a tuple of Python floats: float64 with or without the dtype
+    base = np.asarray(best[0] if best is not None else trace.analysis_of(first).minimizer,  # pragma: no mutate
+                      np.float64)  # [p]
+    # astype(None) is astype(float64), here and in `points`
+    starts = np.stack([r.path[0, [i, j]] for r in runs]).astype(np.float64)  # pragma: no mutate (see above)
     anchors = np.vstack([starts, base[[i, j]][None]])
-    points = np.vstack([r.path[:, [i, j]] for r in runs]).astype(np.float64)
+    points = np.vstack([r.path[:, [i, j]] for r in runs]).astype(np.float64)  # pragma: no mutate (astype(None))
     lo, hi = view_box(points, anchors)
     a, b = np.linspace(lo[0], hi[0], size), np.linspace(lo[1], hi[1], size)
     grid = np.broadcast_to(base, (size, size, p)).copy()  # [ny, nx, p]
@@ -162,7 +165,8 @@ def plane_path(run: Run, grid: LossGrid) -> PlanePath:
     points = path[:, list(grid.params)]  # [S+1, 2]
     finite = np.isfinite(path).all(axis=1)
     with np.errstate(over="ignore", invalid="ignore"):
-        loss = np.where(finite, grid.quad(np.where(finite[:, None], path, 0.0), grid.kind), np.inf)
+        # the value put in the rows that are not finite is never read: the outer where puts inf there
+        loss = np.where(finite, grid.quad(np.where(finite[:, None], path, 0.0), grid.kind), np.inf)  # pragma: no mutate
     out = ~grid.inside(points)
     exit_ = int(np.argmax(out)) if out.any() else None
     boundary = None
@@ -177,5 +181,6 @@ def _crossing(inside: np.ndarray, outside: np.ndarray, lo: np.ndarray, hi: np.nd
     with np.errstate(divide="ignore", invalid="ignore"):
         t_hi = np.where(d > 0, (hi - inside) / d, np.inf)
         t_lo = np.where(d < 0, (lo - inside) / d, np.inf)
-    t = float(np.clip(np.min(np.minimum(t_hi, t_lo)), 0.0, 1.0))
+    # inside lies in the view and outside beyond one of its edges, so t is already in [0, 1]
+    t = float(np.clip(np.min(np.minimum(t_hi, t_lo)), 0.0, 1.0))  # pragma: no mutate (see above)
     return inside + t * d
