@@ -65,9 +65,9 @@ class Dataset:
         """The model's predictions (float64) at raw inputs x_raw [m, k] for params
         [..., columns + 1] in the units of `norm` (by default the data's). -> [..., m]"""
         columns = (norm or self.normalization).apply(self.expand(np.asarray(x_raw, np.float32)))
-        w = np.asarray(params, np.float64)
+        w = np.asarray(params, np.float64)  # pragma: no mutate (the float64 columns upcast float32 params anyway)
         with np.errstate(over="ignore", invalid="ignore"):
-            return w[..., :1] + w[..., 1:] @ columns.astype(np.float64).T
+            return w[..., :1] + w[..., 1:] @ columns.astype(np.float64).T  # pragma: no mutate (astype(None) is float64)
 
     @property
     def is_outlier(self) -> np.ndarray:
@@ -89,7 +89,7 @@ class Dataset:
 
     def design(self) -> np.ndarray:
         """The design matrix [1, x] in float64. [n, k+1]"""
-        return np.hstack([np.ones((self.n, 1)), self.x.astype(np.float64)])
+        return np.hstack([np.ones((self.n, 1)), self.x.astype(np.float64)])  # pragma: no mutate (None is float64)
 
 
 def poly_columns(x_raw: np.ndarray, degree: int) -> np.ndarray:
@@ -97,7 +97,8 @@ def poly_columns(x_raw: np.ndarray, degree: int) -> np.ndarray:
     float64 and rounded once to float32; degree 1 returns x_raw. -> [m, degree]"""
     if degree <= 1:
         return np.asarray(x_raw, np.float32)
-    x = np.asarray(x_raw, np.float64)[:, :1]  # [m, 1]
+    # float32 x (as every caller passes) ** the int64 powers is computed in float64 all the same
+    x = np.asarray(x_raw, np.float64)[:, :1]  # [m, 1]  # pragma: no mutate (see above)
     return (x ** np.arange(1, degree + 1)).astype(np.float32)  # [m, degree]
 
 
@@ -126,8 +127,11 @@ def make_dataset(scenario, drawn: tuple[np.ndarray, np.ndarray] | None = None) -
             raise ScenarioError.single(scenario.path, str(exc), key=f"data.csv.{exc.key}") from None
     added = 0
     if data.outliers is not None:
+        # the reshape to [m, k] makes wrapping each number in a list redundant; numpy takes any negative size as -1
+        # pragma: no mutate start
         x_out = np.asarray([[v] if not isinstance(v, list) else v for v in data.outliers.x], np.float32)
         x_raw = np.vstack([x_raw, x_out.reshape(-1, x_raw.shape[1])])
+        # pragma: no mutate end
         y = np.concatenate([y, np.asarray(data.outliers.y, np.float32)])
         added = len(data.outliers.y)
     raw_columns = poly_columns(x_raw, model.degree)  # [n, columns]
@@ -141,7 +145,7 @@ def normalization(spec: str | float, x_raw: np.ndarray) -> Normalization:
     if spec == "none":
         return Normalization("none", (0.0,) * k, (1.0,) * k)
     if spec == "standardize":
-        x64 = x_raw.astype(np.float64)
+        x64 = x_raw.astype(np.float64)  # pragma: no mutate (astype(None) is float64)
         std = x64.std(axis=0)
         scale = tuple(1.0 / s if s > 0 else 1.0 for s in std)
         return Normalization("standardize", tuple(x64.mean(axis=0)), scale)
