@@ -248,6 +248,8 @@ class Quadratic:
         w = np.asarray(params, np.float64)  # pragma: no mutate (products with the float64 gram are float64)
         quad = np.einsum("...i,ij,...j->...", w, self.gram, w)  # pragma: no mutate (the letters' case is free)
         sse = self.yty - 2.0 * (w @ self.xty) + quad
+        # a sum of squares too large for a float is infinite, not inf - inf between its terms
+        sse = np.where(np.isnan(sse) & ~np.isnan(w).any(axis=-1), np.inf, sse)
         sse = np.maximum(sse, 0.0)
         return sse if loss == "sse" else sse / self.n
 

@@ -126,6 +126,21 @@ def test_a_loss_surface_is_the_sum_of_squares_unless_told(outliers):
     np.testing.assert_allclose(data_loss(x, y)(W), sse, rtol=1e-10)
 
 
+def test_a_sum_of_squares_too_large_for_a_float_is_infinite_never_nan(outliers):
+    """A run that diverged far enough has parameters whose loss overflows: its loss is
+    infinite (each residual is), not the NaN of inf - inf between the quadratic's terms."""
+    x, y = outliers
+    q = quadratic(x, y)
+    W = np.array([[1e200, -1e200], [1e200, 1e200], [np.inf, 0.0], [np.nan, 0.0], [1.0, 2.0]])
+    X = np.hstack([np.ones((30, 1)), x])
+    with np.errstate(over="ignore", invalid="ignore"):
+        for loss, by_hand in (("sse", ((W[4] @ X.T - y) ** 2).sum()), ("mse", ((W[4] @ X.T - y) ** 2).mean())):
+            values = q(W, loss)
+            assert values[:3].tolist() == [np.inf] * 3, loss
+            assert np.isnan(values[3])  # no number at all: nothing to say of its loss
+            assert values[4] == pytest.approx(by_hand, rel=1e-10)
+
+
 def test_points_on_a_line_have_no_loss_at_that_line_and_some_everywhere_else():
     x = np.arange(6, dtype=np.float64)[:, None]
     y = 3 - 0.5 * x[:, 0]
