@@ -216,7 +216,7 @@ def test_a_malformed_manifest_is_one_finding_saying_what_is_wrong(folder, change
     manifest.update(change)
     write(folder, manifest)
     found = verify_folder(folder)
-    assert messages(found) == [f"manifest.json cannot be read: {said}"]
+    assert messages(found) == [f"manifest.json cannot be read: {said}"] and found[0].folder == folder
     assert verify_paths([folder]) == (found, 1)
 
 
@@ -285,6 +285,7 @@ def test_a_changed_scenario_and_a_changed_data_file_are_named(tmp_path, monkeypa
     assert verify_folder(folder) == []
     scenario.write_bytes(b"title: t\n")
     data.write_bytes(b"x,y\n0,2\n")
+    assert {f.folder for f in verify_folder(folder)} == {folder}
     assert messages(verify_folder(folder)) == [f"scenario changed since the build: {Path('src/s.yaml')}",
                                                f"data file changed since the build: {Path('src/d.csv')}"]
 
@@ -320,6 +321,13 @@ def test_every_folder_given_is_checked_whatever_the_others_hold(tmp_path):
     assert checked == 2
     assert [str(f) for f in found] == [f"{tmp_path / 'nothing'}: a rendered folder or a site is expected, got nothing",
                                        f"{bad}: output missing: trace.json"]
+
+
+def test_several_sites_and_folders_given_are_all_checked(tmp_path, folder):
+    site = make_site(tmp_path)
+    old = tmp_path / "old"
+    hand_made(old / "c", FILES)
+    assert verify.manifest_folders([folder, site, old]) == ([folder, site, site / "a", site / "b", old / "c"], [])
 
 
 def test_a_scenario_folder_is_checked_alone_even_with_manifests_below_it(folder):
@@ -435,6 +443,20 @@ def test_a_rerun_that_builds_the_same_bytes_finds_nothing_and_builds_the_copy_un
     [(scenario, manifest, tmp)] = seen
     assert scenario.path == folder / "orig.yaml" and scenario.title == "verified"
     assert manifest == read(folder) and not tmp.exists()  # the temporary folder is gone after
+    assert tmp.name.startswith("gdanim-verify-")  # one a killed rerun leaves behind says what made it
+
+
+def test_several_folders_are_all_built_again(tmp_path, monkeypatch):
+    folder = rerun_folder(tmp_path, monkeypatch)
+    other = hand_made(tmp_path / "w", {n: (folder / n).read_bytes() for n in ("trace.json", "scenario.yaml")},
+                      scenario=read(folder)["scenario"])
+    seen = []
+    fresh = {"lr-0.02.csv": b"other\n", "scenario.yaml": SCENARIO.encode()}
+    found, checked = verify_paths([folder, other], rerun=True, build=builder(fresh, seen))
+    assert checked == 2 and len(seen) == 2
+    assert [str(f) for f in found] == [f"{folder}: rerun: lr-0.05.csv is not made by the build again",
+                                       f"{folder}: rerun: lr-0.02.csv differs from the build again"]
+    assert verify_paths([folder], build=builder({}, seen)) == ([], 1) and len(seen) == 2
 
 
 def test_a_plain_check_builds_nothing(tmp_path, monkeypatch):
@@ -471,7 +493,7 @@ def test_a_rerun_names_outputs_that_differ_or_are_not_made_again(tmp_path, monke
     found = verify_folder(folder, rerun=True, build=builder(fresh))
     assert messages(found) == ["rerun: lr-0.05.csv is not made by the build again",
                                "rerun: lr-0.02.csv differs from the build again"]
-    assert not any(f.note for f in found)
+    assert not any(f.note for f in found) and {f.folder for f in found} == {folder}
 
 
 def test_a_rerun_skips_outputs_already_reported_missing_or_outside(tmp_path, monkeypatch):
@@ -480,9 +502,10 @@ def test_a_rerun_skips_outputs_already_reported_missing_or_outside(tmp_path, mon
     manifest = read(folder)
     manifest["outputs"]["../x"] = entry(b"x")
     write(folder, manifest)
-    same = {n: (folder / n).read_bytes() for n in ("trace.json", "lr-0.02.csv", "scenario.yaml")}
-    assert messages(verify_folder(folder, rerun=True, build=builder(same))) == [
-        "the manifest names a path outside the folder, not read: '../x'", "output missing: lr-0.05.csv"]
+    fresh = {"trace.json": (folder / "trace.json").read_bytes(), "scenario.yaml": b"other"}
+    assert messages(verify_folder(folder, rerun=True, build=builder(fresh))) == [
+        "the manifest names a path outside the folder, not read: '../x'", "output missing: lr-0.05.csv",
+        "rerun: lr-0.02.csv is not made by the build again", "rerun: scenario.yaml differs from the build again"]
 
 
 def test_a_rerun_without_the_scenario_or_its_copy_says_so(tmp_path, monkeypatch):
@@ -491,7 +514,12 @@ def test_a_rerun_without_the_scenario_or_its_copy_says_so(tmp_path, monkeypatch)
     seen = []
     found = verify_folder(folder, rerun=True, build=builder({}, seen))
     assert messages(found)[-1] == "rerun: the scenario is gone ('gone/orig.yaml') and no copy is beside the page"
-    assert seen == []
+    assert seen == [] and found[-1].folder == folder
+    manifest = read(folder)
+    manifest["scenario"]["path"] = "gone/" + "s" * 100
+    write(folder, manifest)
+    assert messages(verify_folder(folder, rerun=True, build=builder({})))[-1] == \
+        f"rerun: the scenario is gone ({('gone/' + 's' * 75 + '...')!r}) and no copy is beside the page"
 
 
 def test_a_rerun_whose_copy_cannot_be_read_says_it_cannot_build(tmp_path, monkeypatch):
@@ -511,6 +539,7 @@ def test_a_rerun_whose_build_fails_gives_the_first_line_of_the_error_cut_short(t
         raise GdanimError("x" * 400 + "\nsecond line")
     [found] = verify_folder(folder, rerun=True, build=failing)
     assert found.message == "rerun: cannot build it again: " + "x" * 300 and not found.unusable
+    assert found.folder == folder
 
 
 # --- --rerun: the trace ----------------------------------------------------------------------
@@ -548,6 +577,19 @@ def copy(recorded, tmp_path):
 
 def test_a_recorded_folder_records_again_the_same(copy):
     assert verify_folder(copy, rerun=True) == []
+
+
+def test_a_rerun_records_into_a_temporary_folder_and_leaves_the_working_folder_as_it_was(recorded, copy, tmp_path,
+                                                                                        monkeypatch):
+    root = recorded[0]
+    manifest = read(copy)
+    manifest["scenario"]["path"] = str(root / "v.yaml")
+    write(copy, manifest)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert verify_folder(copy, rerun=True) == []
+    assert list(work.iterdir()) == []
 
 
 def test_a_tampered_trace_behind_a_rehashed_manifest_is_found_by_a_rerun_alone(copy):
@@ -603,6 +645,25 @@ def test_the_note_names_at_most_eight_files(recorded, tmp_path):
     manifest = {"outputs": {n: {} for n in ["trace.json", *names]}}
     [found] = verify.compare_outputs(own, again, trace, manifest)
     assert found.message.endswith("; 10 file(s) made from it differ as well: " + ", ".join(names[:8]))
+
+
+def test_files_that_differ_beside_a_trace_changed_beyond_rounding_are_findings_of_their_own(recorded, tmp_path):
+    _, folder, _, trace = recorded
+    own, again = tmp_path / "own", tmp_path / "again"  # own: the folder checked, tampered; again: the rerun's
+    own.mkdir()
+    again.mkdir()
+    old = json.loads((folder / "trace.json").read_text())
+    old["runs"][1]["steps"][2]["loss"] += 0.25
+    (own / "trace.json").write_text(json.dumps(old))
+    for name in ("trace.json", "lr-0.02.csv", "lr-0.05.csv"):
+        (again / name).write_bytes((folder / name).read_bytes())
+        if name != "trace.json":
+            (own / name).write_bytes((folder / name).read_bytes())
+    (again / "lr-0.05.csv").write_bytes(b"other")
+    found = list(verify.compare_outputs(own, again, trace, read(folder)))
+    assert [f.note for f in found] == [False, False] and {f.folder for f in found} == {own}
+    assert found[0].message.endswith("; largest difference 0.25 at runs[1].steps[2].loss; same versions")
+    assert found[1].message == "rerun: lr-0.05.csv differs from the build again"
 
 
 def test_files_that_differ_beside_the_same_trace_are_findings(recorded, tmp_path):
@@ -667,24 +728,34 @@ def test_sha256_of_a_file_larger_than_a_read_block_is_its_hash(tmp_path):
     assert mf.file_entry(str(tmp_path / "big")) == {"bytes": len(data), "sha256": digest(data)}
 
 
-def test_a_recorded_folders_manifest_names_its_scenario_outputs_seeds_versions_and_command(recorded, monkeypatch):
-    root, folder, _, _ = recorded
+def test_a_recorded_folders_manifest_names_its_scenario_outputs_seeds_versions_and_command(recorded, tmp_path,
+                                                                                            monkeypatch):
+    import shutil
+
+    root, recorded_folder, scenario, trace = recorded
+    folder = Path(shutil.copytree(recorded_folder, tmp_path / "v"))
+    (folder / "manifest.json").unlink()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
+    monkeypatch.setattr(sys, "argv", ["/usr/bin/gdanim", "record", "v.yaml", "-o", "out"])
+    path = mf.write_manifest(folder, scenario, trace, command="record",
+                             options={"output": tmp_path / "out", "none": None, "title": "café"})
+    assert path == folder / "manifest.json"
     m = read(folder)
-    assert m["schema"] == SCHEMA and "kind" not in m
-    scenario = (root / "v.yaml").read_bytes()
+    assert m["schema"] == SCHEMA and "kind" not in m and m["created"] == "1970-01-02T00:00:00Z"
+    scenario_bytes = (root / "v.yaml").read_bytes()
     expected_path = Path(os.path.relpath(root / "v.yaml", Path.cwd())).as_posix()
-    assert m["scenario"] == {"path": expected_path, "name": "v.yaml", "bytes": len(scenario),
-                             "sha256": digest(scenario)}
+    assert m["scenario"] == {"path": expected_path, "name": "v.yaml", "bytes": len(scenario_bytes),
+                             "sha256": digest(scenario_bytes)}
     assert m["data"] == [] and m["seeds"] == {"data": None, "shuffle": {}}
     assert m["outputs"] == {n: entry((folder / n).read_bytes()) for n in ("lr-0.02.csv", "lr-0.05.csv", "trace.json")}
-    assert m["command"] == {"name": "record", "argv": ["gdanim", *sys.argv[1:]],
-                            "options": {"output": str(root / "out")}}
+    assert m["command"] == {"name": "record", "argv": ["gdanim", "record", "v.yaml", "-o", "out"],
+                            "options": {"output": str(tmp_path / "out"), "title": "café"}}
     assert m["animations"] == {}
     assert m["versions"]["gdanim"] == __version__ and m["versions"]["python"] == platform.python_version()
     assert m["versions"]["numpy"] == np.__version__
     assert set(m["versions"]) == {"gdanim", "python", "torch", "numpy", "matplotlib", "imageio-ffmpeg", "ffmpeg"}
-    text = (folder / "manifest.json").read_text(encoding="utf-8")
-    assert text.endswith("}\n") and text.startswith('{\n "schema": ')
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("}\n") and text.startswith('{\n "schema": ') and '"title": "café"' in text
 
 
 def test_a_csv_scenario_names_its_data_file_and_its_shuffle_seeds(tmp_path, monkeypatch):
@@ -743,6 +814,8 @@ def test_each_animation_maps_its_frames_to_epochs_and_names_its_files(recorded, 
         "lr-0.05": {"files": ["lr-0.05-frames"], "fps": 24, "hold_frames": 0, "frames": 3,
                     "frame_epochs": [0.0, 1.5, 3.0]}}
     assert "lr-0.05-frames/0.png" in m["outputs"] and "lr-0.02.mp4" in m["outputs"]
+    path = mf.write_manifest(out, scenario, trace, command="render", settings=object(), frames=frames)
+    assert read(out)["animations"] == m["animations"] and path == out / "manifest.json"
     assert mf.build(out, scenario, trace, command="render", frames=frames)["animations"] == {}
     assert mf.build(out, scenario, trace, command="render", settings=object())["animations"] == {}
 
@@ -806,10 +879,12 @@ def test_an_unchanged_site_keeps_its_manifest_and_a_changed_one_is_written_again
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
     assert mf.write_site_manifest(site, ["a", "b"], options={"z": "é", "y": None}) == site / "manifest.json"
     assert (site / "manifest.json").read_bytes() == before  # the first build's date stays
-    mf.write_site_manifest(site, ["a"], options={"z": "é", "y": None})
+    mf.write_site_manifest(site, ["a"], options={"z": "é", "y": None, "out": tmp_path / "out"})
     m = read(site)
     assert m["scenarios"] == ["a"] and m["created"] == "1970-01-02T00:00:00Z"
-    assert m["command"]["options"] == {"z": "é"} and '"z": "é"' in (site / "manifest.json").read_text("utf-8")
+    assert m["command"]["options"] == {"out": str(tmp_path / "out"), "z": "é"}
+    text = (site / "manifest.json").read_text("utf-8")
+    assert '"z": "é"' in text and text.startswith('{\n "schema": ') and text.endswith("}\n")
     (site / "index.html").write_bytes(b"new")
     mf.write_site_manifest(site, ["a"])
     assert read(site)["outputs"]["index.html"] == entry(b"new")
