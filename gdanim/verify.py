@@ -208,7 +208,8 @@ def _load_as_built(source: Path, manifest: dict):
 
     name = Path(str(manifest["scenario"].get("name") or source.name)).name or source.name
     try:
-        text = source.read_text(encoding="utf-8")
+        # no mutate, below: encoding None or "UTF-8" read the same file on a UTF-8 system
+        text = source.read_text(encoding="utf-8")  # pragma: no mutate
     except (OSError, UnicodeDecodeError) as exc:
         raise GdanimError(f"cannot read {source}: {exc}") from None
     return parse_scenario(text, source.parent / name)
