@@ -77,9 +77,9 @@ def created() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def animations(frames: Mapping[str, Any], settings) -> dict[str, dict[str, Any]]:
-    """{name: {fps, hold_frames, frames, frame_epochs}} of the animations rendered with
-    `settings`, given their timelines (gdanim.scene.timeline.Timeline): frame i shows the
+def animations(frames: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """{name: {fps, hold_frames, frames, frame_epochs}} of the animations, given their
+    timelines (gdanim.scene.timeline.Timeline, which hold the fps): frame i shows the
     (possibly fractional) epoch frame_epochs[i]; hold_frames is the end's pause."""
     return {name: _animation(line) for name, line in frames.items()}
 
@@ -107,8 +107,7 @@ def build(folder: Path, scenario, trace, *, command: str, options: Mapping[str, 
                for p in output_files(folder, [r.name for r in trace.runs])}
     anim = {}
     if settings is not None and frames is not None:
-        # no mutate, below: animations() reads the timelines alone (settings, None: the same entries)
-        for name, entry in animations(frames, settings).items():  # pragma: no mutate
+        for name, entry in animations(frames).items():
             files = [n for n in (f"{name}{ext}" for ext in (".mp4", ".gif")) if n in outputs]
             files += [frames_folder(name)] if (folder / frames_folder(name)).is_dir() else []
             if files:
