@@ -1,0 +1,346 @@
+"""The recorder step by step on small data, against loops a student writes by hand:
+how the lecture's data is drawn, what stops a run and at which step (a loss equal to
+max_loss or an update equal to tol does not), what a diverging run records, the float64
+reference path, one thread while recording, and running out of memory.
+
+The data here is dyadic (small integers, rates powers of two): the first steps of gd are
+then exact in float32, so their losses and updates are the same bits whatever order a
+CPU kernel sums in, and a stop rule can be set to exactly the value a step reaches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gdanim import schema
+from gdanim.errors import MachineError
+from gdanim.recorder import draw_synthetic, record_runs
+from gdanim.trace import Settings
+
+X4 = np.array([[0.0], [1.0], [2.0], [3.0]], np.float32)  # x [n, 1]
+Y4 = np.array([1.0, 2.0, 4.0, 5.0], np.float32)
+
+
+def settings(**kw) -> Settings:
+    base = dict(name="r", lr=0.0625, epochs=5, init=(0.0, 0.0), loss="mse", optimizer="gd", options={},
+                gradient="autograd", delta=0.1, batch_size=None, seed=0, zero_grad=True, tol=None, max_loss=None)
+    return Settings(**(base | kw))
+
+
+def design_of(x: np.ndarray, dtype=torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+    xt = torch.tensor(x, dtype=dtype)
+    return torch.cat([torch.ones(len(xt), 1, dtype=dtype), xt], 1), xt
+
+
+def gd_by_hand(lr: float, epochs: int, loss_fn=F.mse_loss, dtype=torch.float32, x=X4, y=Y4, init=(0.0, 0.0)):
+    """w = w - lr * grad, the loss by autograd: params, losses, gradients and updates (-lr * grad)."""
+    X, _ = design_of(x, dtype)
+    yt = torch.tensor(y, dtype=dtype)
+    w = torch.tensor(init, dtype=dtype, requires_grad=True)
+    path, losses, grads, updates = [w.detach().clone()], [], [], []
+    for _ in range(epochs):
+        loss = loss_fn(X @ w, yt)
+        loss.backward()
+        with torch.no_grad():
+            updates.append(-(lr * w.grad))  # what w - lr * grad adds to w
+            w -= lr * w.grad
+        losses.append(loss.item())
+        grads.append(w.grad.clone())
+        w.grad = None
+        path.append(w.detach().clone())
+    return (torch.stack(path).numpy(), np.array(losses), torch.stack(grads).numpy(),
+            torch.stack(updates).numpy())
+
+
+def optim_by_hand(make, epochs: int, dtype=torch.float32, loss_fn=F.mse_loss, x=X4, y=Y4, init=(0.0, 0.0)):
+    """zero_grad, backward, step: params, losses and updates (after - before)."""
+    X, _ = design_of(x, dtype)
+    yt = torch.tensor(y, dtype=dtype)
+    w = torch.tensor(init, dtype=dtype, requires_grad=True)
+    opt = make([w])
+    path, losses, updates = [w.detach().clone()], [], []
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = loss_fn(X @ w, yt)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        updates.append(w.detach() - path[-1])
+        path.append(w.detach().clone())
+    return torch.stack(path).numpy(), np.array(losses), torch.stack(updates).numpy()
+
+
+def sse(yhat, y):
+    return torch.sum((y - yhat) ** 2)
+
+
+# --- drawing the lecture's data -------------------------------------------------------
+
+
+def test_linspace_data_is_the_line_plus_seeded_noise():
+    spec = schema.Synthetic(n=7, seed=11, x="linspace", range=(-1.0, 2.0), params=[0.5, -1.5], noise=0.25)
+    x, y = draw_synthetic(spec, 1)
+    torch.manual_seed(11)
+    hx = torch.linspace(-1.0, 2.0, 7)
+    eps = torch.randn(7) * 0.25
+    assert x.shape == (7, 1) and x.dtype == np.float32 and y.dtype == np.float32
+    np.testing.assert_allclose(x[:, 0], hx.numpy(), rtol=0, atol=1e-7)
+    np.testing.assert_allclose(y, (0.5 - 1.5 * hx + eps).numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_one_random_feature_is_drawn_sorted_then_the_noise():
+    spec = schema.Synthetic(n=9, seed=3, params=[1.0, 2.0], noise=0.5)
+    x, y = draw_synthetic(spec, 1)
+    torch.manual_seed(3)
+    hx, _ = torch.randn(9).sort()
+    eps = torch.randn(9) * 0.5
+    np.testing.assert_array_equal(x[:, 0], hx.numpy())
+    np.testing.assert_allclose(y, (1.0 + 2.0 * hx + eps).numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_several_features_are_drawn_as_one_n_by_k_matrix():
+    spec = schema.Synthetic(n=8, seed=5, params=[1.0, 2.0, -3.0, 0.5], noise=0.1)
+    x, y = draw_synthetic(spec, 3)
+    torch.manual_seed(5)
+    hx = torch.randn(8, 3)
+    eps = torch.randn(8) * 0.1
+    assert x.shape == (8, 3) and x.dtype == np.float32
+    np.testing.assert_array_equal(x, hx.numpy())
+    np.testing.assert_allclose(y, (1.0 + hx @ torch.tensor([2.0, -3.0, 0.5]) + eps).numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_a_polynomial_is_drawn_on_the_powers_of_one_feature():
+    spec = schema.Synthetic(n=10, seed=8, params=[1.0, -2.0, 0.5, 0.25], noise=0.2)
+    x, y = draw_synthetic(spec, 1, degree=3)
+    torch.manual_seed(8)
+    hx, _ = torch.randn(10).sort()
+    eps = torch.randn(10) * 0.2
+    assert x.shape == (10, 1) and x.dtype == np.float32 and y.dtype == np.float32
+    np.testing.assert_array_equal(x[:, 0], hx.numpy())
+    by_hand = 1.0 - 2.0 * hx + 0.5 * hx**2 + 0.25 * hx**3 + eps
+    np.testing.assert_allclose(y, by_hand.numpy(), rtol=1e-5, atol=1e-5)
+
+
+# --- what stops a run, and when --------------------------------------------------------
+
+
+def test_the_first_gd_steps_on_dyadic_data_are_exact():
+    """The premise of the boundary tests below: float32 and float64 loops agree bit for bit."""
+    for lr in (0.0625, 0.25):
+        single, double = gd_by_hand(lr, 2), gd_by_hand(lr, 2, dtype=torch.float64)
+        for a, b in zip(single, double):
+            assert np.array_equal(a.astype(np.float64), b)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum"])
+def test_a_loss_equal_to_max_loss_does_not_stop_the_run(optimizer):
+    start = gd_by_hand(0.0625, 1)[1][0]  # the loss at init, exact
+    run = record_runs(X4, Y4, [settings(optimizer=optimizer, max_loss=float(start))])[0]
+    assert run.loss[0] == start
+    assert run.status == "max_epochs" and run.steps == 5
+
+
+def test_a_loss_equal_to_max_loss_does_not_stop_an_adagrad_run():
+    start = gd_by_hand(0.0625, 1)[1][0]
+    run = record_runs(X4, Y4, [settings(optimizer="adagrad", lr=0.5, max_loss=float(start))])[0]
+    _, losses, _ = optim_by_hand(lambda p: torch.optim.Adagrad(p, lr=0.5), 5)
+    assert (losses[1:] < start).all()
+    assert run.status == "max_epochs" and run.steps == 5
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adagrad"])
+def test_the_first_loss_above_max_loss_stops_the_run_and_is_kept(optimizer):
+    """lr 0.25 on this data diverges: the loss grows from the first step."""
+    start = gd_by_hand(0.25, 1)[1][0]
+    run = record_runs(X4, Y4, [settings(optimizer=optimizer, lr=0.25 if optimizer == "gd" else 8.0,
+                                        max_loss=float(start))])[0]
+    assert run.status == "diverged" and run.steps == 2
+    assert run.loss[0] == start and run.loss[1] > start
+
+
+def test_an_update_equal_to_tol_does_not_stop_a_gd_run():
+    _, _, _, updates = gd_by_hand(0.0625, 6)
+    biggest = np.abs(updates).max(1)
+    tol = float(biggest[0])  # the first update's largest component, exact
+    first_below = int(np.argmax(biggest < tol))
+    assert first_below > 0 and biggest[first_below] < 0.99 * tol
+    run = record_runs(X4, Y4, [settings(tol=tol, epochs=6)])[0]
+    assert np.abs(run.update[0]).max() == tol
+    assert run.status == "converged" and run.steps == first_below + 1
+
+
+def test_an_update_equal_to_tol_does_not_stop_an_adagrad_run():
+    """Adagrad's first update is the same bits in the recorder and by hand: same gradient
+    (exact here), same torch.optim.Adagrad."""
+    _, _, updates = optim_by_hand(lambda p: torch.optim.Adagrad(p, lr=0.5), 6)
+    biggest = np.abs(updates).max(1)
+    tol = float(biggest[0])
+    first_below = int(np.argmax(biggest < tol))
+    assert first_below > 0 and biggest[first_below] < 0.99 * tol
+    run = record_runs(X4, Y4, [settings(optimizer="adagrad", lr=0.5, tol=tol, epochs=6)])[0]
+    assert np.abs(run.update[0]).max() == tol
+    assert run.status == "converged" and run.steps == first_below + 1
+
+
+def test_runs_of_one_batch_stop_each_by_its_own_rule():
+    """Three gd runs recorded together: one reaches tol, one passes max_loss, one runs out
+    of epochs; each records what a loop of its own does up to where it stopped."""
+    runs = [settings(lr=0.0625, epochs=200, tol=1e-2), settings(lr=0.25, epochs=200, max_loss=100.0),
+            settings(lr=0.0625, epochs=7)]
+    calm, wild, short = record_runs(X4, Y4, runs)
+    path, _, _, updates = gd_by_hand(0.0625, 200)
+    expected = int(np.argmax(np.abs(updates).max(1) < 1e-2)) + 1
+    assert 7 < expected < 200
+    assert calm.status == "converged" and calm.steps == expected
+    np.testing.assert_allclose(calm.path, path[: expected + 1], rtol=1e-5, atol=1e-6)
+    wpath, wloss, _, _ = gd_by_hand(0.25, 200)
+    expected = int(np.argmax(wloss > 100.0)) + 1
+    assert wild.status == "diverged" and wild.steps == expected
+    np.testing.assert_allclose(wild.path, wpath[: expected + 1], rtol=1e-5)
+    assert short.status == "max_epochs" and short.steps == 7
+    np.testing.assert_allclose(short.path, path[:8], rtol=1e-5, atol=1e-6)
+    assert list(short.epoch) == list(range(7))
+
+
+def test_a_step_that_overflows_the_params_records_inf_then_stops():
+    """lr 1e38: the first update overflows float32, the next loss is inf, its gradient inf
+    (all x > 0), and the step after it inf - inf = nan; the run stops there, diverged."""
+    x = np.array([[1.0], [2.0]], np.float32)
+    y = np.array([1.0, 3.0], np.float32)
+    run = record_runs(x, y, [settings(loss="sse", lr=1e38, epochs=5)])[0]
+    path, losses, grads, updates = gd_by_hand(1e38, 2, loss_fn=sse, x=x, y=y)
+    assert run.status == "diverged" and run.steps == 2
+    assert np.isinf(run.path[1]).all() and np.isinf(run.grad[1]).all() and np.isnan(run.path[2]).all()
+    np.testing.assert_array_equal(run.path, path)
+    np.testing.assert_array_equal(run.loss, losses.astype(np.float32))
+    np.testing.assert_array_equal(run.grad, grads)
+    np.testing.assert_array_equal(run.update, updates)
+
+
+def test_an_adagrad_run_that_overflows_stops_at_its_first_infinite_loss():
+    x = np.array([[1.0], [2.0]], np.float32)
+    y = np.array([1.0, 3.0], np.float32)
+    run = record_runs(x, y, [settings(optimizer="adagrad", loss="sse", lr=3e38, epochs=5)])[0]
+    path, losses, _ = optim_by_hand(lambda p: torch.optim.Adagrad(p, lr=3e38), 2, loss_fn=sse, x=x, y=y)
+    assert run.status == "diverged" and run.steps == 2
+    assert np.isfinite(run.loss[0]) and np.isinf(run.loss[1])
+    np.testing.assert_array_equal(run.path, path)
+
+
+# --- batching -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_a_batch_of_every_point_is_the_full_batch_unshuffled(optimizer):
+    """batch_size n takes the points in their order, once an epoch, as no batch_size does."""
+    x = np.linspace(-1.3, 2.9, 24, dtype=np.float32)[:, None] ** 3
+    y = (1.0 + 0.37 * x[:, 0] + np.sin(np.arange(24))).astype(np.float32)
+    full, whole = record_runs(x, y, [settings(optimizer=optimizer, lr=0.01, epochs=12),
+                                     settings(optimizer=optimizer, lr=0.01, epochs=12, batch_size=24, seed=4)])
+    assert whole.steps == 12
+    assert np.array_equal(whole.path, full.path) and np.array_equal(whole.loss, full.loss)
+
+
+# --- the float64 reference path --------------------------------------------------------
+
+
+def test_the_float64_path_is_the_same_loops_on_doubles():
+    x = np.array([[0.1], [0.7], [1.3], [2.2], [3.1]])
+    y = np.array([0.3, 1.1, 2.9, 4.2, 6.7])
+    gd, adam = record_runs(x, y, [settings(lr=0.05, epochs=8, init=(0.3, -0.2)),
+                                  settings(optimizer="adam", lr=0.05, epochs=8, init=(0.3, -0.2))], "float64")
+    path, losses, grads, updates = gd_by_hand(0.05, 8, dtype=torch.float64, x=x, y=y, init=(0.3, -0.2))
+    assert gd.path.dtype == np.float64 and gd.loss.dtype == np.float64 and gd.grad.dtype == np.float64
+    for recorded, by_hand in zip((gd.path, gd.loss, gd.grad, gd.update), (path, losses, grads, updates)):
+        np.testing.assert_allclose(recorded, by_hand, rtol=1e-13, atol=1e-15)
+    apath, alosses, aupdates = optim_by_hand(lambda p: torch.optim.Adam(p, lr=0.05), 8, dtype=torch.float64,
+                                             x=x, y=y, init=(0.3, -0.2))
+    assert adam.path.dtype == np.float64 and adam.loss.dtype == np.float64
+    for recorded, by_hand in zip((adam.path, adam.loss, adam.update), (apath, alosses, aupdates)):
+        np.testing.assert_allclose(recorded, by_hand, rtol=1e-13, atol=1e-15)
+    final = float(torch.mean((torch.tensor(y) - design_of(x, torch.float64)[0] @ torch.tensor(path[-1])) ** 2))
+    assert gd.final_loss == pytest.approx(final, rel=1e-13)
+
+
+def test_doubles_given_are_recorded_in_float32_by_default():
+    x = np.array([[0.1], [0.7], [1.3], [2.2], [3.1]])
+    y = np.array([0.3, 1.1, 2.9, 4.2, 6.7])
+    gd, adam = record_runs(x, y, [settings(lr=0.05, epochs=4), settings(optimizer="adam", lr=0.05, epochs=4)])
+    for run in (gd, adam):
+        assert run.path.dtype == np.float32 and run.loss.dtype == np.float32 and run.update.dtype == np.float32
+    path, losses, _, _ = gd_by_hand(0.05, 4, x=x.astype(np.float32), y=y.astype(np.float32))
+    np.testing.assert_allclose(gd.path, path, rtol=1e-6, atol=1e-7)
+
+
+# --- the final loss and the rate of each step ------------------------------------------
+
+
+@pytest.mark.parametrize(("loss", "torch_loss"), [
+    ("sse", sse),
+    ("mae", F.l1_loss),
+    ("huber", lambda yhat, y: F.huber_loss(yhat, y, delta=0.3)),
+])
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_the_final_loss_is_the_full_batch_loss_at_the_last_params(loss, torch_loss, optimizer):
+    """After mini-batches too: the loss of every point at the params the run ended on."""
+    run = record_runs(X4, Y4, [settings(loss=loss, huber_delta=0.3, optimizer=optimizer, lr=0.03, epochs=3,
+                                        batch_size=3, seed=2)])[0]
+    X, _ = design_of(X4)
+    expected = float(torch_loss(X @ torch.tensor(run.path[-1]), torch.tensor(Y4)))
+    assert run.final_loss == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adagrad"])
+def test_each_step_records_the_rate_it_took(optimizer):
+    s = settings(optimizer=optimizer, lr=0.1, epochs=4, batch_size=2, seed=1,
+                 schedule={"type": "exponential", "gamma": 0.5})
+    run = record_runs(X4, Y4, [s])[0]
+    assert run.lr.tolist() == [0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.0125, 0.0125]
+    assert run.epoch.tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+
+
+# --- recording on one thread, and running out of memory ----------------------------------
+
+
+def test_recording_uses_one_thread_and_gives_the_count_back(monkeypatch):
+    import gdanim.recorder as recorder
+
+    seen = []
+    real = recorder._record_runs
+    monkeypatch.setattr(recorder, "_record_runs", lambda *a: seen.append(torch.get_num_threads()) or real(*a))
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        record_runs(X4, Y4, [settings()])
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("error", [MemoryError(), RuntimeError("DefaultCPUAllocator: can't allocate memory")])
+def test_running_out_of_memory_is_a_machine_error_that_says_what_to_cut(monkeypatch, error):
+    import gdanim.recorder as recorder
+
+    def fail(*_):
+        raise error
+
+    monkeypatch.setattr(recorder, "_record_runs", fail)
+    before = torch.get_num_threads()
+    with pytest.raises(MachineError) as info:
+        record_runs(X4, Y4, [settings(), settings()])
+    assert str(info.value) == "recording ran out of memory (2 run(s) on 4 points; fewer runs, epochs or points)"
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert torch.get_num_threads() == before
+
+
+def test_another_runtime_error_is_not_taken_for_memory(monkeypatch):
+    import gdanim.recorder as recorder
+
+    def fail(*_):
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    monkeypatch.setattr(recorder, "_record_runs", fail)
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
+        record_runs(X4, Y4, [settings()])
