@@ -262,6 +262,12 @@ def test_the_float64_path_is_the_same_loops_on_doubles():
         np.testing.assert_allclose(recorded, by_hand, rtol=1e-13, atol=1e-15)
     final = float(torch.mean((torch.tensor(y) - design_of(x, torch.float64)[0] @ torch.tensor(path[-1])) ** 2))
     assert gd.final_loss == pytest.approx(final, rel=1e-13)
+    opts = {"momentum": 0.8, "dampening": 0.3}
+    momentum = record_runs(x, y, [settings(optimizer="momentum", options=opts, lr=0.05, epochs=8,
+                                           init=(0.3, -0.2))], "float64")[0]
+    mpath, _, mupdates = optim_by_hand(lambda p: torch.optim.SGD(p, lr=0.05, **opts), 8, dtype=torch.float64,
+                                       x=x, y=y, init=(0.3, -0.2))
+    np.testing.assert_allclose(momentum.path, mpath, rtol=1e-13, atol=1e-15)
 
 
 def test_doubles_given_are_recorded_in_float32_by_default():
@@ -344,3 +350,125 @@ def test_another_runtime_error_is_not_taken_for_memory(monkeypatch):
     monkeypatch.setattr(recorder, "_record_runs", fail)
     with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
         record_runs(X4, Y4, [settings()])
+
+
+# --- torch.optim classes for every loss and gradient method ----------------------------
+
+LOSSES = {
+    "sse": (sse, lambda e, X: 2.0 * e @ X),
+    "mae": (F.l1_loss, lambda e, X: torch.sign(e) @ X / len(e)),
+    "huber": (lambda yhat, y: F.huber_loss(yhat, y, delta=0.3), lambda e, X: e.clamp(-0.3, 0.3) @ X / len(e)),
+}
+
+
+def gradient_by_hand(method: str, loss: str, w: torch.Tensor, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    loss_fn, chain_rule = LOSSES[loss]
+    if method == "autograd":
+        wg = w.detach().clone().requires_grad_(True)
+        loss_fn(X @ wg, y).backward()
+        return wg.grad
+    if method == "analytic":
+        return chain_rule(X @ w - y, X)  # e = yhat - y
+    grad = torch.empty_like(w)
+    for i in range(len(w)):  # central differences, step 0.25
+        step = torch.zeros_like(w)
+        step[i] = 0.25
+        grad[i] = (loss_fn(X @ (w + step), y) - loss_fn(X @ (w - step), y)) / 0.5
+    return grad
+
+
+@pytest.mark.parametrize("method", ["autograd", "analytic", "numerical"])
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_adam_follows_a_hand_loop_for_every_loss_and_gradient_method(loss, method):
+    x = np.array([[0.1], [0.7], [1.3], [2.2], [3.1]], np.float32)
+    y = np.array([0.3, 1.1, 2.9, 4.2, 6.7], np.float32)
+    run = record_runs(x, y, [settings(optimizer="adam", loss=loss, huber_delta=0.3, gradient=method, delta=0.25,
+                                      lr=0.1, epochs=6, init=(0.5, -0.25))])[0]
+    X, _ = design_of(x)
+    yt = torch.tensor(y)
+    w = torch.tensor([0.5, -0.25], requires_grad=True)
+    opt = torch.optim.Adam([w], lr=0.1)
+    path, losses, grads = [w.detach().clone()], [], []
+    for _ in range(6):
+        with torch.no_grad():
+            losses.append(float(LOSSES[loss][0](X @ w, yt)))
+        w.grad = gradient_by_hand(method, loss, w.detach(), X, yt)
+        grads.append(w.grad.clone())
+        opt.step()
+        path.append(w.detach().clone())
+    assert run.status == "max_epochs" and run.steps == 6
+    np.testing.assert_allclose(run.loss, losses, rtol=1e-5)
+    np.testing.assert_allclose(run.grad, torch.stack(grads).numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(run.path, torch.stack(path).numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", ["adagrad", "momentum"])
+def test_a_schedule_sets_the_rate_of_each_epoch_as_torchs_scheduler(optimizer):
+    make = {"adagrad": lambda p: torch.optim.Adagrad(p, lr=0.4),
+            "momentum": lambda p: torch.optim.SGD(p, lr=0.04, momentum=0.9)}[optimizer]
+    lr = 0.4 if optimizer == "adagrad" else 0.04
+    run = record_runs(X4, Y4, [settings(optimizer=optimizer, lr=lr, epochs=6,
+                                        schedule={"type": "exponential", "gamma": 0.5})])[0]
+    X, _ = design_of(X4)
+    w = torch.tensor([0.0, 0.0], requires_grad=True)
+    opt = make([w])
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    path = [w.detach().clone()]
+    for _ in range(6):
+        opt.zero_grad()
+        F.mse_loss(X @ w, torch.tensor(Y4)).backward()
+        opt.step()
+        scheduler.step()
+        path.append(w.detach().clone())
+    np.testing.assert_allclose(run.path, torch.stack(path).numpy(), rtol=1e-5, atol=1e-6)
+
+
+# --- sgd's options, and gradients piling up in a batch of runs ---------------------------
+
+
+@pytest.mark.parametrize("options", [
+    {"dampening": 0.5},  # without momentum torch.optim.SGD keeps no buffer: dampening does nothing
+    {"momentum": 0.9, "nesterov": True},
+    {"momentum": 0.5, "dampening": 0.25, "weight_decay": 0.125},
+], ids=["dampening-alone", "nesterov", "all"])
+def test_sgd_takes_its_options_as_torch_optim_sgd(options):
+    run = record_runs(X4, Y4, [settings(optimizer="sgd", options=options, lr=0.05, epochs=8)])[0]
+    path, _, _ = optim_by_hand(lambda p: torch.optim.SGD(p, lr=0.05, **options), 8)
+    np.testing.assert_allclose(run.path, path, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "nesterov"])
+def test_momentum_and_nesterov_default_to_a_momentum_of_0_9(optimizer):
+    run = record_runs(X4, Y4, [settings(optimizer=optimizer, options={}, lr=0.05, epochs=8)])[0]
+    nesterov = optimizer == "nesterov"
+    path, _, _ = optim_by_hand(lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=nesterov), 8)
+    np.testing.assert_allclose(run.path, path, rtol=1e-5, atol=1e-6)
+
+
+def test_forgotten_zero_grad_piles_up_each_runs_own_gradients_in_a_batch():
+    rates = (0.01, 0.02, 0.005)
+    runs = record_runs(X4, Y4, [settings(lr=lr, epochs=6, zero_grad=False) for lr in rates])
+    X, _ = design_of(X4)
+    for run, lr in zip(runs, rates):
+        w = torch.tensor([0.0, 0.0], requires_grad=True)
+        opt = torch.optim.SGD([w], lr=lr)
+        path = [w.detach().clone()]
+        for _ in range(6):  # no opt.zero_grad(): backward adds to w.grad
+            F.mse_loss(X @ w, torch.tensor(Y4)).backward()
+            opt.step()
+            path.append(w.detach().clone())
+        np.testing.assert_allclose(run.path, torch.stack(path).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_max_loss_is_compared_in_float64_on_the_float64_path():
+    """Four points y = 1 + 2**-26 from init 0: the first loss, 4 + 2**-23 + 2**-50, is exact
+    in float64 and rounds down to 4 in float32. As max_loss it must not stop the run."""
+    x = X4.astype(np.float64)
+    y = np.full(4, 1.0 + 2.0**-26)
+    start = 4.0 + 2.0**-23 + 2.0**-50
+    assert float(np.float32(start)) < start
+    gd, adagrad = record_runs(x, y, [settings(loss="sse", lr=0.01, max_loss=start),
+                                     settings(optimizer="adagrad", loss="sse", lr=0.1, max_loss=start)], "float64")
+    for run in (gd, adagrad):
+        assert run.loss[0] == start
+        assert run.status == "max_epochs" and run.steps == 5
