@@ -100,26 +100,30 @@ def test_one_random_feature_is_drawn_sorted_then_the_noise():
     np.testing.assert_allclose(y, (1.0 + 2.0 * hx + eps).numpy(), rtol=1e-6, atol=1e-6)
 
 
-def test_several_features_are_drawn_as_one_n_by_k_matrix():
-    spec = schema.Synthetic(n=8, seed=5, params=[1.0, 2.0, -3.0, 0.5], noise=0.1)
-    x, y = draw_synthetic(spec, 3)
+@pytest.mark.parametrize("weights", [[2.0, -3.0], [2.0, -3.0, 0.5]], ids=["2-features", "3-features"])
+def test_several_features_are_drawn_as_one_n_by_k_matrix(weights):
+    k = len(weights)
+    spec = schema.Synthetic(n=8, seed=5, params=[1.0, *weights], noise=0.1)
+    x, y = draw_synthetic(spec, k)
     torch.manual_seed(5)
-    hx = torch.randn(8, 3)
+    hx = torch.randn(8, k)
     eps = torch.randn(8) * 0.1
-    assert x.shape == (8, 3) and x.dtype == np.float32
+    assert x.shape == (8, k) and x.dtype == np.float32
     np.testing.assert_array_equal(x, hx.numpy())
-    np.testing.assert_allclose(y, (1.0 + hx @ torch.tensor([2.0, -3.0, 0.5]) + eps).numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(y, (1.0 + hx @ torch.tensor(weights) + eps).numpy(), rtol=1e-5, atol=1e-5)
 
 
-def test_a_polynomial_is_drawn_on_the_powers_of_one_feature():
-    spec = schema.Synthetic(n=10, seed=8, params=[1.0, -2.0, 0.5, 0.25], noise=0.2)
-    x, y = draw_synthetic(spec, 1, degree=3)
+@pytest.mark.parametrize("degree", [2, 3])
+def test_a_polynomial_is_drawn_on_the_powers_of_one_feature(degree):
+    params = [1.0, -2.0, 0.5, 0.25][: degree + 1]
+    spec = schema.Synthetic(n=10, seed=8, params=params, noise=0.2)
+    x, y = draw_synthetic(spec, 1, degree=degree)
     torch.manual_seed(8)
     hx, _ = torch.randn(10).sort()
     eps = torch.randn(10) * 0.2
     assert x.shape == (10, 1) and x.dtype == np.float32 and y.dtype == np.float32
     np.testing.assert_array_equal(x[:, 0], hx.numpy())
-    by_hand = 1.0 - 2.0 * hx + 0.5 * hx**2 + 0.25 * hx**3 + eps
+    by_hand = sum(w * hx**d for d, w in enumerate(params)) + eps
     np.testing.assert_allclose(y, by_hand.numpy(), rtol=1e-5, atol=1e-5)
 
 
@@ -262,7 +266,7 @@ def test_the_float64_path_is_the_same_loops_on_doubles():
         np.testing.assert_allclose(recorded, by_hand, rtol=1e-13, atol=1e-15)
     final = float(torch.mean((torch.tensor(y) - design_of(x, torch.float64)[0] @ torch.tensor(path[-1])) ** 2))
     assert gd.final_loss == pytest.approx(final, rel=1e-13)
-    opts = {"momentum": 0.8, "dampening": 0.3}
+    opts = {"momentum": 0.8, "dampening": 0.3, "weight_decay": 0.1}  # none of them a float32
     momentum = record_runs(x, y, [settings(optimizer="momentum", options=opts, lr=0.05, epochs=8,
                                            init=(0.3, -0.2))], "float64")[0]
     mpath, _, mupdates = optim_by_hand(lambda p: torch.optim.SGD(p, lr=0.05, **opts), 8, dtype=torch.float64,
