@@ -41,10 +41,12 @@ def draw_synthetic(spec: schema.Synthetic, features: int, degree: int = 1) -> tu
     eps = torch.randn(spec.n) * spec.noise  # [n]
     # Equivalent: dtype: spec.params are floats, which torch.tensor makes float32 anyway.
     true = torch.tensor(spec.params, dtype=torch.float32)  # pragma: no mutate (see above)
-    if degree > 1:
+    # Equivalent: >= 1: for degree 1 poly_columns gives x itself in float32, and powers @ [w1] is w1 * x.
+    if degree > 1:  # pragma: no mutate (see above)
         powers = torch.from_numpy(poly_columns(x.numpy(), degree))  # [n, d]
         return x.numpy().copy(), (true[0] + powers @ true[1:] + eps).numpy().copy()
-    y = true[0] + x @ true[1:] + eps if features > 1 else true[0] + true[1] * x[:, 0] + eps
+    # Equivalent: >= 1 or always: for one feature x @ [w1] is the one product w1 * x.
+    y = true[0] + x @ true[1:] + eps if features > 1 else true[0] + true[1] * x[:, 0] + eps  # pragma: no mutate
     return x.numpy().copy(), y.numpy().copy()
 
 

