@@ -45,8 +45,10 @@ def draw_synthetic(spec: schema.Synthetic, features: int, degree: int = 1) -> tu
     if degree > 1:  # pragma: no mutate (see above)
         powers = torch.from_numpy(poly_columns(x.numpy(), degree))  # [n, d]
         return x.numpy().copy(), (true[0] + powers @ true[1:] + eps).numpy().copy()
-    # Equivalent: >= 1 or always: for one feature x @ [w1] is the one product w1 * x.
-    y = true[0] + x @ true[1:] + eps if features > 1 else true[0] + true[1] * x[:, 0] + eps  # pragma: no mutate
+    y = (true[0] + x @ true[1:] + eps
+         # Equivalent: >= 1 or always: for one feature x @ [w1] is the one product w1 * x.
+         if features > 1  # pragma: no mutate (see above)
+         else true[0] + true[1] * x[:, 0] + eps)
     return x.numpy().copy(), y.numpy().copy()
 
 
