@@ -101,7 +101,8 @@ def allot(count: int, units: int, first: int) -> np.ndarray:
     spare = max(units, count) - int(out.sum())
     out[:spare] += 1  # the earliest get the rest: still never more later
     head = min(FIRST_STEPS, count)
-    if out[0] < first and units >= first * head + (count - head):  # the first steps' floor
+    # the first steps' floor; out[head - 1] is the least of them (the spare may lift only the earliest)
+    if out[head - 1] < first and units >= first * head + (count - head):
         out = np.maximum(out, np.where(i < head, first, 1))
         while out.sum() > units and (out[head:] > 1).any():
             out[np.flatnonzero(out == out[head:].max())[-1]] -= 1
