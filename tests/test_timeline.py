@@ -138,12 +138,17 @@ def test_the_glide_starts_and_ends_slowly_and_is_halfway_at_the_middle():
     eased = smooth(np.array([-0.5, 0.0, 0.1, 0.5, 0.9, 1.0, 1.5]))
     assert eased[[0, 1]].tolist() == [0.0, 0.0] and eased[[5, 6]].tolist() == [1.0, 1.0]
     assert eased[3] == pytest.approx(0.5, abs=1e-12)
-    assert eased[2] == pytest.approx(0.0114, abs=3e-4)  # manim's smooth: about 1% after a tenth
-    assert eased[4] == pytest.approx(1 - 0.0114, abs=3e-4)
+    # manim's smooth is the logistic curve of slope 10 normalized to [0, 1], i.e. tanh(5 (t - 1/2)) rescaled:
+    # about 1% of the way after a tenth of the segment
+    ts = np.array([0.1, 0.25, 0.9])
+    assert np.allclose(smooth(ts), (np.tanh(5 * (ts - 0.5)) + np.tanh(2.5)) / (2 * np.tanh(2.5)), rtol=0, atol=1e-12)
+    assert eased[2] == pytest.approx(0.0114, abs=1e-4) and eased[4] == pytest.approx(1 - 0.0114, abs=1e-4)
 
 
 def test_no_segment_is_allotted_nothing_and_long_runs_share_out_the_time_by_the_warp():
     assert allot(0, 10, 1).tolist() == [] and allot(-1, 10, 1).tolist() == []
+    assert allot(0, 10, 1).dtype.kind == "i"
+    assert allot(4, 8, 1).tolist() == [2, 2, 2, 2]  # 8 GIF frames for 4 steps: two each, the warp rounds away
     assert allot(1, 7, 1).tolist() == [7]
     weights = np.array([1, 1, 1, 5 / 6, 5 / 7, 5 / 8, 5 / 9, 5 / 10])  # step 3 on: 1 / (1 + (i - 2) / 5)
     got = allot(8, 8000, 1)
@@ -155,6 +160,9 @@ def test_the_first_steps_get_their_floor_exactly_when_it_fits():
     assert allot(10, 19, 4).tolist() == [4, 4, 4] + [1] * 7  # 3 * 4 + 7 * 1 = 19: just fits
     short = allot(10, 18, 4)
     assert short.sum() == 18 and short[0] < 4  # one unit short: no floor
+    assert allot(4, 10, 3).tolist() == [3, 3, 3, 1]  # the floor, and the fourth step gets what is left
+    # the floor first (3 x 5), then the 14 units left over go to the later steps, earliest first, fewer later
+    assert allot(10, 29, 5).tolist() == [5, 5, 5, 3, 2, 2, 2, 2, 2, 1]
     got = allot(6, 30, 8)
     assert got.sum() == 30 and got[:3].tolist() == [8, 8, 8] and np.all(np.diff(got) <= 0)
 
@@ -162,6 +170,7 @@ def test_the_first_steps_get_their_floor_exactly_when_it_fits():
 @given(count=st.integers(1, 60), units=st.integers(1, 300), first=st.integers(1, 8))
 def test_the_first_steps_floor_holds_whenever_it_fits(count, units, first):
     got = allot(count, units, first)
+    assert got.dtype.kind == "i"  # whole GIF frames
     head = min(FIRST_STEPS, count)
     if units >= first * head + (count - head):
         assert np.all(got[:head] >= first)
@@ -190,6 +199,11 @@ def test_a_5000_epoch_run_shows_two_gif_frames_a_step_and_fits_in_nine_seconds()
     assert len(line.knots) == 90 // 2 + 1  # 9 s at 10 GIF frames a second
     assert motion_frames(line) == 9 * 30
     assert line.knots.dtype.kind == "i" and line.knots[0] == 0 and line.knots[-1] == 5000
+    assert 4321 not in line.knots.tolist()
+    told = run_timeline(None, FakeRun(5000), Pacing(), events=ev((4321, "diverges"), (5000, "end")))
+    i = int(np.searchsorted(told.knots, 4321))
+    assert told.knots[i] == 4321 and told.holds[i] >= 30  # an event's state is shown, with its pause
+    assert told.first[-1] - told.first[i] >= 45  # and its caption stays 1.5 s
     assert list(line.knots[:4]) == [0, 1, 2, 3]
     seconds = (np.diff(line.first[:5]) - line.holds[:4]) / 30  # the steps, without the pause at the start
     assert np.all(seconds[:3] >= FIRST) and seconds[0] == seconds[2] > seconds[3]
@@ -295,6 +309,9 @@ def grid(pacing=None, events=None, runs=None):
 def test_the_grids_timeline_shows_each_run_at_its_own_state_and_an_ended_run_at_its_last():
     runs, events, line = grid()
     assert line.knots.tolist() == list(range(41)) and line.pos.shape == (line.count, 2)
+    assert (line.fps, line.step) == (30, 3)
+    _, _, other = grid(Pacing(fps=50))
+    assert (other.fps, other.step) == (50, 4)
     assert np.all(line.epochs[line.first] == line.knots)
     assert knot_states(line).tolist() == [[e, min(e, 10)] for e in range(41)]
     assert knot_states(line).dtype.kind == "i"
@@ -348,3 +365,51 @@ def test_a_short_video_still_gives_each_of_the_first_steps_its_0_4_seconds():
     line = run_timeline(None, FakeRun(10), Pacing(fps=24, duration=2.5), events=ev((10, "end")))
     assert np.all(np.diff(line.first[:4]) / 24 >= FIRST)
     assert 2.5 <= motion_frames(line) / 24 < 2.5 + 3 / 24
+
+
+def test_events_close_together_each_keep_their_caption_a_second_and_a_half():
+    # 40 steps in 3 s: about one GIF frame (0.1 s) of motion a step, so the pauses stretch for the captions
+    events = ev((1, "overshoot"), (2, "grows"), (3, "leaves"), (40, "end"))
+    line = run_timeline(None, FakeRun(40), Pacing(duration=3.0), events=events)
+    i = [int(np.searchsorted(line.knots, s)) for s in (1, 2, 3, 40)]
+    assert line.knots[i].tolist() == [1, 2, 3, 40]
+    assert np.all(np.diff(line.first[i[:3]]) == 45)  # the next caption starts exactly 1.5 s later, no later
+    assert line.holds[i[2]] == 30  # the last before the end has its second: the end is far
+
+
+def test_a_callout_just_before_the_end_lasts_its_pause_only():
+    run = FakeRun(10)
+    events = ev((9, "converges"), (10, "end"))
+    line = run_timeline(None, run, Pacing(), events=events)
+    f9 = int(line.first[9])
+    assert run_callouts(run, events, line, WORDS)[0] == (f9, f9 + int(line.holds[9]), "settles")
+    assert f9 + int(line.holds[9]) < line.first[10]
+
+
+SCENARIO = """\
+data: {points: {x: [0, 1, 2, 3], y: [1, 3, 5.5, 6.5]}}
+init: [0, 0]
+loss: mse
+epochs: 20
+runs: [{lr: 0.16}, {lr: 0.25}]
+"""
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    import gdanim
+
+    return gdanim.record(gdanim.parse_scenario(SCENARIO))
+
+
+def test_without_events_given_a_video_pauses_at_the_runs_own_events(recorded):
+    from gdanim.scene.events import run_events
+
+    for run in recorded.runs:
+        told = sorted({e.state for e in run_events(recorded, run)})
+        line = run_timeline(recorded, run, Pacing(), (0, 1))
+        held = [int(k) for k, h in zip(line.knots, line.holds) if h > 0]
+        assert held == told and len(told) >= 3
+    line = compare_timeline(recorded, recorded.runs, Pacing(), (0, 1))
+    told = sorted({e.state for r in recorded.runs for e in run_events(recorded, r)})  # every epoch a state
+    assert [int(k) for k, h in zip(line.knots, line.holds) if h > 0] == told

@@ -75,10 +75,11 @@ def base(position: float) -> int:
 
 def smooth(t: np.ndarray, inflection: float = 10.0) -> np.ndarray:
     """manim's `smooth`: a sigmoid normalized to map [0, 1] onto [0, 1], ends exact."""
-    t = np.asarray(t, np.float64)
+    t = np.asarray(t, np.float64)  # pragma: no mutate (ints or floats: the arithmetic below is float64 anyway)
     error = 1 / (1 + math.exp(inflection / 2))
     s = (1 / (1 + np.exp(-inflection * (t - 0.5))) - error) / (1 - 2 * error)
-    return np.where(t <= 0, 0.0, np.where(t >= 1, 1.0, np.clip(s, 0.0, 1.0)))
+    # belt and braces: the normalized sigmoid is already 0 at 0, 1 at 1 and in [0, 1] between (no mutate)
+    return np.where(t <= 0, 0.0, np.where(t >= 1, 1.0, np.clip(s, 0.0, 1.0)))  # pragma: no mutate
 
 
 def allot(count: int, units: int, first: int) -> np.ndarray:
@@ -88,13 +89,15 @@ def allot(count: int, units: int, first: int) -> np.ndarray:
     if count <= 0:
         return np.zeros(0, np.int64)
     i = np.arange(count)
-    weight = 1.0 / (1.0 + np.maximum(i - FIRST_STEPS + 1, 0) / WARP)
+    # only the weights' ratios matter (the search below finds the scale): 2.0 / ... allots the same (no mutate)
+    weight = 1.0 / (1.0 + np.maximum(i - FIRST_STEPS + 1, 0) / WARP)  # pragma: no mutate
 
     def share(c: float) -> np.ndarray:
         return np.maximum(1, np.floor(c * weight)).astype(np.int64)
 
-    lo, hi = 0.0, float(max(units, count))
-    for _ in range(60):  # the largest scale whose shares fit
+    # every scale up to 1 shares out 1 each, and 60 halvings have converged: lo = 1.0 or 61 rounds allot the same
+    lo, hi = 0.0, float(max(units, count))  # pragma: no mutate
+    for _ in range(60):  # the largest scale whose shares fit  # pragma: no mutate
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if share(mid).sum() <= units else (lo, mid)
     out = share(lo)
@@ -104,7 +107,8 @@ def allot(count: int, units: int, first: int) -> np.ndarray:
     # the first steps' floor; out[head - 1] is the least of them (the spare may lift only the earliest)
     if out[head - 1] < first and units >= first * head + (count - head):
         out = np.maximum(out, np.where(i < head, first, 1))
-        while out.sum() > units and (out[head:] > 1).any():
+        # the floor fits (above): the sum reaches units before every later step is down to 1; >= 1 is the same
+        while out.sum() > units and (out[head:] > 1).any():  # pragma: no mutate
             out[np.flatnonzero(out == out[head:].max())[-1]] -= 1
     return out
 
@@ -151,7 +155,9 @@ def seconds_of_motion(pacing: Pacing, segments: int) -> float:
 def knots_of(states: int, pacing: Pacing, extra: Sequence[int] = ()) -> np.ndarray:
     """The states shown exactly: all, the explicit frames, or as many as the frames
     allow (about two GIF frames a step), always with `extra` (the events)."""
-    units = pacing.units(seconds_of_motion(pacing, states - 1))
+    # a second a step gives each step 8 GIF frames or more, a knot needs 2: by default the count of steps
+    # never limits the knots, and with a duration it is not read (no mutate)
+    units = pacing.units(seconds_of_motion(pacing, states - 1))  # pragma: no mutate
     cap = max(2, min(pacing.max_frames, units // 2 + 1))
     picked = schedule(states, cap, pacing.frames)
     return np.unique(np.concatenate([picked, np.clip(np.asarray(extra, np.int64), 0, states - 1)]))
@@ -163,7 +169,7 @@ def build(knots: np.ndarray, stops: dict[int, float], pacing: Pacing) -> tuple[n
     segment to the next knot, eased when gliding."""
     k = len(knots)
     n = pacing.step
-    span = np.diff(knots.astype(np.float64))
+    span = np.diff(knots.astype(np.float64))  # pragma: no mutate (astype(None) is float64)
     units = pacing.units(seconds_of_motion(pacing, k - 1))
     seg = allot(k - 1, units, pacing.units(FIRST)) * n
     holds = _pauses(stops, seg, pacing) * n
@@ -192,7 +198,8 @@ def _pauses(stops: dict[int, float], seg: np.ndarray, pacing: Pacing) -> np.ndar
     per_second = pacing.fps / pacing.step
     for j, i in enumerate(ordered):
         nxt = ordered[j + 1] if j + 1 < len(ordered) else k - 1
-        motion = int(seg[i:nxt].sum()) // pacing.step
+        # segments are whole GIF frames (allot(...) * step): / divides exactly, like //
+        motion = int(seg[i:nxt].sum()) // pacing.step  # pragma: no mutate
         out[i] = max(pacing.units(stops[i]), math.ceil(MIN_CUE * per_second - 1e-9) - motion)
     return out
 
