@@ -175,3 +175,33 @@ def test_a_grid_poster_looks_for_the_leaving_in_the_one_view_all_its_runs_share(
     assert compare_poster("key", trace, times, states, ["fit"]) == int(np.median(keys[:3] + [1, 1]))
     assert compare_poster("first", trace, times, states, ["contour"]) == 0
     assert compare_poster("last", trace, times, states, ["contour"]) == 30
+
+
+def test_a_loss_that_overflows_at_the_first_step_diverges_there_and_one_that_starts_overflowed_says_nothing(trace):
+    good = trace.runs[1]
+    loss = good.loss.copy()
+    loss[1] = np.inf
+    assert told(trace, dataclasses.replace(good, loss=loss)) == [(0, "start"), (1, "diverges"), (30, "end")]
+    loss = good.loss.copy()
+    loss[0] = np.inf  # no loss is ten times an infinite start, and every loss is 99% of the way from it
+    assert told(trace, dataclasses.replace(good, loss=loss)) == [(0, "start"), (30, "end")]
+
+
+BLOWING = """\
+data:
+  synthetic: {n: 100, seed: 43052, x: randn, params: [2.5, 4.0], noise: 0.5}
+init: [-5.0, 10.0]
+loss: sse
+epochs: 30
+runs: [{lr: 0.01}, {lr: 0.0102}]
+"""
+
+
+def test_runs_that_share_a_view_are_keyed_where_they_leave_that_view_not_their_own():
+    two = record(parse_scenario(BLOWING))
+    shared = loss_grid(two, two.runs)
+    leave = [in_view(r, shared) for r in two.runs]
+    own = [in_view(r, loss_grid(two, [r])) for r in two.runs]
+    assert leave[0] == leave[1] > 1 and own[1] <= 1  # alone, the faster run is out of its view at once
+    times, states = compare_schedule(two.runs, 150)
+    assert compare_poster("key", two, times, states, ["contour"]) == leave[0]
