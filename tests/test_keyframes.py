@@ -205,3 +205,12 @@ def test_runs_that_share_a_view_are_keyed_where_they_leave_that_view_not_their_o
     assert leave[0] == leave[1] > 1 and own[1] <= 1  # alone, the faster run is out of its view at once
     times, states = compare_schedule(two.runs, 150)
     assert compare_poster("key", two, times, states, ["contour"]) == leave[0]
+
+
+def test_a_run_settles_at_the_first_state_within_1_percent_of_its_way_down_to_the_minimum(trace):
+    good = trace.runs[1]
+    best = minimum(trace)
+    assert best > 20  # the noise leaves a minimum well above 0
+    above = np.array([100, 50, 10, 1.5, 0.5] + [0.2] * 25)  # the start is 100 above the minimum: 1% is 1
+    crafted = dataclasses.replace(good, loss=(best + above).astype(np.float32), final_loss=best + 0.1)
+    assert told(trace, crafted)[1] == (4, "converges")
