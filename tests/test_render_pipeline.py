@@ -150,6 +150,20 @@ def test_a_run_name_that_would_leave_the_folder_fails_that_run_and_writes_nothin
     assert (folder / "lr-0.01.png").is_file()
 
 
+def test_a_render_asked_to_keep_nothing_digests_nothing_and_one_given_digests_keeps_what_matches(tmp_path):
+    from gdanim.api import record
+
+    trace = record(scenario_file(tmp_path, epochs=1, lrs=(0.01, 0.03)))
+    settings = settings_for(load_scenario_text("").render, formats=["png"], preset="thumb")
+    folder = tmp_path / "out" / "tiny"
+    plain = pipeline_module.render_trace(trace, folder, settings, jobs=1, progress=False)
+    assert plain.keys == {} and plain.kept == ()  # `gdanim render` pays no digest of a long trace
+    keyed = pipeline_module.render_trace(trace, folder, settings, jobs=1, progress=False, keep={})
+    assert set(keyed.keys) == {"lr-0.01", "lr-0.03", "compare"} and keyed.kept == ()
+    again = pipeline_module.render_trace(trace, folder, settings, jobs=1, progress=False, keep=keyed.keys)
+    assert sorted(again.kept) == ["compare", "lr-0.01", "lr-0.03"] and again.keys == keyed.keys
+
+
 def test_an_error_found_while_recording_comes_back_whole_from_the_recording_process(tmp_path):
     from gdanim.errors import ScenarioError
 

@@ -204,6 +204,9 @@ def test_force_renders_every_scenario_again(tmp_path):
     assert forced.rendered == ["one"]
     after = mtimes(tmp_path / "site")
     assert after.keys() == before.keys() and all(after[k] > before[k] for k in after)
+    # what was drawn is still known, so the next change keeps what it does not touch
+    stamp = json.loads((tmp_path / "site" / "one" / STAMP).read_text(encoding="utf-8"))
+    assert set(stamp["animations"]) == {"lr-0.1", "lr-0.5", "compare"}
 
 
 def test_changing_the_language_renders_the_animations_again_since_their_words_change(tmp_path):

@@ -110,7 +110,8 @@ def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings
     """Record once in a child process while the render workers start, then render the
     trace; returns the RenderResult. `recorded`: the scenario's trace, already recorded
     and written to its folder (by `gdanim serve`, say): rendered without recording again.
-    `keep`: the digests of the animations already in the folder (`render_trace`).
+    `keep`: the digests of the animations already in the folder (`render_trace`; None
+    keeps none and makes no digest).
 
     `meanwhile(trace, folder)`, when given, runs in this process once the trace is
     recorded, while the workers draw and encode. `after(trace, folder)` (a function that

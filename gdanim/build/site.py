@@ -210,7 +210,7 @@ def build_one(job: Job) -> Outcome:
             hashed, recorded = job.recorded or (None, None)
             recorded = recorded if hashed == scenario.content_hash() and (folder / TRACE).is_file() else None
             trace, warnings, drawn, animations = _render(scenario, site, settings, job.render_jobs, recorded,
-                                                         keep=None if job.force else animations)
+                                                         keep={} if job.force else animations)
             remove_stale(folder, [w.split(": ")[0] for w in warnings], MEDIA, started)  # no old media left
             prune(folder, trace)
         figures = page_key(media, lang, "figures")

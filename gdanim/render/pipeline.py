@@ -53,7 +53,7 @@ class RenderResult:
     after: object = None
     "What `after` returned; None when it was not given, raised or lost its worker."
     keys: dict[str, str] = dataclasses.field(default_factory=dict)
-    "{animation name: `animation_keys` digest} of each animation now in the folder."
+    "{animation name: `animation_keys` digest} of each animation now in the folder (when `keep` was given)."
     kept: tuple[str, ...] = ()
     "The animations left as they were: their files were drawn from the same inputs."
 
@@ -74,14 +74,15 @@ def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: 
     `after(trace, folder)` in the first worker free of them (here, without workers).
     `keep`: {name: digest} of the animations already in folder (RenderResult.keys of the
     build that wrote them); one whose `animation_keys` digest is the same and whose files
-    are all there is left as it is."""
+    are all there is left as it is. Without `keep` (None) nothing is kept and no digest is
+    made (RenderResult.keys is empty): a long trace takes a second or more to digest."""
     if progress is None:
         progress = sys.stderr.isatty()
     names = [r.name for r in trace.runs] + ([COMPARE] if len(trace.runs) > 1 else [])
     names = names[-1:] + names[:-1] if len(names) > 1 else names  # the grid is the longest
     job = _Job(trace, Path(folder), settings, progress)
-    keys = animation_keys(trace, settings)
-    kept = kept_animations(keys, job.folder, settings, keep or {})
+    keys = animation_keys(trace, settings) if keep is not None else {}
+    kept = kept_animations(keys, job.folder, settings, keep) if keep else []
     todo = [name for name in names if name not in kept]
     with contextlib.ExitStack() as stack:
         if pool is None and todo:
@@ -92,7 +93,7 @@ def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: 
     failures = tuple((name, error) for name, _, error in outcomes if error is not None)
     runs = {r.name: done[r.name] for r in trace.runs if r.name in done}
     return RenderResult(trace, Path(folder), runs, done.get(COMPARE, {}), failures, extra,
-                        keys={name: keys[name] for name in names if name in done}, kept=tuple(kept))
+                        keys={name: key for name, key in keys.items() if name in done}, kept=tuple(kept))
 
 
 def animation_keys(trace: Trace, settings: RenderSettings) -> dict[str, str]:
