@@ -118,16 +118,16 @@ def compare_poster_frame(choice: str, trace: Trace, runs: Sequence[Run], times: 
     return min(int(np.median(keys)), len(times) - 2)
 
 
-def _drawn_grids(trace: Trace, runs: Sequence[Run], panels: Sequence[str], params: tuple[int, int],
-                 together: bool) -> dict[str, LossGrid]:
-    """The loss grids the frames draw (none without a surface or contour panel): each
-    run's own, or, `together`, one per group of runs in the same units, as the grid."""
+def drawn_grids(trace: Trace, runs: Sequence[Run], panels: Sequence[str], params: tuple[int, int],
+                ) -> dict[str, LossGrid]:
+    """{run name: the loss grid its frames draw}: one per group of runs trained in the same
+    units and loss (a single run is a group of its own); none without a surface or
+    contour panel."""
     from gdanim.scene.surface import loss_grid, same_units
 
     if not {"surface", "contour"} & set(panels):
         return {}
-    # `together or True`: only video_poster passes False, with one run, one group either way (no mutate)
-    groups = same_units(trace, runs) if together else [[r] for r in runs]  # pragma: no mutate
+    groups = same_units(trace, runs)
     out: dict[str, LossGrid] = {}
     for group in groups:
         grid = loss_grid(trace, group, params)
@@ -138,8 +138,8 @@ def _drawn_grids(trace: Trace, runs: Sequence[Run], panels: Sequence[str], param
 def video_poster(choice: str, trace: Trace, run: Run, schedule: Sequence[int],
                  panels: Sequence[str], params: tuple[int, int] = (0, 1)) -> int:
     """`poster_frame` of a run's own video, with the view its frames draw."""
-    # first and last read no grid; one run is one group, together or not (no mutate)
-    grid = _drawn_grids(trace, [run], panels, params, False).get(run.name) if choice == "key" else None  # pragma: no mutate  # noqa: E501
+    # first and last read no grid: computing it anyway changes no frame (no mutate)
+    grid = drawn_grids(trace, [run], panels, params).get(run.name) if choice == "key" else None  # pragma: no mutate
     return poster_frame(choice, trace, run, schedule, grid)
 
 
@@ -147,6 +147,6 @@ def compare_poster(choice: str, trace: Trace, times: np.ndarray, states: np.ndar
                    panels: Sequence[str], params: tuple[int, int] = (0, 1)) -> int:
     """`compare_poster_frame` of the grid of all runs, with the views it draws."""
     # first and last read no grid: computing them anyway changes no frame (no mutate)
-    grids = _drawn_grids(trace, trace.runs, panels, params, True) if choice == "key" else {}  # pragma: no mutate
+    grids = drawn_grids(trace, trace.runs, panels, params) if choice == "key" else {}  # pragma: no mutate
     return compare_poster_frame(choice, trace, trace.runs, times, states, grids)
 

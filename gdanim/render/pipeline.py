@@ -28,7 +28,6 @@ from gdanim.folder import COMPARE, STILLS, still_file
 from gdanim.i18n import messages
 from gdanim.render.writers import WRITERS
 from gdanim.scene.events import Event, run_events
-from gdanim.scene.surface import loss_grid, same_units
 from gdanim.scene.timeline import compare_callouts, compare_timeline, knot_states, run_callouts, run_timeline
 from gdanim.scene.views import run_view
 from gdanim.settings import RenderSettings
@@ -229,18 +228,13 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
     from gdanim.frames.animate import Look, compare_frames, run_frames
     from gdanim.frames.style import make_style
     from gdanim.render.handout import compare_handout, run_handout
-    from gdanim.render.keyframes import compare_poster_frame, poster_frame
+    from gdanim.render.keyframes import compare_poster_frame, drawn_grids, poster_frame
 
     s, trace = job.settings, job.trace
     look = Look(s.panels, make_style(s.size, s.theme, s.lang), s.elev, s.azim)
-    needs_grid = bool({"surface", "contour"} & set(s.panels))
     words = messages(s.lang)
     if name == COMPARE:
-        grids = {}
-        if needs_grid:  # one grid per group of runs trained in the same units and loss
-            for group in same_units(trace, trace.runs):
-                grid = loss_grid(trace, group, s.params)
-                grids.update({r.name: grid for r in group})
+        grids = drawn_grids(trace, trace.runs, s.panels, s.params)  # one per group in the same units and loss
         views = [run_view(trace, r, grids.get(r.name)) for r in trace.runs]
         events = [run_events(trace, r, s.params) for r in trace.runs]
         line = compare_timeline(trace, trace.runs, s.pacing, s.params, events)
@@ -257,7 +251,7 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
         poster = line.first[compare_poster_frame(s.poster, trace, trace.runs, times, states, grids)]
     else:
         run = trace.run(name)
-        grid = loss_grid(trace, [run], s.params) if needs_grid else None
+        grid = drawn_grids(trace, [run], s.panels, s.params).get(run.name)
         events = run_events(trace, run, s.params)
         line = run_timeline(trace, run, s.pacing, s.params, events)
         view = run_view(trace, run, grid)
