@@ -137,9 +137,7 @@ def write_manifest(folder: Path, scenario, trace, *, command: str, options: Mapp
                    settings=None, frames: Mapping[str, Sequence[float]] | None = None) -> Path:
     """Write folder/manifest.json for what is in folder now (see `build`); returns its path."""
     manifest = build(folder, scenario, trace, command=command, options=options, settings=settings, frames=frames)
-    # no mutate, below: ensure_ascii=None is falsy as False is: json writes non-ASCII text as it is either way
-    text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"  # pragma: no mutate
-    return atomic_write_text(Path(folder) / NAME, text)
+    return atomic_write_text(Path(folder) / NAME, _text(manifest))
 
 
 def write_site_manifest(site: Path, scenarios: Iterable[str], *,
@@ -164,9 +162,13 @@ def write_site_manifest(site: Path, scenarios: Iterable[str], *,
         old = {}
     if all(old.get(k) == manifest[k] for k in ("kind", "versions", "scenarios", "outputs")):
         return site / NAME
+    return atomic_write_text(site / NAME, _text(manifest))
+
+
+def _text(manifest: dict[str, Any]) -> str:
+    """A manifest as the file holds it: JSON, non-ASCII text as it is, one line at the end."""
     # no mutate, below: ensure_ascii=None is falsy as False is: json writes non-ASCII text as it is either way
-    text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"  # pragma: no mutate
-    return atomic_write_text(site / NAME, text)
+    return json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"  # pragma: no mutate
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
