@@ -247,6 +247,57 @@ def test_a_process_killed_midway_is_named_and_leaves_no_partial_file(tmp_path, v
     assert (out / "tiny" / "index.html").is_file()  # the page of what did render is written
 
 
+def _one_dies_one_lingers(folder: Path, name: str) -> None:
+    """A stand-in for building `name` in a worker: "dies" ends its worker at once; the
+    other, told to stop, starts one more temporary file before it goes, as a worker
+    between two writers does."""
+    import time
+
+    if name == "dies":
+        time.sleep(0.3)  # the other is at work by then
+        os._exit(1)
+
+    def stopped(signum, frame):
+        time.sleep(0.3)  # long after the pool has said it is broken
+        (folder / f".{name}.x.part.mp4").write_bytes(b"half a video")
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stopped)
+    time.sleep(30)
+
+
+def _render_one(job, name, position):  # in place of pipeline._render_one
+    _one_dies_one_lingers(job.folder, name)
+
+
+def _build_one(job):  # in place of site.build_one
+    _one_dies_one_lingers(Path(job.site) / Path(job.path).stem, Path(job.path).stem)
+
+
+@pytest.mark.parametrize("where", ["render", "site"])
+def test_a_dying_worker_is_swept_up_after_the_others_have_stopped(tmp_path, monkeypatch, where):
+    """Once a worker dies, the pool reports it before it stops the others; what they
+    write meanwhile must be swept too."""
+    from gdanim.build import site
+    from gdanim.render import pipeline
+
+    names = ["dies", "lingers"]
+    if where == "render":
+        monkeypatch.setattr(pipeline, "_render_one", _render_one)  # the workers are forked
+        with pipeline.workers(2) as pool:
+            outcomes, _ = pipeline._run_all(pipeline._Job(None, tmp_path, None, False), names, pool, None, None)
+        assert [error for _, _, error in outcomes] == [pipeline.WORKER_DIED] * 2
+    else:
+        monkeypatch.setattr(site, "build_one", _build_one)
+        monkeypatch.setattr(site, "_up_to_date", lambda job: False)
+        for name in names:
+            (tmp_path / name).mkdir()
+        todo = [(i, site.Job(str(tmp_path / f"{name}.yaml"), str(tmp_path), None, None))
+                for i, name in enumerate(names)]
+        assert [o.error for _, o in site._run(todo, 2)] == [site.WORKER_DIED] * 2
+    assert leftovers(tmp_path) == []
+
+
 # --- two site builds at once -------------------------------------------------------------
 
 

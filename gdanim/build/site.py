@@ -391,6 +391,7 @@ def _run(todo: list[tuple[int, Job]], jobs: int | None) -> Iterable[tuple[int, O
                 yield futures[future], future.result()
             except BrokenProcessPool:
                 interrupt.check()
+                pool.shutdown(wait=True, cancel_futures=True)  # the other workers gone first
                 job = todo_jobs[futures[future]]
                 remove_leftovers(Path(job.site) / Path(job.path).stem)
                 yield futures[future], Outcome(job.path, error=WORKER_DIED)

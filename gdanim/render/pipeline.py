@@ -194,6 +194,9 @@ def _run_all(job: _Job, names: list[str], pool, meanwhile: Callable[[], object] 
             outcomes.append(future.result())
         except concurrent.futures.process.BrokenProcessPool:
             interrupt.check()
+            # the pool says it is broken before it has stopped the other workers: sweep once
+            # they are gone (their encoders die with them), or one may start a file after
+            pool.shutdown(wait=True, cancel_futures=True)
             remove_leftovers(job.folder, names)
             outcomes.append((name, {}, WORKER_DIED))
     try:
