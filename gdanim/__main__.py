@@ -1,3 +1,3 @@
-from gdanim.cli import main
+from gdanim.cli import run
 
-main()
+run()

@@ -8,6 +8,7 @@ exit code 2; anything else is a bug and shows its traceback.
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -309,5 +310,16 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
+def run() -> None:
+    """The `gdanim` program: main(), and a quick end to the process. Once a command is
+    done, its modules' objects stay where they are for the system to take back: the
+    interpreter's last collections over them would take a tenth of a second and free
+    nothing. (Not in main itself: notebooks and tests call it in a process that goes on.)"""
+    try:
+        main()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

@@ -251,6 +251,24 @@ def test_meanwhile_runs_once_with_the_recorded_trace_before_the_animations_are_c
     assert sorted(p.name for p in folder.glob("*.png")) == ["compare.png", "lr-0.01.png", "lr-0.03.png"]
 
 
+def test_recording_runs_once_while_the_child_records_and_not_for_a_trace_recorded_already(tmp_path):
+    from gdanim.build.scenario import record_and_render
+    from gdanim.settings import settings_of
+
+    scenario = load_scenario(scenario_file(tmp_path, formats="png"))
+    settings = settings_of(scenario)
+    seen = []
+    first = record_and_render(scenario, tmp_path / "a", settings, jobs=1, progress=False,
+                              recording=lambda: seen.append("recording"),
+                              meanwhile=lambda trace, folder: seen.append("meanwhile"))
+    assert seen == ["recording", "meanwhile"] and first.ok
+    seen.clear()
+    again = record_and_render(scenario, tmp_path / "b", settings, jobs=1, progress=False, recorded=first.trace,
+                              recording=lambda: seen.append("recording"),
+                              meanwhile=lambda trace, folder: seen.append("meanwhile"))
+    assert seen == ["meanwhile"] and again.trace is first.trace
+
+
 def _after(trace, folder):
     import os
     import sys

@@ -17,20 +17,26 @@ if TYPE_CHECKING:
     from gdanim.trace import Trace
 
 
-def page_ahead(settings: RenderSettings, templates: Path | None = None,
-               ) -> dict[str, Callable[[Trace, Path], object]]:
-    """`render_trace`'s meanwhile and after when the scenario's page follows the
-    animations: the page's template and catalog load in this process while they encode,
-    and its figures are drawn by the first worker free of its animations (matplotlib is
-    loaded there, and its encoders are done): with workers this process never loads
-    matplotlib. RenderResult.after is then `write_figures`' figures (None: draw them)."""
+def page_ahead(settings: RenderSettings, templates: Path | None = None) -> dict[str, Callable[..., object]]:
+    """`record_and_render`'s recording, meanwhile and after when the scenario's page
+    follows the animations: the page's templates, catalog and converters load in this
+    process while the trace is recorded, its formulas and their font are made while the
+    animations encode, and its figures are drawn by the first worker free of its
+    animations (matplotlib is loaded there, and its encoders are done): with workers
+    this process never loads matplotlib. RenderResult.after is then `write_figures`'
+    figures (None: draw them)."""
+
+    def recording() -> None:
+        from gdanim.report.scenario_page import prepare_templates
+
+        prepare_templates(settings.lang, templates)
 
     def meanwhile(trace: Trace, folder: Path) -> None:
         from gdanim.report.scenario_page import prepare_page
 
         prepare_page(trace, settings.lang, templates)
 
-    return {"meanwhile": meanwhile, "after": FiguresLater(settings)}
+    return {"recording": recording, "meanwhile": meanwhile, "after": FiguresLater(settings)}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,9 +62,13 @@ class Recorder:
             cls.waiting = None
         return child
 
-    def record(self, scenario: Scenario, output: Path) -> tuple[str, object]:
-        """_record_child's (kind, value); EOFError when the child ended first."""
+    def record(self, scenario: Scenario, output: Path, meanwhile: Callable[[], object] | None = None,
+               ) -> tuple[str, object]:
+        """_record_child's (kind, value), `meanwhile()` run while the child records;
+        EOFError when the child ended first."""
         self.pipe.send((scenario, output))
+        if meanwhile is not None:
+            meanwhile()
         return self.pipe.recv()
 
     def close(self) -> None:

@@ -10,9 +10,11 @@ The order, and what overlaps for speed, is all here:
    the page's modules: `ahead.FiguresLater.warm_up`) while
 2. that short-lived child process records the scenario (torch leaves with it) and
    writes trace.json and the CSVs;
-3. the workers draw and encode the animations; meanwhile this process loads the page's
-   templates and catalog (`ahead.page_ahead`), and the first worker free of its
-   animations draws the page's figures (`ahead.FiguresLater`);
+   meanwhile this process loads the page's templates, catalog and converters
+   (`ahead.page_ahead`);
+3. the workers draw and encode the animations; meanwhile this process makes the page's
+   formulas and their font, and the first worker free of its animations draws the
+   page's figures (`ahead.FiguresLater`);
 4. the page and the manifest are written from the Trace, the RenderSettings and the
    frame plan in memory: trace.json is not read back.
 """
@@ -89,21 +91,23 @@ def render_scenario(scenario_or_path: Scenario | str | Path, output: Path = Path
                     formats: Sequence[str] | None = None, preset: str | None = None,
                     fps: int | None = None, theme: str | None = None, jobs: int | None = None,
                     progress: bool | None = None,
+                    recording: Callable[[], object] | None = None,
                     meanwhile: Callable[[Trace, Path], object] | None = None,
                     after: Callable[[Trace, Path], object] | None = None,
                     lang: str | None = None) -> RenderResult:
     """Record the scenario (trace.json and CSVs) and write its animations into
     output/<stem>/, without the page; returns a RenderResult listing the files and any
     failures. The frames and handouts speak `lang` (by default the scenario's).
-    `meanwhile` and `after` as for `record_and_render`."""
+    `recording`, `meanwhile` and `after` as for `record_and_render`."""
     scenario = as_scenario(scenario_or_path)
     settings = settings_of(scenario, formats=formats, preset=preset, fps=fps, theme=theme, lang=lang)
     return record_and_render(scenario, Path(output), settings, jobs=jobs, progress=progress,
-                             meanwhile=meanwhile, after=after)
+                             recording=recording, meanwhile=meanwhile, after=after)
 
 
 def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings, *,
                       jobs: int | None = None, progress: bool | None = None,
+                      recording: Callable[[], object] | None = None,
                       meanwhile: Callable[[Trace, Path], object] | None = None,
                       after: Callable[[Trace, Path], object] | None = None,
                       recorded: Trace | None = None, keep: Mapping[str, str] | None = None) -> RenderResult:
@@ -113,8 +117,10 @@ def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings
     `keep`: the digests of the animations already in the folder (`render_trace`; None
     keeps none and makes no digest).
 
-    `meanwhile(trace, folder)`, when given, runs in this process once the trace is
-    recorded, while the workers draw and encode. `after(trace, folder)` (a function that
+    `recording()`, when given, runs in this process while the child records (not at
+    all when `recorded` is given). `meanwhile(trace, folder)`, when given, runs in this
+    process once the trace is recorded, while the workers draw and encode.
+    `after(trace, folder)` (a function that
     pickles, such as `ahead.FiguresLater`) runs in a worker once it is free of its
     animations: a worker has matplotlib loaded already, and no encoder of its own is
     running then; RenderResult.after is what it returned. When it has a warm_up() method,
@@ -125,7 +131,7 @@ def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings
     tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
     with workers(job_count(jobs, tasks), after) as pool:  # they import matplotlib meanwhile
         if recorded is None:
-            trace, folder = record_apart(scenario, Path(output))
+            trace, folder = record_apart(scenario, Path(output), recording)
         else:
             trace, folder = recorded, output_folder(Path(output), scenario.stem)
         interrupt.check()
@@ -134,8 +140,10 @@ def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings
                             meanwhile=later, after=after, keep=keep)
 
 
-def record_apart(scenario: Scenario, output: Path) -> tuple[Trace, Path]:
+def record_apart(scenario: Scenario, output: Path, meanwhile: Callable[[], object] | None = None,
+                 ) -> tuple[Trace, Path]:
     """`gdanim.api.record_to` in a short-lived child process; returns (trace, folder).
+    `meanwhile()` runs in this process while the child records.
 
     Torch's few hundred MB leave with the child, so they never add up with the
     renderers and the encoders; errors are raised here as the recorder raised them.
@@ -143,7 +151,7 @@ def record_apart(scenario: Scenario, output: Path) -> tuple[Trace, Path]:
     folder = output / scenario.stem
     child = Recorder.ahead() or Recorder()
     try:
-        kind, value = child.record(scenario, output)
+        kind, value = child.record(scenario, output, meanwhile)
     except BaseException as exc:  # Ctrl-C or a killed child may leave a half-written file
         remove_leftovers(folder, [Path(TRACE).stem, *(r.name or "run" for r in scenario.runs)])
         if not isinstance(exc, (EOFError, OSError)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import json
 import os
@@ -26,7 +27,7 @@ from gdanim.errors import MachineError
 from gdanim.files import inside, remove_leftovers
 from gdanim.folder import COMPARE, STILLS, still_file
 from gdanim.i18n import messages
-from gdanim.render.writers import WRITERS
+from gdanim.render.writers import WRITERS, ffmpeg_exe
 from gdanim.scene.events import Event, run_events
 from gdanim.scene.timeline import compare_callouts, compare_timeline, knot_states, run_callouts, run_timeline
 from gdanim.scene.views import run_view
@@ -171,8 +172,11 @@ def _warm(ahead: Callable[[], object] | None = None) -> None:
     from gdanim.frames.animate import warm_up  # matplotlib, imported once per worker
 
     warm_up()
+    with contextlib.suppress(MachineError):  # found once (it runs ffmpeg): not on the way to the first frame
+        ffmpeg_exe()
     if ahead is not None:
         ahead()
+    gc.freeze()  # matplotlib's objects are here for good: no collection need walk them again
 
 
 def _run_all(job: _Job, names: list[str], pool, meanwhile: Callable[[], object] | None,

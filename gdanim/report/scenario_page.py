@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from gdanim.report import text as tx
 from gdanim.report.captions import compare_captions, run_captions
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
+from gdanim.report.fonts import math_ahead
 from gdanim.report.held import CUT, Held, asked_runs, cuts_of, held_events, held_runs, held_story
 from gdanim.report.lab import embed_snippets, lab_context
 from gdanim.report.media import Media, compare_slider, find_media, slider_frames, snippets
@@ -373,17 +374,38 @@ def _read_trace(folder: Path) -> Trace:
         raise ReportError(f"{folder}: no readable {TRACE} to report on ({exc})") from None
 
 
-def prepare_page(trace: Trace, lang: str = "en", templates: Path | None = None) -> None:
-    """Load what the first page of `trace` takes (its template, catalog, Markdown and
-    MathML converters, its formulas) ahead of it: while the animations encode, say. Any
+def prepare_templates(lang: str = "en", templates: Path | None = None) -> None:
+    """Load what the first scenario page takes whatever its trace (its templates, catalog,
+    Markdown and MathML converters) ahead of it: while the trace is recorded, say. Any
     error is left for the page to meet and report."""
     try:
         for page in ("scenario.html", "lab.html"):
             prepare(page, lang, templates)
-        _math(trace, strings(lang))  # the MathML converter loads and keeps these formulas
-        tx.markdown(trace.description)  # the Markdown parser loads
+        tx.mathml(tx.UPDATE_LATEX, display=True)  # on every page: the converter loads
+        tx.markdown("")  # the Markdown parser loads
     except Exception:  # noqa: BLE001 - a head start only
         pass
+
+
+def prepare_page(trace: Trace, lang: str = "en", templates: Path | None = None) -> None:
+    """Make what the page of `trace` takes ahead of it (`prepare_templates`, then its
+    formulas and the math font's cut for them): while the animations encode, say. Any
+    error is left for the page to meet and report."""
+    prepare_templates(lang, templates)  # loaded already when called while recording
+    try:
+        formulas = _math(trace, strings(lang))  # kept by the converter's cache
+        math_ahead("".join(_strings(formulas)))
+    except Exception:  # noqa: BLE001 - a head start only
+        pass
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in nested mappings, lists and tuples."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (Mapping, list, tuple)):
+        for item in value.values() if isinstance(value, Mapping) else value:
+            yield from _strings(item)
 
 
 def _existing_figures(folder: Path) -> dict[str, str]:
