@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from gdanim.errors import GdanimError, MachineError, cannot_write
+from gdanim.folder import ASSETS
 
 PART = ".part"
 "Marks the temporary names of files and folders still being written."
@@ -129,7 +130,7 @@ def writing(root: Path, stem: str) -> Iterator[Path]:
     locked against any other, and cleared of the temporary files a killed run left."""
     folder = output_folder(root, stem)
     with folder_lock(folder, LOCK, "gdanim render or record", keep=False):
-        remove_leftovers(folder)
+        remove_scenario_leftovers(folder)
         yield folder
 
 
@@ -239,6 +240,12 @@ def remove_leftovers(folder: Path, stems: Iterable[str] | None = None) -> list[P
     return removed
 
 
+def remove_scenario_leftovers(folder: Path) -> list[Path]:
+    """remove_leftovers of a scenario's folder and of its assets (its figures are drawn
+    there beside its animations); returns what was removed."""
+    return remove_leftovers(folder) + remove_leftovers(Path(folder) / ASSETS)
+
+
 def inside(folder: Path, name: str) -> Path:
     """folder / name, refusing any name that would leave `folder`."""
     folder = Path(folder).resolve()
@@ -250,4 +257,5 @@ def inside(folder: Path, name: str) -> Path:
 
 __all__ = ["MachineError", "UnsafeOutput", "atomic_path", "atomic_write_bytes", "atomic_write_text",
            "claim_folder", "file_mode", "folder_lock", "folder_mode", "inside", "listed", "make_folder",
-           "output_folder", "remove_files", "remove_leftovers", "remove_stale", "umask", "writing"]
+           "output_folder", "remove_files", "remove_leftovers", "remove_scenario_leftovers", "remove_stale", "umask",
+           "writing"]

@@ -48,6 +48,11 @@ def worker_init() -> None:
     """Pool initializer: Ctrl-C only takes note, and the worker ends with its parent
     (Linux): a worker whose parent was killed would otherwise wait for work forever."""
     note_ctrl_c()
+    end_with_parent()
+
+
+def end_with_parent() -> None:
+    """Have this process killed when its parent ends (Linux; elsewhere nothing)."""
     try:
         import ctypes
 

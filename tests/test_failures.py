@@ -260,6 +260,8 @@ def _one_dies_one_lingers(folder: Path, name: str) -> None:
     def stopped(signum, frame):
         time.sleep(0.3)  # long after the pool has said it is broken
         (folder / f".{name}.x.part.mp4").write_bytes(b"half a video")
+        (folder / "assets").mkdir(exist_ok=True)
+        (folder / "assets" / ".data.x.part.png").write_bytes(b"half a figure")  # begun beside it
         os._exit(1)
 
     signal.signal(signal.SIGTERM, stopped)

@@ -296,6 +296,35 @@ def test_an_after_that_raises_leaves_none_and_the_animations_stand(tmp_path, job
     assert result.after is None and result.ok and set(result.runs) == {"lr-0.01", "lr-0.03"}
 
 
+class _Begins:
+    """An `after` with a begin(): notes where and when each is called."""
+
+    def begin(self, trace, folder):
+        import os
+
+        (folder / "begun").write_text(f"{os.getpid()} {sorted(p.name for p in folder.glob('*.png'))}")
+
+    def __call__(self, trace, folder):
+        import os
+
+        begun = folder / "begun"
+        return os.getpid(), begun.read_text() if begun.exists() else None
+
+
+@pytest.mark.parametrize("scenario, workers", [({}, 1), ({"lrs": (0.01, 0.03)}, 2)])
+def test_a_single_worker_begins_after_before_its_animations_and_then_calls_it(tmp_path, scenario, workers):
+    import os
+
+    path = scenario_file(tmp_path, formats="png", **({"lrs": (0.01,)} | scenario))
+    result = render_scenario(path, tmp_path, jobs=2, progress=False, after=_Begins())
+    pid, begun = result.after
+    assert pid != os.getpid() and result.ok
+    if workers == 1:  # begun in the same worker, before any poster was written
+        assert begun == f"{pid} []"
+    else:  # with more workers the call may land anywhere: nothing is begun
+        assert begun is None
+
+
 def test_an_exercise_gets_a_poster_of_its_run_at_the_epoch_it_asks_about(tmp_path):
     import numpy as np
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from render_support import wait_for
 
 from gdanim.api import record
 from gdanim.frames import figures as fg
@@ -152,6 +154,88 @@ def test_figures_split_with_a_forked_copy_come_out_the_same_and_its_failure_is_m
         assert (tmp_path / "two" / name).read_bytes() == one == (tmp_path / "three" / name).read_bytes()
     with pytest.raises(ValueError, match="no sweep"):
         fg.save_pngs(plan(tmp_path / "four", fail=True), split=True)
+
+
+def _waits_for(go: Path, mark: Path):
+    """A figure that is drawn once `go` exists; `mark` gets the drawing process's id."""
+    import os
+    import time
+
+    from matplotlib.figure import Figure
+
+    def draw():
+        mark.write_text(str(os.getpid()))
+        while not go.exists():
+            time.sleep(0.01)
+        return Figure(figsize=(1, 1))
+    return draw
+
+
+def test_figures_begun_apart_are_drawn_while_the_caller_goes_on_and_taken_when_asked(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(fg, "_may_fork", lambda: True)  # earlier tests may leave tqdm's monitor thread
+    go, mark = tmp_path / "go", tmp_path / "drawing"
+    done = fg.save_pngs_apart({tmp_path / "assets" / "a.png": _waits_for(go, mark)})
+    wait_for(mark.exists, "the copy drawing")  # returned at once: the copy waits for `go`
+    assert int(mark.read_text()) != os.getpid() and not (tmp_path / "assets" / "a.png").exists()
+    go.touch()
+    done()
+    assert (tmp_path / "assets" / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in (tmp_path / "assets").iterdir()] == ["a.png"]
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "parent killed"])
+def test_a_copy_drawing_figures_stops_on_ctrl_c_and_ends_with_its_parent(tmp_path, monkeypatch, how):
+    import os
+    import signal
+
+    monkeypatch.setattr(fg, "_may_fork", lambda: True)
+    go, mark = tmp_path / "go", tmp_path / "drawing"
+    parent = os.fork()
+    if parent == 0:  # the caller (a render worker): begins the figures, then waits to be killed
+        code = 1
+        try:
+            from gdanim import interrupt
+
+            interrupt.note_ctrl_c()  # as in a render worker: the copy must stop all the same
+            done = fg.save_pngs_apart({tmp_path / "assets" / "a.png": _waits_for(go, mark)})
+            if how == "ctrl-c":
+                wait_for(mark.exists, "the copy drawing")
+                os.kill(int(mark.read_text()), signal.SIGINT)
+                done()  # the copy stopped: drawn here instead, `go` given below
+            else:
+                signal.pause()
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        wait_for(mark.exists, "the copy drawing")
+        copy = int(mark.read_text())
+        if how == "ctrl-c":
+            wait_for(lambda: mark.read_text() == str(parent), "the caller drawing what the copy did not", 10)
+            go.touch()
+            assert os.waitstatus_to_exitcode(os.waitpid(parent, 0)[1]) == 0
+            assert (tmp_path / "assets" / "a.png").is_file()
+        else:
+            os.kill(parent, signal.SIGKILL)
+            os.waitpid(parent, 0)
+            wait_for(lambda: not alive(copy), "the copy gone with its parent", 10)
+            assert not (tmp_path / "assets" / "a.png").exists()
+    finally:
+        go.touch()
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(parent, signal.SIGKILL)
+            os.waitpid(parent, 0)
+    assert [p.name for p in (tmp_path / "assets").glob("*.part*")] == []
+
+
+def alive(pid: int) -> bool:
+    """True while process `pid` runs (not a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_a_figure_cut_for_an_exercise_draws_the_asked_run_only_up_to_its_epoch(lr_trace):

@@ -21,9 +21,11 @@ import time
 from pathlib import Path
 from urllib.parse import unquote
 
+import pytest
 from render_support import scenario_file
 
 from gdanim.files import LOCK
+from gdanim.folder import STAMP
 
 TIMEOUT = 300
 ROOT = Path(__file__).resolve().parents[1]
@@ -212,6 +214,19 @@ def test_a_build_killed_with_sigkill_leaves_part_files_that_the_next_build_remov
     assert again.returncode == 0, again.stderr
     assert [p for p in site.rglob("*") if ".part" in p.name] == []
     assert gdanim("verify", str(site)).returncode == 0
+
+
+@pytest.mark.parametrize("command", ["render", "site"])
+def test_what_a_killed_build_left_in_the_folder_and_its_assets_goes_with_the_next(tmp_path, command):
+    source = scenario_file(tmp_path, epochs=2, lrs=(0.01,), formats="png", panels="fit")
+    out = tmp_path / "out"
+    left = [out / "tiny" / ".lr-0.01.x1.part.mp4", out / "tiny" / "assets" / ".contour.x2.part.png"]
+    for path in left:  # an animation's, and a figure's drawn beside it
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    (out / "tiny" / STAMP).write_text("{}")  # the site's mark on a folder it began to build
+    assert gdanim(command, str(source), "-o", str(out), "--jobs", "1", "--quiet").returncode == 0
+    assert [p for p in left if p.exists()] == []
 
 
 # --- no stale media ------------------------------------------------------------------------

@@ -13,8 +13,8 @@ The order, and what overlaps for speed, is all here:
    meanwhile this process loads the page's templates, catalog and converters
    (`ahead.page_ahead`);
 3. the workers draw and encode the animations; meanwhile this process makes the page's
-   formulas and their font, and the first worker free of its animations draws the
-   page's figures (`ahead.FiguresLater`);
+   formulas and their font, and the page's figures are drawn beside the animations
+   (`ahead.FiguresLater`);
 4. the page and the manifest are written from the Trace, the RenderSettings and the
    frame plan in memory: trace.json is not read back.
 """

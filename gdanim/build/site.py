@@ -39,6 +39,7 @@ from gdanim.files import (
     output_folder,
     remove_files,
     remove_leftovers,
+    remove_scenario_leftovers,
     remove_stale,
     write_if_changed,
 )
@@ -191,7 +192,7 @@ def build_one(job: Job) -> Outcome:
         lang = job.lang or scenario.spec.lang
         site = Path(job.site)
         folder = claim_folder(scenario_folder(site, scenario.stem), built_by_gdanim)  # never a user's own
-        remove_leftovers(folder)  # what a killed build left: the site's lock is held
+        remove_scenario_leftovers(folder)  # what a killed build left: the site's lock is held
         templates = Path(job.templates) if job.templates else None
         stamp = read_stamp(folder)
         media = media_key(scenario.content_hash(), job.render_options, lang)
@@ -393,7 +394,7 @@ def _run(todo: list[tuple[int, Job]], jobs: int | None) -> Iterable[tuple[int, O
                 interrupt.check()
                 pool.shutdown(wait=True, cancel_futures=True)  # the other workers gone first
                 job = todo_jobs[futures[future]]
-                remove_leftovers(Path(job.site) / Path(job.path).stem)
+                remove_scenario_leftovers(Path(job.site) / Path(job.path).stem)
                 yield futures[future], Outcome(job.path, error=WORKER_DIED)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from gdanim import interrupt
 from gdanim.analysis import data_loss, quadratic
 from gdanim.files import atomic_write_bytes
 from gdanim.frames.style import CYCLE, make_style, rc_params
@@ -61,25 +62,41 @@ def save_png(fig: Figure, path: Path) -> Path:
 
 def save_pngs(figures: Mapping[Path, Callable[[], Figure]], *, split: bool = False) -> None:
     """Build and save each figure (path -> function returning it). With `split`, a copy of
-    this process (forked, so with everything loaded) draws every other one meanwhile, on
-    the core the caller would leave idle: for a render worker, whose encoders are done
-    then. What the copy failed to write is drawn here, to meet its error."""
-    paths = list(figures)
-    theirs = paths[1::2] if split and len(paths) > 1 and _may_fork() else []
-    pid = os.fork() if theirs else 0
-    if theirs and pid == 0:  # the copy: draw, and leave without running any cleanup of this process
+    this process draws every other one meanwhile (`save_pngs_apart`), on the core the
+    caller would leave idle: for a render worker, whose encoders are done then."""
+    theirs = {path: figures[path] for path in list(figures)[1::2]} if split else {}
+    done = save_pngs_apart(theirs) if theirs else None
+    for path in (p for p in figures if p not in theirs):
+        save_png(figures[path](), path)
+    if done is not None:
+        done()
+
+
+def save_pngs_apart(figures: Mapping[Path, Callable[[], Figure]]) -> Callable[[], None]:
+    """Start building and saving each figure (path -> function returning it) in a copy of
+    this process (forked, so with everything loaded) and return at once; the function
+    returned waits for the copy, and draws here what it failed to write, to meet its
+    error. The copy stops on Ctrl-C and ends with this process, leaving no partial file.
+    Where this process may not fork, the figures are drawn when that function is called."""
+    if not _may_fork():
+        return functools.partial(save_pngs, figures)
+    pid = os.fork()
+    if pid == 0:  # the copy: draw, and leave without running any cleanup of this process
         code = 1
         try:
-            for path in theirs:
-                save_png(figures[path](), path)
+            interrupt.default_ctrl_c()  # a partial file is removed on the way out
+            interrupt.end_with_parent()
+            for path, draw in figures.items():
+                save_png(draw(), path)
             code = 0
         finally:
             os._exit(code)
-    for path in (p for p in paths if p not in theirs):
-        save_png(figures[path](), path)
-    if theirs and os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
-        for path in theirs:
-            save_png(figures[path](), path)
+
+    def done() -> None:
+        if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+            save_pngs(figures)
+
+    return done
 
 
 def _may_fork() -> bool:

@@ -25,7 +25,7 @@ import numpy as np
 from gdanim import interrupt
 from gdanim.errors import MachineError
 from gdanim.files import inside, remove_leftovers
-from gdanim.folder import COMPARE, STILLS, still_file
+from gdanim.folder import ASSETS, COMPARE, STILLS, still_file
 from gdanim.i18n import messages
 from gdanim.render.writers import WRITERS, ffmpeg_exe
 from gdanim.scene.events import Event, run_events
@@ -71,7 +71,9 @@ def render_trace(trace: Trace, folder: Path, settings: RenderSettings, *, jobs: 
     """Write every run's animation and the compare grid of a recorded trace into folder
     (in `pool` when given, else in `jobs` processes); returns the RenderResult.
     `meanwhile()` runs in this process once the animations are handed to the workers;
-    `after(trace, folder)` in the first worker free of them (here, without workers).
+    `after(trace, folder)` in the first worker free of them (here, without workers). A
+    pool of one worker first calls after.begin(trace, folder) when `after` has one: it
+    may start the work beside the animations, in a copy of the worker.
     `keep`: {name: digest} of the animations already in folder (RenderResult.keys of the
     build that wrote them); one whose `animation_keys` digest is the same and whose files
     are all there is left as it is. Without `keep` (None) nothing is kept and no digest is
@@ -158,7 +160,7 @@ def workers(count: int, after: Callable[[Trace, Path], object] | None = None,
     if count < 1:
         yield None
         return
-    pool = concurrent.futures.ProcessPoolExecutor(count, initializer=interrupt.worker_init)
+    pool = Workers(count)
     try:
         ahead = getattr(after, "warm_up", None) if count == 1 else None
         for _ in range(count):
@@ -166,6 +168,15 @@ def workers(count: int, after: Callable[[Trace, Path], object] | None = None,
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Workers(concurrent.futures.ProcessPoolExecutor):
+    """Worker processes that end with this one and take note of Ctrl-C (see
+    gdanim.interrupt); `count` of them."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count, initializer=interrupt.worker_init)
+        self.count = count
 
 
 def _warm(ahead: Callable[[], object] | None = None) -> None:
@@ -188,6 +199,8 @@ def _run_all(job: _Job, names: list[str], pool, meanwhile: Callable[[], object] 
             meanwhile()
         outcomes = [_render_one(job, name, position) for position, name in enumerate(names)]
         return outcomes, _after(after, job.trace, job.folder) if after is not None else None
+    if hasattr(after, "begin") and getattr(pool, "count", 0) == 1:  # `after` is then its next task
+        pool.submit(_begin, after, job.trace, job.folder)
     futures = [pool.submit(_render_one, job, name, n) for n, name in enumerate(names)]
     later = pool.submit(_after, after, job.trace, job.folder) if after is not None else None
     if meanwhile is not None:
@@ -202,12 +215,21 @@ def _run_all(job: _Job, names: list[str], pool, meanwhile: Callable[[], object] 
             # they are gone (their encoders die with them), or one may start a file after
             pool.shutdown(wait=True, cancel_futures=True)
             remove_leftovers(job.folder, names)
+            remove_leftovers(job.folder / ASSETS)  # of figures begun beside the animations
             outcomes.append((name, {}, WORKER_DIED))
     try:
         return outcomes, later.result() if later is not None else None
     except concurrent.futures.process.BrokenProcessPool:
         interrupt.check()
         return outcomes, None
+
+
+def _begin(after, trace: Trace, folder: Path) -> None:
+    """after.begin(trace, folder), the worker's first task: a head start, so an error
+    is left for after(trace, folder) to meet."""
+    interrupt.check()
+    with contextlib.suppress(Exception):
+        after.begin(trace, folder)
 
 
 def _after(after: Callable[[Trace, Path], object], trace: Trace, folder: Path) -> object:

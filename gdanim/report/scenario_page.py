@@ -59,6 +59,36 @@ def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], settings: Re
     gdanim.frames.figures.save_pngs)."""
     from gdanim.frames import figures as fg  # matplotlib stays in the frames room
 
+    made = _figures(trace, s, settings)
+    fg.save_pngs(_figure_files(folder, made), split=split)
+    return {name: f"{ASSETS}/{name}.png" for name in made}
+
+
+def figures_apart(trace: Trace, folder: Path, s: Mapping[str, str], settings: RenderSettings,
+                  ) -> Callable[[], dict[str, str]]:
+    """`write_figures` begun in a forked copy of this process, returning at once (see
+    gdanim.frames.figures.save_pngs_apart); the function returned waits for the copy
+    and returns what `write_figures` would."""
+    from gdanim.frames import figures as fg
+
+    made = _figures(trace, s, settings)
+    done = fg.save_pngs_apart(_figure_files(folder, made))
+
+    def drawn() -> dict[str, str]:
+        done()
+        return {name: f"{ASSETS}/{name}.png" for name in made}
+
+    return drawn
+
+
+def _figure_files(folder: Path, made: Mapping[str, Callable[[], Any]]) -> dict[Path, Callable[[], Any]]:
+    return {folder / ASSETS / f"{name}.png": draw for name, draw in made.items()}
+
+
+def _figures(trace: Trace, s: Mapping[str, str], settings: RenderSettings) -> dict[str, Callable[[], Any]]:
+    """The figures that apply to this trace: name -> the function that draws it."""
+    from gdanim.frames import figures as fg
+
     p = trace.dataset.features + 1
     a, b = settings.params if max(settings.params) < p else (0, 1)
     cuts = cuts_of(trace, settings.stills)
@@ -77,8 +107,7 @@ def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], settings: Re
         if pair.sse.name in cuts or pair.mse.name in cuts:
             made[f"sse-mse-{i}{CUT}"] = functools.partial(fg.pair_figure, pair.sse, pair.mse, trace.dataset.n, s,
                                                           cuts)
-    fg.save_pngs({folder / ASSETS / f"{name}.png": draw for name, draw in made.items()}, split=split)
-    return {name: f"{ASSETS}/{name}.png" for name in made}
+    return made
 
 
 def _data_rows(trace: Trace, s: Mapping[str, str]) -> list[tuple[str, str]]:
