@@ -114,33 +114,7 @@ def test_cutting_a_subset_leaves_no_font_file_open():
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
-        subset.__wrapped__(MATH, "xy=")  # cut again, not taken from the cache
-        subset.__wrapped__(HANGUL, "경사")
+        subset(MATH, "xy=")
+        subset(HANGUL, "경사")
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
-
-
-def test_the_math_font_cut_while_the_animations_encode_is_the_one_the_page_ships(tmp_path, monkeypatch):
-    from gdanim.report import fonts
-    from gdanim.report.scenario_page import prepare_page
-
-    text = (ROOT / "scenarios" / "lr.yaml").read_text(encoding="utf-8").replace("epochs: 30", "epochs: 3")
-    path = tmp_path / "lr.yaml"
-    path.write_text(text[: text.index("exercises:")], encoding="utf-8")
-    trace, folder = record_to(path, tmp_path)
-    subset.cache_clear()
-    prepare_page(trace, "en")
-    assert subset.cache_info().misses == 1  # the formulas' cut, made ahead
-    taken = []
-
-    def spy(source, chars):
-        before = subset.cache_info().hits
-        data = subset(source, chars)
-        taken.append((source, subset.cache_info().hits - before))
-        return data
-
-    monkeypatch.setattr(fonts, "subset", spy)
-    page = write_report(folder, trace, lang="en", figures=False)
-    assert (MATH, 1) in taken and (MATH, 0) not in taken  # the page took the cut made ahead
-    shipped = folder / re.search(r"assets/index-math-[0-9a-f]+\.woff2", page.read_text(encoding="utf-8"))[0]
-    assert set(fonts._math_text(page.read_text(encoding="utf-8"))) <= cmap(shipped.read_bytes())

@@ -65,7 +65,7 @@ def font_faces(html: str, assets: Path, page: str) -> list[FontFace]:
         wanted = "".join(sorted(set(text)))  # named by what the page asks for: no font is read
         name = prefix + hashlib.sha256(wanted.encode()).hexdigest()[:12] + ".woff2"  # when it exists
         if not (assets / name).is_file():
-            chars = _served(source, wanted)
+            chars = "".join(c for c in wanted if c in _cmap(source))
             name = name if chars else None
             if chars:
                 atomic_write_bytes(assets / name, subset(source, chars))
@@ -82,23 +82,8 @@ def font_faces(html: str, assets: Path, page: str) -> list[FontFace]:
     return faces
 
 
-def math_ahead(html: str) -> None:
-    """Cut the math font for the formulas in `html` now, for the page that will show
-    them (`font_faces` takes the cut from `subset`'s cache): while the animations
-    encode, say."""
-    if chars := _served(MATH, "".join(sorted(set(_math_text(html))))):
-        subset(MATH, chars)
-
-
-def _served(source: Path, wanted: str) -> str:
-    """The characters of `wanted` the font at `source` has."""
-    return "".join(c for c in wanted if c in _cmap(source))
-
-
-@lru_cache(maxsize=4)
 def subset(source: Path, chars: str) -> bytes:
-    """The font at `source` cut down to `chars` (and what their layout needs), as WOFF2
-    (the last few kept: a page's are often cut ahead)."""
+    """The font at `source` cut down to `chars` (and what their layout needs), as WOFF2."""
     from fontTools import subset as ft
 
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # tables it drops are hinting sources

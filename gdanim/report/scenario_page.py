@@ -7,9 +7,10 @@ into the page; gdanim.build decides when, and hands them over in memory.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ from gdanim.report import text as tx
 from gdanim.report.captions import compare_captions, run_captions
 from gdanim.report.errors import ReportError
 from gdanim.report.exercises import exercise_views
-from gdanim.report.fonts import math_ahead
 from gdanim.report.held import CUT, Held, asked_runs, cuts_of, held_events, held_runs, held_story
 from gdanim.report.lab import embed_snippets, lab_context
 from gdanim.report.media import Media, compare_slider, find_media, slider_frames, snippets
@@ -418,23 +418,12 @@ def prepare_templates(lang: str = "en", templates: Path | None = None) -> None:
 
 def prepare_page(trace: Trace, lang: str = "en", templates: Path | None = None) -> None:
     """Make what the page of `trace` takes ahead of it (`prepare_templates`, then its
-    formulas and the math font's cut for them): while the animations encode, say. Any
-    error is left for the page to meet and report."""
+    formulas): while the animations encode, say. Any error is left for the page to meet
+    and report. (Its math font is cut with the page: fontTools' 15 MB in this process
+    would add up with the encoders at the memory's peak.)"""
     prepare_templates(lang, templates)  # loaded already when called while recording
-    try:
-        formulas = _math(trace, strings(lang))  # kept by the converter's cache
-        math_ahead("".join(_strings(formulas)))
-    except Exception:  # noqa: BLE001 - a head start only
-        pass
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every string in nested mappings, lists and tuples."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, (Mapping, list, tuple)):
-        for item in value.values() if isinstance(value, Mapping) else value:
-            yield from _strings(item)
+    with contextlib.suppress(Exception):  # a head start only
+        _math(trace, strings(lang))  # the converter keeps these formulas
 
 
 def _existing_figures(folder: Path) -> dict[str, str]:
