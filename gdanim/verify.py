@@ -228,9 +228,12 @@ def compare_outputs(folder: Path, again: Path, trace, manifest: dict) -> Iterato
     well: one note names them all."""
     old_trace = inside(folder, TRACE)
     traced = None
-    if old_trace is not None and old_trace.is_file() and TRACE in manifest["outputs"]:
-        traced = compare_traces(old_trace, (again / TRACE).read_bytes(), trace, manifest)
     differ, missing = [], []
+    if old_trace is not None and old_trace.is_file() and TRACE in manifest["outputs"]:
+        if (again / TRACE).is_file():
+            traced = compare_traces(old_trace, (again / TRACE).read_bytes(), trace, manifest)
+        else:
+            missing.append(TRACE)
     for name in sorted(set(manifest["outputs"]) - {TRACE}):
         path, fresh = inside(folder, name), again / name
         if path is None or not path.is_file():

@@ -496,6 +496,20 @@ def test_a_rerun_names_outputs_that_differ_or_are_not_made_again(tmp_path, monke
     assert not any(f.note for f in found) and {f.folder for f in found} == {folder}
 
 
+def test_a_rerun_that_writes_no_trace_says_so_and_compares_the_rest(tmp_path, monkeypatch):
+    folder = rerun_folder(tmp_path, monkeypatch)
+    build = builder({"lr-0.02.csv": (folder / "lr-0.02.csv").read_bytes(), "lr-0.05.csv": b"other\n",
+                     "scenario.yaml": SCENARIO.encode()})
+
+    def no_trace(scenario, manifest, tmp):
+        trace, out = build(scenario, manifest, tmp)
+        (out / "trace.json").unlink()
+        return trace, out
+
+    assert messages(verify_folder(folder, rerun=True, build=no_trace)) == [
+        "rerun: trace.json is not made by the build again", "rerun: lr-0.05.csv differs from the build again"]
+
+
 def test_a_rerun_skips_outputs_already_reported_missing_or_outside(tmp_path, monkeypatch):
     folder = rerun_folder(tmp_path, monkeypatch)
     (folder / "lr-0.05.csv").unlink()
