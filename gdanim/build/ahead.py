@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 def page_ahead(settings: RenderSettings, templates: Path | None = None) -> dict[str, Callable[..., object]]:
     """`record_and_render`'s recording, meanwhile and after when the scenario's page
     follows the animations: the page's templates, catalog and converters load in this
-    process while the trace is recorded, its formulas and their font are made while the
-    animations encode, and its figures are drawn in a render worker, where matplotlib
+    process while the trace is recorded, its formulas are made while the animations
+    encode, and its figures are drawn in a render worker, where matplotlib
     is loaded: a single worker begins them in a copy of itself beside its animation,
     with more the first worker free of its animations draws them. With workers this
     process never loads matplotlib. RenderResult.after is then `write_figures`' figures

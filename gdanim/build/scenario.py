@@ -13,7 +13,7 @@ The order, and what overlaps for speed, is all here:
    meanwhile this process loads the page's templates, catalog and converters
    (`ahead.page_ahead`);
 3. the workers draw and encode the animations; meanwhile this process makes the page's
-   formulas and their font, and the page's figures are drawn beside the animations
+   formulas, and the page's figures are drawn beside the animations
    (`ahead.FiguresLater`);
 4. the page and the manifest are written from the Trace, the RenderSettings and the
    frame plan in memory: trace.json is not read back.
@@ -120,10 +120,10 @@ def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings
     `recording()`, when given, runs in this process while the child records (not at
     all when `recorded` is given). `meanwhile(trace, folder)`, when given, runs in this
     process once the trace is recorded, while the workers draw and encode.
-    `after(trace, folder)` (a function that
-    pickles, such as `ahead.FiguresLater`) runs in a worker once it is free of its
-    animations: a worker has matplotlib loaded already, and no encoder of its own is
-    running then; RenderResult.after is what it returned. When it has a warm_up() method,
+    `after(trace, folder)` (a function that pickles, such as `ahead.FiguresLater`) runs in
+    a worker once it is free of its animations: a worker has matplotlib loaded already,
+    and no encoder of its own is running then (a single worker may begin it earlier:
+    `render_trace`); RenderResult.after is what it returned. When it has a warm_up() method,
     a single worker calls it while the trace is recorded (with more workers, `after`
     runs beside the others' animations anyway)."""
     from gdanim.render.pipeline import job_count, render_trace, workers

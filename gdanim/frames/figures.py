@@ -76,8 +76,9 @@ def save_pngs_apart(figures: Mapping[Path, Callable[[], Figure]]) -> Callable[[]
     """Start building and saving each figure (path -> function returning it) in a copy of
     this process (forked, so with everything loaded) and return at once; the function
     returned waits for the copy, and draws here what it failed to write, to meet its
-    error. The copy stops on Ctrl-C and ends with this process, leaving no partial file.
-    Where this process may not fork, the figures are drawn when that function is called."""
+    error. The copy stops on Ctrl-C, leaving no partial file, and is killed with this
+    process (the next build sweeps what it was writing). Where this process may not
+    fork, the figures are drawn when that function is called."""
     if not _may_fork():
         return functools.partial(save_pngs, figures)
     pid = os.fork()

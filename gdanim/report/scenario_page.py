@@ -407,13 +407,11 @@ def prepare_templates(lang: str = "en", templates: Path | None = None) -> None:
     """Load what the first scenario page takes whatever its trace (its templates, catalog,
     Markdown and MathML converters) ahead of it: while the trace is recorded, say. Any
     error is left for the page to meet and report."""
-    try:
+    with contextlib.suppress(Exception):  # a head start only
         for page in ("scenario.html", "lab.html"):
             prepare(page, lang, templates)
         tx.mathml(tx.UPDATE_LATEX, display=True)  # on every page: the converter loads
         tx.markdown("")  # the Markdown parser loads
-    except Exception:  # noqa: BLE001 - a head start only
-        pass
 
 
 def prepare_page(trace: Trace, lang: str = "en", templates: Path | None = None) -> None:
