@@ -183,6 +183,24 @@ def test_a_user_template_folder_overrides_the_built_in_theme(tmp_path):
     assert "Runs" in html  # the built-in scenario.html still fills the blocks
 
 
+def test_a_template_changed_after_the_page_was_prepared_shows_on_the_next_page(tmp_path):
+    import os
+
+    from gdanim.report.scenario_page import prepare_templates
+
+    override = tmp_path / "theme"
+    override.mkdir()
+    base = override / "base.html"
+    base.write_text("<!DOCTYPE html><title>first</title>{% block main %}{% endblock %}", encoding="utf-8")
+    _, folder = record_to(load_scenario(tiny(tmp_path)), tmp_path / "out")
+    prepare_templates("en", override)
+    assert "<title>first</title>" in write_report(folder, templates=override, figures=False).read_text("utf-8")
+    base.write_text("<!DOCTYPE html><title>second</title>{% block main %}{% endblock %}", encoding="utf-8")
+    os.utime(base, (base.stat().st_atime, base.stat().st_mtime + 2))  # a later edit, whatever the clock's grain
+    prepare_templates("en", override)  # loaded once a process: nothing is loaded again here
+    assert "<title>second</title>" in write_report(folder, templates=override, figures=False).read_text("utf-8")
+
+
 def test_a_missing_template_folder_is_a_report_error(tmp_path):
     with pytest.raises(ReportError, match="--templates"):
         write_report(tmp_path, templates=tmp_path / "nope")
