@@ -60,8 +60,8 @@ def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], settings: Re
     from gdanim.frames import figures as fg  # matplotlib stays in the frames room
 
     made = _figures(trace, s, settings)
-    fg.save_pngs(_figure_files(folder, made), split=split)
-    return {name: f"{ASSETS}/{name}.png" for name in made}
+    fg.save_pngs({folder / _figure_file(name): draw for name, draw in made.items()}, split=split)
+    return {name: _figure_file(name) for name in made}
 
 
 def figures_apart(trace: Trace, folder: Path, s: Mapping[str, str], settings: RenderSettings,
@@ -72,17 +72,18 @@ def figures_apart(trace: Trace, folder: Path, s: Mapping[str, str], settings: Re
     from gdanim.frames import figures as fg
 
     made = _figures(trace, s, settings)
-    done = fg.save_pngs_apart(_figure_files(folder, made))
+    done = fg.save_pngs_apart({folder / _figure_file(name): draw for name, draw in made.items()})
 
     def drawn() -> dict[str, str]:
         done()
-        return {name: f"{ASSETS}/{name}.png" for name in made}
+        return {name: _figure_file(name) for name in made}
 
     return drawn
 
 
-def _figure_files(folder: Path, made: Mapping[str, Callable[[], Any]]) -> dict[Path, Callable[[], Any]]:
-    return {folder / ASSETS / f"{name}.png": draw for name, draw in made.items()}
+def _figure_file(name: str) -> str:
+    """Where figure `name` goes, relative to the scenario's folder."""
+    return f"{ASSETS}/{name}.png"
 
 
 def _figures(trace: Trace, s: Mapping[str, str], settings: RenderSettings) -> dict[str, Callable[[], Any]]:
