@@ -209,14 +209,16 @@ def test_a_forked_process_does_not_take_the_recording_child_of_its_parent():
     from gdanim.build.recording import Recorder, record_ahead
 
     record_ahead()
+    child = Recorder.waiting
     try:
         pid = os.fork()
         if pid == 0:  # a worker forked from the command: the child is its parent's
             os._exit(0 if Recorder.ahead() is None else 1)
         assert os.waitpid(pid, 0)[1] == 0
-        assert Recorder.ahead() is not None
-    finally:
+        assert Recorder.ahead() is child is not None
+    finally:  # ended, not only forgotten: a child left waiting holds open every pipe it was forked with
         Recorder.waiting = None
+        child.close()
 
 
 def test_a_recording_child_that_died_is_reported_and_leaves_no_partial_file(tmp_path, monkeypatch):
