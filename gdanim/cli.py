@@ -254,9 +254,10 @@ def render(scenarios: tuple[Path, ...], output: Path, formats: str | None, prese
            fps: int | None, theme: str | None, jobs: int | None, lang: str | None, quiet: bool,
            data_root: Path | None) -> None:
     """Record and animate every run: <run>.mp4/.gif/.png and compare.* per scenario."""
-    from gdanim.build.recording import record_ahead
+    from gdanim.build.recording import end_ahead, record_ahead
 
     record_ahead()  # torch loads in its process while the scenarios are read
+    click.get_current_context().call_on_close(end_ahead)  # unused when a scenario is refused
     from gdanim.build.scenario import build_scenario
     from gdanim.files import writing
 

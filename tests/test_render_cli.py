@@ -133,9 +133,16 @@ def test_the_command_records_before_the_page_loads_and_leaves_matplotlib_to_its_
 def test_a_bad_pace_exits_2_naming_the_file_line_and_key_and_writes_nothing(tmp_path, setting, key):
     path = scenario_file(tmp_path, extra=f"  {setting}\n")
     line = 1 + path.read_text().split("\n").index(f"  {setting}")
+    import multiprocessing
+
+    from gdanim.build.recording import Recorder
+
     result = CliRunner().invoke(main, ["render", str(path), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and f"{path}:{line}: {key}:" in result.output, result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+    # the recording child started ahead is ended with the command, in a process that goes on
+    assert Recorder.waiting is None
+    assert [p.name for p in multiprocessing.active_children() if p.name == "gdanim-record"] == []
 
 
 def racing_command(press: bool):

@@ -33,6 +33,13 @@ def record_ahead() -> None:
         Recorder.waiting = Recorder()
 
 
+def end_ahead() -> None:
+    """End the child `record_ahead` started if no recording took it: a command that
+    stopped early, run in a process that goes on (a notebook's, a test's)."""
+    if (child := Recorder.ahead()) is not None:
+        child.close()
+
+
 class Recorder:
     """One child process that loads the recorder at once and records one scenario when
     sent it (through a pipe: no pool, so an unused child can be ended at any time)."""
