@@ -407,3 +407,70 @@ def test_a_frame_source_names_the_frames_that_change_and_hands_on_the_same_array
         before = frame
     assert source.changes() == shown
     assert 0 < len(shown) < source.count - 15  # the half-second hold at the end is one frame given
+
+
+def _slow_record(scenario, output):
+    import time
+
+    from gdanim.build import recording
+
+    time.sleep(1.5)  # torch's import, on a slow day
+    return recording.__dict__["_record_child_at_first"](scenario, output)
+
+
+_WARM = {"stamps": None, "sleep": 0.0}
+"""Where _noted_warm notes a worker's warm-up, how long it sleeps first and the warm-up
+it wraps (set before the workers fork)."""
+
+
+def _noted_warm(ahead=None):
+    import time
+
+    time.sleep(_WARM["sleep"])
+    _WARM["warm"](ahead)
+    with _WARM["stamps"].open("a") as f:  # a line a worker, once warm
+        f.write("warm\n")
+
+
+@pytest.mark.parametrize("slow", ["warm-up", "recording"])
+def test_recording_waits_for_the_workers_warm_up_and_is_left_out_when_the_trace_is_in_first(
+        tmp_path, monkeypatch, slow):
+    from gdanim.build import recording
+    from gdanim.build.scenario import record_and_render
+    from gdanim.settings import settings_of
+
+    stamps = tmp_path / "warm"
+    stamps.write_text("")
+    monkeypatch.setitem(_WARM, "warm", pipeline_module._warm)
+    monkeypatch.setattr(pipeline_module, "_warm", _noted_warm)
+    monkeypatch.setitem(_WARM, "stamps", stamps)
+    monkeypatch.setitem(_WARM, "sleep", 3.0 if slow == "warm-up" else 0.0)
+    if slow == "recording":
+        monkeypatch.setitem(recording.__dict__, "_record_child_at_first", recording._record_child)
+        monkeypatch.setattr(recording, "_record_child", _slow_record)
+    scenario = load_scenario(scenario_file(tmp_path, formats="png"))
+    seen = []
+    result = record_and_render(scenario, tmp_path / "out", settings_of(scenario), jobs=2, progress=False,
+                               recording=lambda: seen.append(stamps.read_text().count("warm")))
+    assert result.ok
+    # both workers warm before the page's modules load; none of it when the trace is in first
+    assert seen == ([2] if slow == "recording" else [])
+
+
+def test_a_recorder_runs_meanwhile_once_its_futures_are_done_unless_it_answers_first(tmp_path):
+    import functools
+    from concurrent.futures import Future
+
+    from gdanim.build.recording import Recorder
+
+    scenario = load_scenario(scenario_file(tmp_path, epochs=3))
+    done, never = Future(), Future()
+    done.set_result(None)
+    for after, runs in (([done], 1), ([done, never], 0), ((), 1)):
+        seen: list[int] = []
+        child = Recorder()
+        try:
+            kind, (trace, folder) = child.record(scenario, tmp_path / "out", functools.partial(seen.append, 1), after)
+        finally:
+            child.close()
+        assert kind == "ok" and trace.runs and len(seen) == runs

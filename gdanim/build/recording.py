@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,8 @@ from gdanim import interrupt
 from gdanim.errors import GdanimError, ScenarioError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from gdanim.scenario import Scenario
 
 
@@ -70,13 +72,23 @@ class Recorder:
         return child
 
     def record(self, scenario: Scenario, output: Path, meanwhile: Callable[[], object] | None = None,
-               ) -> tuple[str, object]:
+               after: Collection[Future] = ()) -> tuple[str, object]:
         """_record_child's (kind, value), `meanwhile()` run while the child records;
-        EOFError when the child ended first."""
+        EOFError when the child ended first. `meanwhile` waits for the futures `after`
+        (other work on this machine's cores) and is left out when the child answers
+        first: the child's import of torch is what the answer waits for, so it runs on
+        a core of its own while it can."""
         self.pipe.send((scenario, output))
-        if meanwhile is not None:
+        if meanwhile is not None and self._before_answer(after):
             meanwhile()
         return self.pipe.recv()
+
+    def _before_answer(self, futures: Collection[Future]) -> bool:
+        """Wait until `futures` are done (True), or the child answers first (False)."""
+        while not all(f.done() for f in futures):
+            if self.pipe.poll(0.02):
+                return False
+        return True
 
     def close(self) -> None:
         """End the child: its answer is in, or it is not wanted any more (the files it

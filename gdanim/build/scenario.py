@@ -10,8 +10,9 @@ The order, and what overlaps for speed, is all here:
    the page's modules: `ahead.FiguresLater.warm_up`) while
 2. that short-lived child process records the scenario (torch leaves with it) and
    writes trace.json and the CSVs;
-   meanwhile this process loads the page's templates, catalog and converters
-   (`ahead.page_ahead`);
+   once the workers have warmed up, this process loads the page's templates, catalog
+   and converters (`ahead.page_ahead`): torch's import, which the trace waits for,
+   keeps a core to itself;
 3. the workers draw and encode the animations; meanwhile this process makes the page's
    formulas, and the page's figures are drawn beside the animations
    (`ahead.FiguresLater`);
@@ -40,6 +41,8 @@ from gdanim.settings import RenderSettings, settings_of
 from gdanim.trace import Trace, read_trace
 
 if TYPE_CHECKING:  # the renderer loads when the animations are due
+    from concurrent.futures import Future
+
     from gdanim.render.pipeline import RenderResult
 
 
@@ -117,8 +120,9 @@ def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings
     `keep`: the digests of the animations already in the folder (`render_trace`; None
     keeps none and makes no digest).
 
-    `recording()`, when given, runs in this process while the child records (not at
-    all when `recorded` is given). `meanwhile(trace, folder)`, when given, runs in this
+    `recording()`, when given, runs in this process while the child records, once the
+    workers have warmed up (not at all when the trace is in first, or `recorded` is
+    given). `meanwhile(trace, folder)`, when given, runs in this
     process once the trace is recorded, while the workers draw and encode.
     `after(trace, folder)` (a function that pickles, such as `ahead.FiguresLater`) runs in
     a worker once it is free of its animations: a worker has matplotlib loaded already,
@@ -131,7 +135,7 @@ def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings
     tasks = len(scenario.runs) + (1 if len(scenario.runs) > 1 else 0)
     with workers(job_count(jobs, tasks), after) as pool:  # they import matplotlib meanwhile
         if recorded is None:
-            trace, folder = record_apart(scenario, Path(output), recording)
+            trace, folder = record_apart(scenario, Path(output), recording, after=getattr(pool, "warm", ()))
         else:
             trace, folder = recorded, output_folder(Path(output), scenario.stem)
         interrupt.check()
@@ -141,9 +145,10 @@ def record_and_render(scenario: Scenario, output: Path, settings: RenderSettings
 
 
 def record_apart(scenario: Scenario, output: Path, meanwhile: Callable[[], object] | None = None,
-                 ) -> tuple[Trace, Path]:
+                 after: Collection[Future] = ()) -> tuple[Trace, Path]:
     """`gdanim.api.record_to` in a short-lived child process; returns (trace, folder).
-    `meanwhile()` runs in this process while the child records.
+    `meanwhile()` runs in this process while the child records, once the futures
+    `after` are done, and not at all when the child is done first (`Recorder.record`).
 
     Torch's few hundred MB leave with the child, so they never add up with the
     renderers and the encoders; errors are raised here as the recorder raised them.
@@ -151,7 +156,7 @@ def record_apart(scenario: Scenario, output: Path, meanwhile: Callable[[], objec
     folder = output / scenario.stem
     child = Recorder.ahead() or Recorder()
     try:
-        kind, value = child.record(scenario, output, meanwhile)
+        kind, value = child.record(scenario, output, meanwhile, after)
     except BaseException as exc:  # Ctrl-C or a killed child may leave a half-written file
         remove_leftovers(folder, [Path(TRACE).stem, *(r.name or "run" for r in scenario.runs)])
         if not isinstance(exc, (EOFError, OSError)):

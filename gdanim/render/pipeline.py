@@ -161,8 +161,7 @@ def workers(count: int, after: Callable[[Trace, Path], object] | None = None,
     pool = Workers(count)
     try:
         ahead = getattr(after, "warm_up", None) if count == 1 else None
-        for _ in range(count):
-            pool.submit(_warm, ahead)
+        pool.warm = [pool.submit(_warm, ahead) for _ in range(count)]
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -170,11 +169,13 @@ def workers(count: int, after: Callable[[Trace, Path], object] | None = None,
 
 class Workers(concurrent.futures.ProcessPoolExecutor):
     """Worker processes that end with this one and take note of Ctrl-C (see
-    gdanim.interrupt); `count` of them."""
+    gdanim.interrupt); `count` of them. `warm`: the futures of their warm-up, once
+    `workers` has started it."""
 
     def __init__(self, count: int) -> None:
         super().__init__(count, initializer=interrupt.worker_init)
         self.count = count
+        self.warm: list[concurrent.futures.Future] = []
 
 
 def _warm(ahead: Callable[[], object] | None = None) -> None:
