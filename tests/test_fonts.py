@@ -118,3 +118,53 @@ def test_cutting_a_subset_leaves_no_font_file_open():
         subset(HANGUL, "경사")
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def every_formula() -> list[str]:
+    """Each formula gdanim writes on a page, for every loss, schedule and model, with
+    numbers of every shape (decimals, exponents, signs)."""
+    from gdanim.report import text as tx
+
+    out = [tx.UPDATE_LATEX, tx.CRITICAL_LATEX]
+    for loss in ("sse", "mse", "sae", "mae", "huber"):
+        for delta in (1.0, 1.35, 2e-05, 123456789.0):
+            out += [tx.loss_latex(loss, delta), tx.gradient_latex(loss, delta), tx.hessian_latex(loss, delta)]
+    out += [tx.model_latex(features, degree) for features in (1, 2, 3, 7) for degree in (1, 2, 3, 9, 12)]
+    for gamma in (0.5, 1e-07, 0.987654):
+        out += [tx.schedule_latex({"type": "step", "gamma": gamma, "step_size": 10}),
+                tx.schedule_latex({"type": "exponential", "gamma": gamma})]
+    for eta_min in (0, 0.001, 2.5e-06):
+        out.append(tx.schedule_latex({"type": "cosine", "eta_min": eta_min, "t_max": 468}))
+    out.append(tx.schedule_latex({"type": "linear", "start_factor": 1, "end_factor": 0.1, "total_iters": 30}))
+    return [tx.mathml(latex, display=True) for latex in out]
+
+
+def test_every_formula_gdanim_writes_is_served_by_the_shipped_math_core(tmp_path):
+    from gdanim.report.fonts import MATH_CORE_CHARS, _math_text
+
+    assert set(_math_text("".join(every_formula()))) <= set(MATH_CORE_CHARS)
+
+
+def test_the_shipped_math_core_is_the_bundled_font_cut_to_its_characters():
+    from gdanim.report.fonts import MATH_CORE, MATH_CORE_CHARS
+
+    core = MATH_CORE.read_bytes()
+    assert core == subset(MATH, MATH_CORE_CHARS)  # else: write_math_core()
+    assert set(MATH_CORE_CHARS) <= cmap(core) and "MATH" in TTFont(io.BytesIO(core))
+
+
+def test_a_page_of_gdanims_formulas_takes_the_core_without_reading_a_font_and_others_are_cut(tmp_path, monkeypatch):
+    from gdanim.report import fonts
+
+    def no_font(*args):
+        raise AssertionError("a font was read")
+
+    page = "<h1>fit</h1>" + "".join(every_formula()[:5])
+    with monkeypatch.context() as m:
+        m.setattr(fonts, "subset", no_font)
+        m.setattr(fonts, "_cmap", no_font)
+        [face] = font_faces(page, tmp_path, "index")
+    assert (tmp_path / face.file).read_bytes() == fonts.MATH_CORE.read_bytes()
+    [other] = font_faces(page + "<math><mi>Ω</mi></math>", tmp_path, "index")  # beyond gdanim's own
+    assert "Ω" in cmap((tmp_path / other.file).read_bytes()) and "Ω" not in fonts.MATH_CORE_CHARS
+    assert sorted(p.name for p in tmp_path.glob("index-math-*")) == [other.file]  # the core's copy went
