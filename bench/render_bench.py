@@ -63,15 +63,14 @@ def timed(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def encode_only(frames, times, path: Path) -> None:
-    """The floor: ready frames through the same pipe into the same encoder settings,
-    only those that change given, as the pipeline gives them (`times`)."""
-    from gdanim.render.writers import MP4_ARGS, MP4_FILTER, FfmpegPipe, repeats
+def encode_only(frames, path: Path) -> None:
+    """The floor: ready frames through the same pipe into the same encoder settings."""
+    from gdanim.render.writers import MP4_ARGS, FfmpegPipe
 
     h, w = frames[0].shape[:2]
-    pipe = FfmpegPipe((w, h), 30, [*MP4_ARGS, "-vf", MP4_FILTER + repeats(times, 30), "-f", "mp4", str(path)])
-    for k in times:
-        pipe.write(frames[k])
+    pipe = FfmpegPipe((w, h), 30, [*MP4_ARGS, "-f", "mp4", str(path)])
+    for frame in frames:
+        pipe.write(frame)
     pipe.close()
 
 
@@ -80,7 +79,7 @@ def bench_floor(tmp: Path, repeat: int) -> None:
     from gdanim.frames.animate import Look, run_frames
     from gdanim.frames.style import make_style
     from gdanim.i18n import messages
-    from gdanim.render.pipeline import given, write_frames
+    from gdanim.render.pipeline import write_frames
     from gdanim.scene.events import run_events
     from gdanim.scene.surface import loss_grid
     from gdanim.scene.timeline import Pacing, run_callouts, run_timeline
@@ -96,14 +95,13 @@ def bench_floor(tmp: Path, repeat: int) -> None:
                           callouts=run_callouts(run, run_events(trace, run), line, messages("en")))
 
     ready = [f.copy() for f in source()]
-    times = given(source().changes(), len(ready))  # the frames the pipeline gives the encoder
     best_render = best_floor = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        write_frames(source(), {"mp4": tmp / "render.mp4"}, 30)
+        write_frames(source(), {"mp4": tmp / "render.mp4"}, 30, 0)
         best_render = min(best_render, time.perf_counter() - start)
         start = time.perf_counter()
-        encode_only(ready, times, tmp / "floor.mp4")
+        encode_only(ready, tmp / "floor.mp4")
         best_floor = min(best_floor, time.perf_counter() - start)
     n = len(ready)
     print(f"floor: {n} frames 1280x720 fit+surface mp4 ({len(line.knots)} states gliding), best of {repeat}")

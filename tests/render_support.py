@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import imageio_ffmpeg
-import numpy as np
 
 BASE = """\
 title: {title}
@@ -50,13 +49,6 @@ class VideoInfo:
     height: int
     frames: int
     audio: bool
-
-
-def mp4_frames(path: Path, dtype=np.uint8) -> list[np.ndarray]:
-    """Every frame of a video, decoded by ffmpeg: [H, W, 3] arrays of `dtype`."""
-    reader = imageio_ffmpeg.read_frames(str(path))
-    w, h = next(reader)["size"]
-    return [np.frombuffer(f, np.uint8).reshape(h, w, 3).astype(dtype, copy=False) for f in reader]
 
 
 def probe(path: Path) -> VideoInfo:

@@ -3,10 +3,11 @@ every shown state lands on a frame exactly where its recorded parameters put the
 
 from __future__ import annotations
 
+import imageio_ffmpeg
 import matplotlib.colors
 import numpy as np
 import pytest
-from render_support import mp4_frames, scenario_file
+from render_support import scenario_file
 
 import gdanim
 from gdanim.frames.animate import Look, run_frames
@@ -14,6 +15,12 @@ from gdanim.frames.style import make_style
 from gdanim.render.pipeline import write_frames
 from gdanim.scene.timeline import Pacing, run_timeline
 from gdanim.scene.views import predictions, run_view
+
+
+def decode(path) -> list[np.ndarray]:
+    frames = imageio_ffmpeg.read_frames(str(path))
+    w, h = next(frames)["size"]
+    return [np.frombuffer(f, np.uint8).reshape(h, w, 3) for f in frames]
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +34,13 @@ def video(tmp_path_factory):
     style = make_style((640, 360), "light")
     source = run_frames(run_view(trace, run, None), line.pos, Look(("fit",), style), "t")
     ax = source.cells[0].panels[0].ax
-    write_frames(source, {"mp4": root / "a.mp4"}, line.fps, step=line.step)
+    write_frames(source, {"mp4": root / "a.mp4"}, line.fps, 0, step=line.step)
     x0, x1 = ax.get_xlim()
     x = x0 + 0.8 * (x1 - x0)  # a column right of the middle
     column = int(round(ax.transData.transform((x, 0))[0]))
     colour = np.array(matplotlib.colors.to_rgb(style.theme.line)) * 255
     top, bottom = source.size[1] - ax.bbox.y1, source.size[1] - ax.bbox.y0
-    frames = mp4_frames(root / "a.mp4")
-    return trace, run, line, frames, ax, x, column, colour, (int(top) + 2, int(bottom) - 2), source.size
+    return trace, run, line, decode(root / "a.mp4"), ax, x, column, colour, (int(top) + 2, int(bottom) - 2), source.size
 
 
 def line_row(frame: np.ndarray, column: int, colour: np.ndarray, rows: tuple[int, int]) -> float | None:

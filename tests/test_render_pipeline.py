@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from PIL import Image
 from render_support import probe, scenario_file
@@ -376,37 +375,6 @@ def test_a_progress_bar_starts_no_thread_so_its_worker_may_fork_to_draw_figures(
     bar.update()
     bar.close()
     assert threading.active_count() == before
-
-
-@pytest.mark.parametrize("every", [1, 2, 3, 5])
-def test_a_writer_that_repeats_frames_is_given_each_kept_frame_that_differs_from_the_one_before(every):
-    rng = np.random.default_rng(every)
-    for _ in range(200):
-        count = int(rng.integers(1, 40))
-        picture = np.cumsum(rng.random(count) < 0.3)  # a new picture, or the one before again
-        changes = [k for k in range(count) if k == 0 or picture[k] != picture[k - 1]]
-        kept = picture[::every]
-        want = {j for j in range(len(kept)) if j == 0 or kept[j] != kept[j - 1]} | {len(kept) - 1}
-        assert pipeline_module.given(changes, count, every) == sorted(want), (picture, every)
-
-
-def test_a_frame_source_names_the_frames_that_change_and_hands_on_the_same_array_for_the_others(tmp_path):
-    from gdanim.frames.animate import Look, run_frames
-    from gdanim.frames.style import make_style
-    from gdanim.scene.timeline import Pacing
-    from gdanim.scene.views import run_view
-
-    trace = gdanim.record(scenario_file(tmp_path, epochs=3, lrs=(0.01,), panels="fit"))
-    run = trace.runs[0]
-    line = run_timeline(trace, run, Pacing(duration=1.0, hold=0.5))
-    source = run_frames(run_view(trace, run, None), line.pos, Look(("fit",), make_style((320, 180), "light")), "t")
-    shown, before = [], None
-    for k, frame in enumerate(source):
-        if frame is not before:
-            shown.append(k)
-        before = frame
-    assert source.changes() == shown
-    assert 0 < len(shown) < source.count - 15  # the half-second hold at the end is one frame given
 
 
 def _slow_record(scenario, output):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import imageio_ffmpeg
 import numpy as np
 import pytest
 from PIL import Image
-from render_support import mp4_frames
 
 from gdanim.api import record
 from gdanim.build import render_scenario
@@ -15,6 +15,12 @@ from gdanim.scenario import load_scenario
 from gdanim.scene.schedule import compare_schedule, run_schedule
 from gdanim.scene.surface import loss_grid
 from gdanim.scene.timeline import compare_timeline, knot_states, run_timeline
+
+
+def mp4_frames(path) -> list[np.ndarray]:
+    reader = imageio_ffmpeg.read_frames(str(path))
+    w, h = next(reader)["size"]
+    return [np.frombuffer(f, np.uint8).reshape(h, w, 3).astype(np.int16) for f in reader]
 
 
 def png(path) -> np.ndarray:
@@ -102,7 +108,7 @@ def test_the_png_shows_the_frame_the_setting_names(tmp_path, choice):
     assert result.ok, result.failures
     trace = result.trace
     for name in ("lr-0.0083", "compare"):
-        frames = mp4_frames(result.compare["mp4"] if name == "compare" else result.runs[name]["mp4"], np.int16)
+        frames = mp4_frames(result.compare["mp4"] if name == "compare" else result.runs[name]["mp4"])
         poster = png(result.compare["png"] if name == "compare" else result.runs[name]["png"])
         pacing = settings_for(load_scenario(path).spec.render).pacing
         if name == "compare":

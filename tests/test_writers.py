@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from render_support import mp4_frames, probe
+from render_support import probe
 
 from gdanim import schema
-from gdanim.render.writers import WRITERS, GifWriter, Mp4Writer, WriterError, repeats
+from gdanim.render.writers import WRITERS, GifWriter, Mp4Writer, WriterError
 
 SIZE = (64, 48)
 
@@ -122,43 +122,3 @@ def test_an_interrupt_midway_leaves_no_file_and_keeps_the_old_one(tmp_path):
         raise KeyboardInterrupt
     assert final.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["a.mp4"]
-
-
-def paused(shown: list[np.ndarray]) -> list[np.ndarray]:
-    """A video of `shown` paused at its start, in its middle and at its end."""
-    return [shown[0]] * 3 + [shown[1]] + [shown[2]] * 4 + shown[3:] + [shown[-1]] * 3
-
-
-def decoded(fmt: str, path) -> list[np.ndarray]:
-    if fmt == "gif":
-        with Image.open(path) as im:
-            out = []
-            for k in range(im.n_frames):
-                im.seek(k)
-                out.append((np.asarray(im.convert("RGB")), im.info["duration"]))
-            return out
-    return mp4_frames(path)
-
-
-@pytest.mark.parametrize("fmt", ["mp4", "gif"])
-def test_a_writer_given_only_the_frames_that_change_shows_every_frame_as_if_given_all(tmp_path, fmt):
-    video = paused(frames(6))
-    times = [k for k in range(len(video)) if k == 0 or video[k] is not video[k - 1]] + [len(video) - 1]
-    assert len(times) == 7 < len(video) == 14
-    for name, given in (("all", range(len(video))), ("changed", times)):
-        with WRITERS[fmt](tmp_path / f"{name}.{fmt}", SIZE, 10, video[-1], None if name == "all" else times) as w:
-            for k in given:
-                w.write(video[k])
-    every, changed = decoded(fmt, tmp_path / f"all.{fmt}"), decoded(fmt, tmp_path / f"changed.{fmt}")
-    assert len(changed) == len(every) == len(video)
-    for k, (a, b) in enumerate(zip(every, changed)):
-        assert np.array_equal(a[0], b[0]) and a[1] == b[1] if fmt == "gif" else np.array_equal(a, b), k
-    if fmt == "mp4":  # and the frames are the video's own: the bar moves on frames 3, 4, 8, 9, 10
-        bar = [int(np.argmax(f[SIZE[1] // 2, :, 1] < 128)) // 4 for f in changed]
-        assert bar == [0, 0, 0, 1, 2, 2, 2, 2, 3, 4, 5, 5, 5, 5]
-
-
-@pytest.mark.parametrize("times", [[1, 2], [0, 2, 2], [0, 3, 1]])
-def test_frame_numbers_given_to_a_writer_must_rise_from_0(times):
-    with pytest.raises(ValueError, match="rise from 0"):
-        repeats(times, 30)

@@ -148,11 +148,6 @@ class FrameSource:
             buffer = self._finish(k)
             yield buffer
 
-    def changes(self) -> list[int]:
-        """The frames that show something the frame before did not, the first among them;
-        for the others (a pause) iteration hands on the very same array again."""
-        return [k for k in range(self.count) if k == 0 or not self._same(k)]
-
     def _same(self, k: int) -> bool:
         """True when frame k shows what frame k - 1 showed, callout and all."""
         return all(cell.states[k] == cell.states[k - 1] for cell in self.cells) and (

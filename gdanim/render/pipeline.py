@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from gdanim import interrupt
 from gdanim.errors import MachineError
 from gdanim.files import inside, remove_leftovers
@@ -297,7 +299,7 @@ def _animate(job: _Job, name: str, position: int) -> dict[str, Path]:
     source = draw(look)
     targets = {f: path for f, path in outputs(job.folder, s, name).items() if f in s.formats}
     handout = targets.pop("handout", None)
-    files = write_frames(source, targets, s.fps, progress_bar(name, source.count, position, job.progress),
+    files = write_frames(source, targets, s.fps, 0, progress_bar(name, source.count, position, job.progress),
                          poster=int(poster), step=line.step)
     if handout is not None:  # frames drawn again for paper: smaller, light, the slide's fonts
         from gdanim.frames.handout import frame_style
@@ -346,33 +348,27 @@ def write_still(source, state: int, path: Path) -> Path:
     return path
 
 
-def write_frames(source, targets: dict[str, Path], fps: int, bar=None, poster: int | None = None,
-                 step: int = 1) -> dict[str, Path]:
+def write_frames(source, targets: dict[str, Path], fps: int, hold: int, bar=None,
+                 poster: int | None = None, step: int = 1) -> dict[str, Path]:
     """Stream the frames of `source` (poster() and iteration) to one writer per format;
     returns {format: file}. Every file is complete, or none is left under its name.
     The poster is frame `poster` (by default the last). A sparse writer (GIF, PNG
-    frames) gets every `step`-th frame, at fps / step. A writer that repeats frames
-    itself is given only those that change (`source.changes()`) and the last."""
+    frames) gets every `step`-th frame, at fps / step."""
     poster = source.poster(frame=poster)
     for f, path in targets.items():  # posters first: they need no encoder, so they stay when one fails
         if WRITERS[f].poster_only:
             with WRITERS[f](path, source.size, fps, poster):
                 pass
     streamed = {f: path for f, path in targets.items() if not WRITERS[f].poster_only}
-    changes = source.changes() if streamed else []
     sparse_fps = fps // step if fps % step == 0 else fps / step
     with contextlib.ExitStack() as stack:
-        writers = []
-        for f, path in streamed.items():
-            cls = WRITERS[f]
-            every = step if cls.sparse else 1
-            times = given(changes, source.count, every) if cls.repeats else None
-            writer = stack.enter_context(cls(path, source.size, sparse_fps if cls.sparse else fps, poster, times))
-            writers.append((writer, every, None if times is None else set(times)))
-        for k, frame in enumerate(source if streamed else ()):
+        writers = [(stack.enter_context(WRITERS[f](path, source.size, sparse_fps if WRITERS[f].sparse else fps,
+                                                   poster)), WRITERS[f].sparse)
+                   for f, path in streamed.items()]
+        for k, frame in enumerate(_held(source, hold) if streamed else ()):
             interrupt.check()
-            for writer, every, sent in writers:
-                if k % every == 0 and (sent is None or k // every in sent):
+            for writer, sparse in writers:
+                if not sparse or k % step == 0:
                     writer.write(frame)
             if bar is not None:
                 bar.update()
@@ -382,13 +378,12 @@ def write_frames(source, targets: dict[str, Path], fps: int, bar=None, poster: i
     return dict(targets)
 
 
-def given(changes: Sequence[int], count: int, every: int = 1) -> list[int]:
-    """The frames, in its own numbers, that a writer keeping every `every`-th of `count`
-    frames is given when it repeats the others itself: its first, its last, and each
-    that shows a change (`changes`: the frames that differ from the one before) since
-    the one it kept before."""
-    last = (count - 1) // every
-    return sorted({0, last, *(-(-c // every) for c in changes if -(-c // every) <= last)})
+def _held(source, hold: int) -> Iterator[np.ndarray]:
+    frame = None
+    for frame in source:
+        yield frame
+    for _ in range(hold):
+        yield frame
 
 
 def progress_bar(name: str, total: int, position: int, enabled: bool):

@@ -14,8 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from fractions import Fraction
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -33,9 +32,8 @@ GIF_FPS = (8, 10, 12.5, 20, 25, 50)
 # (what "auto" picks on 2 cores) makes the same MP4 bytes on any machine with this ffmpeg.
 MP4_ARGS = ("-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
             "-threads", "3",
-            "-x264-params", "rc-lookahead=5:sync-lookahead=0", "-movflags", "+faststart")
-MP4_FILTER = "scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p"
-"Even dimensions for H.264, and its colours: each frame given is converted once."
+            "-x264-params", "rc-lookahead=5:sync-lookahead=0",
+            "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-movflags", "+faststart")
 
 
 class WriterError(MachineError):
@@ -61,24 +59,6 @@ def ffmpeg_exe() -> str:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:  # none bundled, none installed
         raise WriterError(f"no ffmpeg: {exc}") from None
-
-
-def repeats(times: Sequence[int] | None, fps: float) -> str:
-    """The filters (with a leading comma) that show the n-th frame given from frame
-    number `times[n]` until the next one's, repeating it at `fps` in between; "" when
-    `times` is None (every frame is given). A paused video then crosses the pipe and
-    ffmpeg's colour conversion once per picture, and encodes to the same bytes."""
-    if times is None:
-        return ""
-    if list(times) != sorted(set(times)) or times[0] != 0:
-        raise ValueError(f"frame numbers must rise from 0, got {list(times)[:5]}...")
-    steps, ahead = [], 0
-    for n, t in enumerate(times):  # t - n: the frames repeated before the n-th one given
-        if t - n != ahead:
-            steps.append(f"+{t - n - ahead}*gte(N\\,{n})")
-            ahead = t - n
-    rate = Fraction(fps).limit_denominator(1000)
-    return f",setpts=(N{''.join(steps)})/(FRAME_RATE*TB),fps={rate.numerator}/{rate.denominator}"
 
 
 def _widen_pipe(fd: int, frame_bytes: int) -> None:
@@ -184,16 +164,9 @@ class Writer:
     "True when the writer needs only the poster, not the frames."
     sparse = False
     "True when the writer keeps only every few frames (at a lower frame rate)."
-    repeats = False
-    "True when the writer can be given only the frames that change (`times`)."
 
-    def __init__(self, final: Path, size: tuple[int, int], fps: int, poster: np.ndarray,
-                 times: Sequence[int] | None = None) -> None:
-        """`times`, for a writer that `repeats`: the frame numbers the frames given start
-        at, each shown until the next (the last is the video's last frame); None when
-        every frame is given."""
+    def __init__(self, final: Path, size: tuple[int, int], fps: int, poster: np.ndarray) -> None:
         self.final, self.size, self.fps, self.poster = Path(final), size, fps, poster
-        self.times = times
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> Writer:
@@ -253,12 +226,10 @@ class Mp4Writer(_PipeWriter):
     """H.264 in yuv420p, even dimensions, +faststart, no audio."""
 
     suffix = ".mp4"
-    repeats = True
 
     def open(self) -> None:
-        self.pipe = FfmpegPipe(self.size, self.fps, [
-            *MP4_ARGS, "-vf", MP4_FILTER + repeats(self.times, self.fps), "-f", "mp4", str(self.tmp)],
-            label=self.final.name)
+        self.pipe = FfmpegPipe(self.size, self.fps, [*MP4_ARGS, "-f", "mp4", str(self.tmp)],
+                               label=self.final.name)
 
 
 @register("gif")
@@ -267,7 +238,6 @@ class GifWriter(_PipeWriter):
 
     suffix = ".gif"
     sparse = True
-    repeats = True
 
     def open(self) -> None:
         if self.fps not in GIF_FPS:
@@ -278,7 +248,6 @@ class GifWriter(_PipeWriter):
         if self.pipe is None:
             self._make_palette(frame)
             lavfi = "[0:v][1:v]paletteuse=dither=bayer:bayer_scale=4:diff_mode=rectangle"
-            lavfi += repeats(self.times, self.fps)
             self.pipe = FfmpegPipe(self.size, self.fps, ["-i", str(self._palette), "-lavfi", lavfi,
                                                          "-loop", "0", "-f", "gif", str(self.tmp)],
                                    label=self.final.name)
