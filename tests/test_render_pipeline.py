@@ -378,11 +378,16 @@ def test_a_progress_bar_starts_no_thread_so_its_worker_may_fork_to_draw_figures(
 
 
 def _slow_record(scenario, output):
+    """Record once both workers are warm, and half a second more (torch's import on a
+    slow day), however fast this machine is."""
     import time
 
     from gdanim.build import recording
 
-    time.sleep(1.5)  # torch's import, on a slow day
+    limit = time.monotonic() + 60
+    while _WARM["stamps"].read_text().count("warm") < 2 and time.monotonic() < limit:
+        time.sleep(0.02)
+    time.sleep(0.5)
     return recording.__dict__["_record_child_at_first"](scenario, output)
 
 
