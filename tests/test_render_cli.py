@@ -131,12 +131,12 @@ def test_the_command_records_before_the_page_loads_and_leaves_matplotlib_to_its_
                                           ("fps: 10", "render.fps"), ("motion: wiggle", "render.motion"),
                                           ("residuals: circles", "render.residuals")])
 def test_a_bad_pace_exits_2_naming_the_file_line_and_key_and_writes_nothing(tmp_path, setting, key):
-    path = scenario_file(tmp_path, extra=f"  {setting}\n")
-    line = 1 + path.read_text().split("\n").index(f"  {setting}")
     import multiprocessing
 
     from gdanim.build.recording import Recorder
 
+    path = scenario_file(tmp_path, extra=f"  {setting}\n")
+    line = 1 + path.read_text().split("\n").index(f"  {setting}")
     result = CliRunner().invoke(main, ["render", str(path), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and f"{path}:{line}: {key}:" in result.output, result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()

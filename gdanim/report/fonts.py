@@ -75,13 +75,11 @@ def font_faces(html: str, assets: Path, page: str) -> list[FontFace]:
         if core:
             wanted = MATH_CORE_CHARS
         name = prefix + hashlib.sha256(wanted.encode()).hexdigest()[:12] + ".woff2"  # when it exists
-        if core and not (assets / name).is_file():
-            atomic_write_bytes(assets / name, MATH_CORE.read_bytes())
-        elif not (assets / name).is_file():
-            chars = "".join(c for c in wanted if c in _cmap(source))
+        if not (assets / name).is_file():
+            chars = wanted if core else "".join(c for c in wanted if c in _cmap(source))
             name = name if chars else None
             if chars:
-                atomic_write_bytes(assets / name, subset(source, chars))
+                atomic_write_bytes(assets / name, MATH_CORE.read_bytes() if core else subset(source, chars))
         for old in assets.glob(prefix + "*.woff2"):
             if old.name != name:
                 old.unlink()

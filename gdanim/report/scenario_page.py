@@ -60,7 +60,7 @@ def write_figures(trace: Trace, folder: Path, s: Mapping[str, str], settings: Re
     from gdanim.frames import figures as fg  # matplotlib stays in the frames room
 
     made = _figures(trace, s, settings)
-    fg.save_pngs({folder / _figure_file(name): draw for name, draw in made.items()}, split=split)
+    fg.save_pngs(_figure_paths(folder, made), split=split)
     return {name: _figure_file(name) for name in made}
 
 
@@ -72,7 +72,7 @@ def figures_apart(trace: Trace, folder: Path, s: Mapping[str, str], settings: Re
     from gdanim.frames import figures as fg
 
     made = _figures(trace, s, settings)
-    done = fg.save_pngs_apart({folder / _figure_file(name): draw for name, draw in made.items()})
+    done = fg.save_pngs_apart(_figure_paths(folder, made))
 
     def drawn() -> dict[str, str]:
         done()
@@ -84,6 +84,11 @@ def figures_apart(trace: Trace, folder: Path, s: Mapping[str, str], settings: Re
 def _figure_file(name: str) -> str:
     """Where figure `name` goes, relative to the scenario's folder."""
     return f"{ASSETS}/{name}.png"
+
+
+def _figure_paths(folder: Path, made: Mapping[str, Callable[[], Any]]) -> dict[Path, Callable[[], Any]]:
+    """Each figure's drawing function by the file it goes to in `folder`."""
+    return {folder / _figure_file(name): draw for name, draw in made.items()}
 
 
 def _figures(trace: Trace, s: Mapping[str, str], settings: RenderSettings) -> dict[str, Callable[[], Any]]:
